@@ -1,0 +1,72 @@
+"""Chainlit-style action buttons for Django: ``import chatactions as ca``.
+
+The names below load lazily (PEP 562), because Django imports this package
+before its models are ready, while ``Action`` and ``Message`` need them.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "Action": "action",
+    "ActionError": "action",
+    "Message": "message",
+    "Chat": "context",
+    "NoChatContext": "context",
+    "current_chat": "context",
+    "ChatRegistry": "registry",
+    "AlreadyRegistered": "registry",
+    "NotRegistered": "registry",
+    "InvalidCallback": "registry",
+    "registry": "registry",
+    "action_callback": "registry",
+    "on_message": "registry",
+    "on_chat_start": "registry",
+    "autodiscover": "registry",
+}
+
+__all__ = [
+    "Action",
+    "ActionError",
+    "AlreadyRegistered",
+    "Chat",
+    "ChatRegistry",
+    "InvalidCallback",
+    "Message",
+    "NoChatContext",
+    "NotRegistered",
+    "action_callback",
+    "autodiscover",
+    "current_chat",
+    "on_chat_start",
+    "on_message",
+    "registry",
+]
+
+if TYPE_CHECKING:
+    from .action import Action, ActionError
+    from .context import Chat, NoChatContext, current_chat
+    from .message import Message
+    from .registry import (
+        AlreadyRegistered,
+        ChatRegistry,
+        InvalidCallback,
+        NotRegistered,
+        action_callback,
+        autodiscover,
+        on_chat_start,
+        on_message,
+        registry,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module = _EXPORTS[name]
+    except KeyError:
+        raise AttributeError(f"module 'chatactions' has no attribute {name!r}") from None
+    return getattr(import_module(f".{module}", __name__), name)

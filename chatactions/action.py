@@ -1,0 +1,98 @@
+"""``Action``: a button attached to a message, as in Chainlit's ``cl.Action``.
+
+The payload is kept on the server: the browser gets the button's random id
+and label only, and the callback receives the payload read back from the
+database, so a client cannot forge or even read it.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from .conf import chat_settings
+from .context import Chat, resolve_chat
+
+if TYPE_CHECKING:
+    from .models import Action as ActionRow
+
+
+class ActionError(ValueError):
+    """An action cannot be sent as given (bad name, label or payload)."""
+
+
+_LIMITS = {"name": 100, "label": 200, "tooltip": 300, "icon": 64}
+
+
+class Action:
+    """A button. ``name`` picks the callback; ``payload`` stays on the server."""
+
+    def __init__(
+        self,
+        name: str,
+        label: str = "",
+        payload: dict[str, Any] | None = None,
+        tooltip: str = "",
+        icon: str = "",
+    ) -> None:
+        self.name = name
+        self.label = label
+        self.payload: dict[str, Any] = {} if payload is None else payload
+        self.tooltip = tooltip
+        self.icon = icon
+        self.id: uuid.UUID = uuid.uuid4()
+        self.for_id: uuid.UUID | None = None
+        self._chat: Chat | None = None
+
+    def __repr__(self) -> str:
+        return f"<Action {self.name!r} {self.id}>"
+
+    @classmethod
+    def from_row(cls, row: ActionRow, chat: Chat) -> Action:
+        """The action a callback receives: read back from the database, payload included."""
+        action = cls(row.name, row.label, row.payload, row.tooltip, row.icon)
+        action.id = row.uuid
+        action.for_id = row.message.uuid
+        action._chat = chat
+        return action
+
+    def validate(self) -> bytes:
+        """Check every field against its limit and return the payload as JSON bytes.
+
+        Called for all of a message's actions before anything is saved, so a bad
+        action leaves no half-written message behind.
+        """
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise ActionError(f"Action name must be a non-empty string, not {self.name!r}.")
+        for field, limit in _LIMITS.items():
+            value = getattr(self, field)
+            if not isinstance(value, str):
+                raise ActionError(f"Action {self.name!r}: {field} must be a string.")
+            if len(value) > limit:
+                raise ActionError(
+                    f"Action {self.name!r}: {field} is {len(value)} characters; "
+                    f"the limit is {limit}."
+                )
+        if not isinstance(self.payload, dict):
+            raise ActionError(f"Action {self.name!r}: payload must be a dict.")
+        try:
+            encoded = json.dumps(self.payload, allow_nan=False).encode()
+        except (TypeError, ValueError) as exc:
+            raise ActionError(
+                f"Action {self.name!r}: payload is not JSON-serialisable ({exc})."
+            ) from exc
+        limit = chat_settings.MAX_PAYLOAD_BYTES
+        if len(encoded) > limit:
+            raise ActionError(
+                f"Action {self.name!r}: payload is {len(encoded)} bytes of JSON; "
+                f"the limit is {limit} (CHATACTIONS['MAX_PAYLOAD_BYTES'])."
+            )
+        return encoded
+
+    async def remove(self) -> None:
+        """Hide this button in every open tab and on every later page load."""
+        from .emitter import remove_action
+
+        chat = self._chat or resolve_chat(None)
+        await remove_action(chat, self.id)

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from django.contrib import admin
+
+from .models import Action, ActionClick, Conversation, Message
+
+
+class MessageInline(admin.TabularInline):
+    model = Message
+    fields = ["author", "from_user", "content", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+
+class ActionInline(admin.TabularInline):
+    model = Action
+    fields = ["name", "label", "payload", "removed_at", "claimed_until"]
+    readonly_fields = ["claimed_until"]
+    extra = 0
+
+
+@admin.register(Conversation)
+class ConversationAdmin(admin.ModelAdmin):
+    list_display = ["uuid", "app", "user", "visitor", "created_at"]
+    list_filter = ["app", "created_at"]
+    search_fields = ["uuid", "user__username"]
+    readonly_fields = ["uuid", "created_at"]
+    inlines = [MessageInline]
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    list_display = ["uuid", "conversation", "author", "from_user", "created_at"]
+    list_select_related = ["conversation"]
+    readonly_fields = ["uuid", "conversation", "created_at"]
+    inlines = [ActionInline]
+
+
+@admin.register(ActionClick)
+class ActionClickAdmin(admin.ModelAdmin):
+    """The audit trail: read-only, so nobody edits history."""
+
+    list_display = ["created_at", "action", "outcome", "via", "user", "visitor", "duration_ms"]
+    list_filter = ["outcome", "via", "created_at"]
+    list_select_related = ["action", "user"]
+
+    def has_add_permission(self, request: object) -> bool:  # type: ignore[override]
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:  # type: ignore[override]
+        return False

@@ -1,0 +1,62 @@
+"""The one settings dict, ``CHATACTIONS``, read through one object.
+
+Like Django REST framework's ``api_settings``: defaults live here, a site
+overrides only what it needs, and tests that use ``override_settings`` see
+their values because the cache is dropped on ``setting_changed``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+
+DEFAULTS: dict[str, Any] = {
+    # Let visitors who are not logged in own a conversation through their session.
+    "ALLOW_ANONYMOUS": True,
+    # Author shown on messages the bot sends when the callback names none.
+    "DEFAULT_AUTHOR": "Assistant",
+    # Largest JSON payload an action may carry, in bytes of its UTF-8 JSON.
+    "MAX_PAYLOAD_BYTES": 8 * 1024,
+    # Largest WebSocket text frame the server reads, in bytes.
+    "MAX_FRAME_BYTES": 16 * 1024,
+    # Longest message a user may write, in characters.
+    "MAX_MESSAGE_LENGTH": 4000,
+    # Seconds a click holds its action: a crashed worker's claim expires after this.
+    "CLAIM_TIMEOUT": 30.0,
+    # Frames one connection may send in a burst; 0 turns the limit off.
+    "RATE_LIMIT": 30,
+    # Seconds in which a spent burst refills completely.
+    "RATE_LIMIT_PERIOD": 10.0,
+    # Messages a ``sync`` frame resends at most; older ones stay on the page.
+    "SYNC_LIMIT": 500,
+}
+
+
+class ChatActionsSettings:
+    """Attribute access to ``CHATACTIONS`` with defaults; unknown names are errors."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, Any] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in DEFAULTS:
+            raise AttributeError(f"Unknown chatactions setting: {name!r}")
+        if name not in self._cache:
+            user = getattr(settings, "CHATACTIONS", {}) or {}
+            self._cache[name] = user.get(name, DEFAULTS[name])
+        return self._cache[name]
+
+    def reload(self) -> None:
+        self._cache.clear()
+
+
+chat_settings = ChatActionsSettings()
+
+
+@receiver(setting_changed)
+def _reload(*, setting: str, **kwargs: Any) -> None:
+    if setting == "CHATACTIONS":
+        chat_settings.reload()

@@ -1,0 +1,157 @@
+"""``ChatConsumer``: one WebSocket, thin.
+
+It authenticates at connect, joins the conversation's group, checks each frame
+(size, rate, shape) and hands it to ``dispatch``. Each frame's handler runs as
+its own task, so a callback that runs long or waits for a click never stops
+the socket from reading the next frame. Answers to the sender travel through
+the channel layer to this consumer's own channel, behind the group frames the
+handler produced, so a frame's ``ack`` always comes last.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from . import dispatch, emitter, owners, protocol
+from .conf import chat_settings
+from .context import Chat
+from .limits import TokenBucket
+from .models import Action as ActionRow
+from .models import Conversation
+from .models import Message as MessageRow
+from .owners import Requester
+
+logger = logging.getLogger(__name__)
+
+
+class ChatConsumer(AsyncWebsocketConsumer):
+    """Wire protocol v1 on ``/ws/chat/<conversation-uuid>/``."""
+
+    chat: Chat
+    requester: Requester
+
+    async def connect(self) -> None:
+        """Accept only the conversation's owner; anyone else sees "not found" (4404)."""
+        self.tasks: set[asyncio.Task[None]] = set()
+        self.bucket = TokenBucket(chat_settings.RATE_LIMIT, chat_settings.RATE_LIMIT_PERIOD)
+        conversation_id: uuid.UUID = self.scope["url_route"]["kwargs"]["conversation_id"]
+        found = await database_sync_to_async(self._find)(conversation_id)
+        await self.accept()
+        if found is None:
+            await self.close(code=protocol.CLOSE_NOT_FOUND)
+            return
+        self.requester, conversation = found
+        self.chat = Chat(conversation, self.requester)
+        await self.channel_layer.group_add(self.chat.group, self.channel_name)
+
+    def _find(self, conversation_id: uuid.UUID) -> tuple[Requester, Conversation] | None:
+        requester = owners.resolve(self.scope.get("user"), self.scope.get("session"))
+        if requester is None:
+            return None
+        conversation = Conversation.objects.filter(
+            requester.conversations_q(), uuid=conversation_id
+        ).first()
+        return None if conversation is None else (requester, conversation)
+
+    async def disconnect(self, code: int) -> None:
+        """Leave the group; running handlers finish, since their rows must be saved."""
+        if hasattr(self, "chat"):
+            await self.channel_layer.group_discard(self.chat.group, self.channel_name)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        """Check one frame and start its handler as a task."""
+        if not hasattr(self, "chat"):
+            return
+        if not self.bucket.take():
+            ref = None if text_data is None else protocol.peek_ref(text_data)
+            await self.refuse(
+                protocol.FrameError(
+                    "Too many frames; slow down.", ref=ref, status=protocol.RATE_LIMITED
+                )
+            )
+            return
+        if text_data is None:
+            await self.reply(protocol.error("Binary frames are not part of the protocol."))
+            return
+        try:
+            frame = protocol.parse(text_data)
+        except protocol.FrameError as exc:
+            await self.refuse(exc)
+            return
+        if isinstance(frame, protocol.MessageFrame):
+            self.start(self.handle_message(frame))
+        elif isinstance(frame, protocol.ActionFrame):
+            self.start(self.handle_action(frame))
+        else:
+            self.start(self.handle_sync(frame))
+
+    def start(self, handler: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(handler)
+        self.tasks.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self.tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("chatactions: frame handler failed", exc_info=task.exception())
+
+    # Frame handlers, one per client frame type ----------------------------------------
+
+    async def handle_message(self, frame: protocol.MessageFrame) -> None:
+        outcome = await dispatch.user_message(
+            self.requester, self.chat.conversation.uuid, frame.content
+        )
+        await self.reply(protocol.ack(frame.ref, outcome.status, outcome.detail, outcome.notice))
+
+    async def handle_action(self, frame: protocol.ActionFrame) -> None:
+        outcome = await dispatch.click(
+            self.requester, self.chat.conversation.uuid, frame.id, "websocket"
+        )
+        await self.reply(protocol.ack(frame.ref, outcome.status, outcome.detail, outcome.notice))
+
+    async def handle_sync(self, frame: protocol.SyncFrame) -> None:
+        texts = await database_sync_to_async(self._missed)(frame.after)
+        if texts is None:
+            await self.reply(protocol.ack(frame.ref, protocol.NOT_FOUND, "No such message."))
+            return
+        await self.reply(*texts, protocol.ack(frame.ref, protocol.OK))
+
+    def _missed(self, after: uuid.UUID | None) -> list[str] | None:
+        messages = MessageRow.objects.filter(conversation=self.chat.conversation)
+        if after is not None:
+            anchor = messages.filter(uuid=after).values_list("pk", flat=True).first()
+            if anchor is None:
+                return None
+            messages = messages.filter(pk__gt=anchor)
+        rows = list(messages.order_by("-pk")[: chat_settings.SYNC_LIMIT])[::-1]
+        live: dict[int, list[ActionRow]] = {row.pk: [] for row in rows}
+        for action in ActionRow.objects.filter(message__in=rows, removed_at__isnull=True):
+            live[action.message_id].append(action)
+        for row in rows:
+            row.conversation = self.chat.conversation
+        return [emitter.render_message(row, live[row.pk]) for row in rows]
+
+    # Sending ------------------------------------------------------------------------
+
+    async def reply(self, *frames: dict[str, Any] | str) -> None:
+        """Send frames to this socket only, behind everything the layer already holds."""
+        texts = [f if isinstance(f, str) else protocol.dumps(f) for f in frames]
+        await emitter.send_to(self.channel_name, *texts)
+
+    async def refuse(self, exc: protocol.FrameError) -> None:
+        if exc.ref is None:
+            await self.reply(protocol.error(exc.detail))
+        else:
+            await self.reply(protocol.ack(exc.ref, exc.status, exc.detail))
+
+    async def chat_frames(self, event: dict[str, Any]) -> None:
+        """Frames from the channel layer (group broadcasts and our own replies)."""
+        for text in event["texts"]:
+            await self.send(text_data=text)

@@ -1,0 +1,73 @@
+"""The conversation a handler or callback runs in, implicit as in Chainlit.
+
+The dispatcher sets ``current_chat`` around every handler and callback, so
+``Message(...).send()`` needs no conversation argument there. Code outside a
+handler (a view, a task) names the conversation instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from .models import Conversation
+from .owners import Requester
+
+
+class NoChatContext(RuntimeError):
+    """Chat API used outside a handler or callback without naming a conversation."""
+
+
+@dataclass(frozen=True)
+class Chat:
+    """One conversation and, inside a handler, the requester who caused it to run."""
+
+    conversation: Conversation
+    requester: Requester | None = None
+
+    @property
+    def group(self) -> str:
+        """The channel-layer group every open tab of this conversation listens on."""
+        return group_name(self.conversation)
+
+    @property
+    def id(self) -> str:
+        return str(self.conversation.uuid)
+
+
+def group_name(conversation: Conversation) -> str:
+    return f"chatactions.{conversation.uuid.hex}"
+
+
+_current: ContextVar[Chat | None] = ContextVar("chatactions_chat", default=None)
+
+
+def current_chat() -> Chat:
+    """The chat of the running handler, or a clear error outside one."""
+    chat = _current.get()
+    if chat is None:
+        raise NoChatContext(
+            "No current conversation: this runs outside a chatactions handler or callback. "
+            "Pass conversation=... to name the conversation explicitly."
+        )
+    return chat
+
+
+@contextmanager
+def chat_context(chat: Chat) -> Iterator[Chat]:
+    token = _current.set(chat)
+    try:
+        yield chat
+    finally:
+        _current.reset(token)
+
+
+def resolve_chat(conversation: Conversation | Chat | None) -> Chat:
+    """The chat an API call speaks to: the one named, or the current one."""
+    if conversation is None:
+        return current_chat()
+    if isinstance(conversation, Chat):
+        return conversation
+    return Chat(conversation)

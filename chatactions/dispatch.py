@@ -1,0 +1,224 @@
+"""The one place a click, a user message or a chat start is handled.
+
+Whatever door a request came in by (the WebSocket, the no-JavaScript form, the
+HTTP API), it ends here, so ownership, claiming and the audit trail are checked
+the same way for all of them. Each step does its database work in one thread
+hop: the database thread is the bottleneck of a Channels process.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import time
+import traceback
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from . import emitter, protocol
+from .action import Action
+from .conf import chat_settings
+from .context import Chat, chat_context
+from .message import Message
+from .models import Action as ActionRow
+from .models import ActionClick, Conversation
+from .owners import Requester
+from .registry import NotRegistered, Registration, get_registry
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The answer to a click or message: a protocol status, a detail and a notice."""
+
+    status: str
+    detail: str = ""
+    notice: str = ""
+
+
+@dataclass
+class _Claim:
+    row: ActionRow
+    chat: Chat
+    token: uuid.UUID
+    started: float
+
+
+# Clicks -----------------------------------------------------------------------
+
+
+async def click(
+    requester: Requester, conversation_id: uuid.UUID, action_id: uuid.UUID, via: str
+) -> Outcome:
+    """Run the callback of one button, at most once at a time, and record the click."""
+    claim = await database_sync_to_async(_claim)(requester, conversation_id, action_id, via)
+    if isinstance(claim, Outcome):
+        return claim
+    outcome, error = await _run_callback(claim)
+    await database_sync_to_async(_release)(claim, requester, via, outcome, error)
+    return outcome
+
+
+def _claim(
+    requester: Requester, conversation_id: uuid.UUID, action_id: uuid.UUID, via: str
+) -> _Claim | Outcome:
+    started = time.perf_counter()
+    row = (
+        ActionRow.objects.select_related("message__conversation")
+        .filter(uuid=action_id, message__conversation__uuid=conversation_id)
+        .first()
+    )
+    if row is None:
+        return Outcome(protocol.NOT_FOUND, "No such action.")
+    conversation = row.message.conversation
+
+    def refuse(status: str, detail: str) -> Outcome:
+        _record(row, requester, via, status, started)
+        return Outcome(status, detail)
+
+    if not requester.owns(conversation):
+        # Same answer as for an id that does not exist: no leak of which ids exist.
+        return refuse(protocol.NOT_FOUND, "No such action.")
+    if row.removed_at is not None:
+        return refuse(protocol.GONE, "This button is no longer available.")
+    now = timezone.now()
+    token = uuid.uuid4()
+    won = (
+        ActionRow.objects.filter(pk=row.pk, removed_at__isnull=True)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
+        .update(
+            claimed_until=now + timedelta(seconds=chat_settings.CLAIM_TIMEOUT),
+            claim_token=token,
+        )
+    )
+    if not won:
+        if ActionRow.objects.filter(pk=row.pk, removed_at__isnull=False).exists():
+            return refuse(protocol.GONE, "This button is no longer available.")
+        return refuse(protocol.BUSY, "This action is already running.")
+    return _Claim(row, Chat(conversation, requester), token, started)
+
+
+async def _run_callback(claim: _Claim) -> tuple[Outcome, str]:
+    try:
+        registration = get_registry(claim.chat.conversation.app).get_action_callback(
+            claim.row.name
+        )
+    except NotRegistered as exc:
+        logger.error("chatactions: %s", exc)
+        return _failure(exc), str(exc)
+    action = Action.from_row(claim.row, claim.chat)
+    return await run_handler(registration, claim.chat, action)
+
+
+def _release(claim: _Claim, requester: Requester, via: str, outcome: Outcome, error: str) -> None:
+    ActionRow.objects.filter(pk=claim.row.pk, claim_token=claim.token).update(
+        claimed_until=None, claim_token=None
+    )
+    _record(claim.row, requester, via, outcome.status, claim.started, error)
+
+
+def _record(
+    row: ActionRow,
+    requester: Requester,
+    via: str,
+    outcome: str,
+    started: float,
+    error: str = "",
+) -> None:
+    ActionClick.objects.create(
+        action=row,
+        via=via,
+        outcome=outcome,
+        duration_ms=(time.perf_counter() - started) * 1000,
+        error=error,
+        **requester.owner_fields(),
+    )
+
+
+# Messages and chat start --------------------------------------------------------
+
+
+async def user_message(requester: Requester, conversation_id: uuid.UUID, content: str) -> Outcome:
+    """Save what the user wrote, show it in every tab, then run ``on_message``."""
+    if len(content) > chat_settings.MAX_MESSAGE_LENGTH:
+        return Outcome(
+            protocol.INVALID,
+            f"Message is longer than {chat_settings.MAX_MESSAGE_LENGTH} characters.",
+        )
+    saved = await database_sync_to_async(_save_user_message)(requester, conversation_id, content)
+    if saved is None:
+        return Outcome(protocol.NOT_FOUND, "No such conversation.")
+    chat, message, text = saved
+    await emitter.broadcast(chat, text)
+    registration = get_registry(chat.conversation.app).get_hook("on_message")
+    if registration is None:
+        return Outcome(protocol.OK)
+    outcome, _ = await run_handler(registration, chat, message)
+    return outcome
+
+
+def _save_user_message(
+    requester: Requester, conversation_id: uuid.UUID, content: str
+) -> tuple[Chat, Message, str] | None:
+    conversation = Conversation.objects.filter(
+        requester.conversations_q(), uuid=conversation_id
+    ).first()
+    if conversation is None:
+        return None
+    chat = Chat(conversation, requester)
+    message = Message(content, conversation=chat)
+    message.from_user = True
+    row, text = emitter.save_message(chat, message)
+    return chat, Message.from_row(row, chat), text
+
+
+async def start_chat(chat: Chat) -> Outcome:
+    """Run ``on_chat_start`` for a new conversation."""
+    registration = get_registry(chat.conversation.app).get_hook("on_chat_start")
+    if registration is None:
+        return Outcome(protocol.OK)
+    outcome, _ = await run_handler(registration, chat, chat)
+    return outcome
+
+
+# Running user code ----------------------------------------------------------------
+
+
+async def run_handler(
+    registration: Registration, chat: Chat, argument: Any
+) -> tuple[Outcome, str]:
+    """Call a handler in the chat's context; turn what it returns or raises into an outcome.
+
+    A plain ``def`` runs in a worker thread so it cannot block the event loop;
+    it is not the database thread, so a slow callback does not stall other
+    sockets' database work.
+    """
+    func = registration.func
+    args = (argument,) if registration.wants_argument else ()
+    with chat_context(chat):
+        try:
+            if inspect.iscoroutinefunction(func):
+                result = await func(*args)
+            else:
+                result = await sync_to_async(func, thread_sensitive=False)(*args)
+                if inspect.isawaitable(result):
+                    result = await result
+        except Exception as exc:
+            logger.exception("chatactions: %s raised", registration.where)
+            return _failure(exc), traceback.format_exc()
+    notice = result if isinstance(result, str) else ""
+    return Outcome(protocol.OK, notice=notice), ""
+
+
+def _failure(exc: Exception) -> Outcome:
+    detail = f"{type(exc).__name__}: {exc}" if settings.DEBUG else "Something went wrong."
+    return Outcome(protocol.ERROR, detail)

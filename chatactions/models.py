@@ -1,0 +1,139 @@
+"""Conversations, messages, buttons and clicks: the database is the source of truth.
+
+Each row has an integer primary key for ordering and joins, and a random
+``uuid`` that is the only id the browser ever sees, so ids cannot be guessed or
+counted. A ``sync`` frame asks for "what came after message X": the integer
+key orders messages in the order they were saved, whatever the clocks say.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Conversation(models.Model):
+    """One chat, owned by a logged-in user or by an anonymous visitor's session."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    app = models.CharField(
+        max_length=100, default="default", help_text="Name of the chat registry that answers."
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="chatactions_conversations",
+    )
+    visitor = models.UUIDField(
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text="Random id kept in an anonymous visitor's session.",
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(user__isnull=False) | Q(visitor__isnull=False),
+                name="chatactions_conversation_has_owner",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Conversation {self.uuid}"
+
+
+class Message(models.Model):
+    """A message of the user or of the bot; its buttons are ``Action`` rows."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="messages"
+    )
+    author = models.CharField(max_length=100)
+    from_user = models.BooleanField(default=False)
+    content = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.author}: {self.content[:40]}"
+
+
+class Action(models.Model):
+    """A button on a message. The payload stays here; the browser only sees ``uuid``.
+
+    ``claimed_until`` is a lease: a click sets it with one conditional UPDATE,
+    so two clicks cannot both win, and a worker that dies mid-callback frees the
+    button when the lease runs out instead of wedging it forever.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="actions")
+    name = models.CharField(max_length=100)
+    label = models.CharField(max_length=200, blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+    tooltip = models.CharField(max_length=300, blank=True)
+    icon = models.CharField(max_length=64, blank=True)
+    order = models.PositiveIntegerField(default=0)
+    removed_at = models.DateTimeField(null=True, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    claim_token = models.UUIDField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["message_id", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.label or self.name
+
+    @property
+    def is_removed(self) -> bool:
+        return self.removed_at is not None
+
+
+class ActionClick(models.Model):
+    """The audit trail: every click on an existing button, whoever sent it."""
+
+    class Outcome(models.TextChoices):
+        OK = "ok"
+        BUSY = "busy"
+        GONE = "gone"
+        NOT_FOUND = "not_found"
+        ERROR = "error"
+        RATE_LIMITED = "rate_limited"
+
+    class Via(models.TextChoices):
+        WEBSOCKET = "websocket"
+        FORM = "form"
+        API = "api"
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="clicks")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="chatactions_clicks",
+    )
+    visitor = models.UUIDField(null=True, blank=True)
+    via = models.CharField(max_length=16, choices=Via.choices)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    duration_ms = models.FloatField(default=0.0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.outcome}"

@@ -1,0 +1,169 @@
+"""Wire protocol v1: parsing what the browser sends and shaping what it receives.
+
+Every client frame is checked here before anything else sees it, so the
+consumer and the dispatcher only ever handle well-formed, typed frames. A
+problem raises ``FrameError`` carrying the status and the client's ``ref`` (when
+it could be read), which the consumer turns into an ``ack`` or an ``error`` frame.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils import timezone
+
+from .conf import chat_settings
+from .models import Action, Message
+
+VERSION = 1
+
+OK = "ok"
+BUSY = "busy"
+GONE = "gone"
+NOT_FOUND = "not_found"
+INVALID = "invalid"
+RATE_LIMITED = "rate_limited"
+ERROR = "error"
+
+MAX_REF_LENGTH = 64
+
+# WebSocket close codes the server uses (4000-4999 are for applications).
+CLOSE_NOT_FOUND = 4404
+CLOSE_FORBIDDEN = 4403
+
+
+class FrameError(Exception):
+    """A client frame that cannot be handled; becomes an ``ack`` (or ``error``) frame."""
+
+    def __init__(self, detail: str, *, ref: str | None = None, status: str = INVALID) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.ref = ref
+        self.status = status
+
+
+@dataclass(frozen=True)
+class MessageFrame:
+    ref: str | None
+    content: str
+
+
+@dataclass(frozen=True)
+class ActionFrame:
+    ref: str | None
+    id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class SyncFrame:
+    ref: str | None
+    after: uuid.UUID | None
+
+
+ClientFrame = MessageFrame | ActionFrame | SyncFrame
+
+
+def parse(text: str) -> ClientFrame:
+    """Turn one text frame into a typed frame, or raise ``FrameError``."""
+    if len(text.encode()) > chat_settings.MAX_FRAME_BYTES:
+        raise FrameError(
+            f"Frame is larger than {chat_settings.MAX_FRAME_BYTES} bytes.",
+            ref=peek_ref(text),
+        )
+    try:
+        data = json.loads(text)
+    except ValueError:
+        raise FrameError("Frame is not valid JSON.") from None
+    if not isinstance(data, dict):
+        raise FrameError("Frame must be a JSON object.")
+    ref = data.get("ref")
+    if ref is not None and (not isinstance(ref, str) or len(ref) > MAX_REF_LENGTH):
+        raise FrameError(f"ref must be a string of at most {MAX_REF_LENGTH} characters.")
+    kind = data.get("type")
+    if kind == "message":
+        content = data.get("content")
+        if not isinstance(content, str) or not content.strip():
+            raise FrameError("content must be a non-empty string.", ref=ref)
+        if len(content) > chat_settings.MAX_MESSAGE_LENGTH:
+            raise FrameError(
+                f"content is longer than {chat_settings.MAX_MESSAGE_LENGTH} characters.", ref=ref
+            )
+        return MessageFrame(ref, content)
+    if kind == "action":
+        return ActionFrame(ref, _uuid(data.get("id"), "id", ref))
+    if kind == "sync":
+        after = data.get("after")
+        return SyncFrame(ref, None if after is None else _uuid(after, "after", ref))
+    raise FrameError(f"Unknown frame type {kind!r}.", ref=ref)
+
+
+def _uuid(value: Any, field: str, ref: str | None) -> uuid.UUID:
+    if not isinstance(value, str) or len(value) > 36:
+        raise FrameError(f"{field} must be a UUID string.", ref=ref)
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise FrameError(f"{field} must be a UUID string.", ref=ref) from None
+
+
+def peek_ref(text: str) -> str | None:
+    """The ref of a frame refused before parsing, if one can be read cheaply, for the ack."""
+    if len(text) > 4 * chat_settings.MAX_FRAME_BYTES:
+        return None
+    try:
+        ref = json.loads(text).get("ref")
+    except (ValueError, AttributeError):
+        return None
+    return ref if isinstance(ref, str) and len(ref) <= MAX_REF_LENGTH else None
+
+
+# Server to client ---------------------------------------------------------------
+
+
+def ack(ref: str | None, status: str, detail: str = "", notice: str = "") -> dict[str, Any]:
+    frame: dict[str, Any] = {"type": "ack", "ref": ref, "status": status, "detail": detail}
+    if notice:
+        frame["notice"] = notice
+    return frame
+
+
+def error(detail: str) -> dict[str, Any]:
+    return {"type": "error", "detail": detail}
+
+
+def action_fields(action: Action) -> dict[str, Any]:
+    """What the browser may know of a button: never the payload."""
+    return {
+        "id": str(action.uuid),
+        "name": action.name,
+        "label": action.label,
+        "tooltip": action.tooltip,
+        "icon": action.icon,
+    }
+
+
+def message_frame(
+    message: Message, actions: Iterable[Action], html: str, kind: str = "message"
+) -> dict[str, Any]:
+    return {
+        "type": kind,
+        "id": str(message.uuid),
+        "author": message.author,
+        "from_user": message.from_user,
+        "content": message.content,
+        "html": html,
+        "actions": [action_fields(a) for a in actions],
+        "created_at": timezone.localtime(message.created_at).isoformat(),
+    }
+
+
+def action_remove(action_id: uuid.UUID) -> dict[str, Any]:
+    return {"type": "action.remove", "id": str(action_id)}
+
+
+def dumps(frame: dict[str, Any]) -> str:
+    return json.dumps(frame, separators=(",", ":"))

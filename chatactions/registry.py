@@ -1,0 +1,176 @@
+"""Which Python function answers which button: one registry per chat app.
+
+Modelled on ``django.contrib.admin.AdminSite``: a registry owns a private
+mapping, refuses a second registration of a name with an error that names both
+places, and a module-level default instance serves the common case. Apps fill
+it from their ``actions.py``, found by ``autodiscover()`` like ``admin.py``.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from django.utils.module_loading import autodiscover_modules
+
+Handler = Callable[..., Awaitable[Any] | Any]
+F = TypeVar("F", bound=Handler)
+
+
+class AlreadyRegistered(Exception):
+    """A name was registered twice in one registry."""
+
+
+class NotRegistered(Exception):
+    """No callback is registered under that name."""
+
+
+class InvalidCallback(TypeError):
+    """A function that the dispatcher could not call was registered."""
+
+
+@dataclass(frozen=True)
+class Registration:
+    """A registered function and where it was defined, for error messages and listings."""
+
+    func: Handler
+    name: str
+
+    @property
+    def where(self) -> str:
+        func = inspect.unwrap(self.func)
+        qualname = f"{func.__module__}.{func.__qualname__}"
+        try:
+            filename = inspect.getsourcefile(func)
+            _, line = inspect.getsourcelines(func)
+        except (OSError, TypeError):
+            return qualname
+        return f"{qualname} ({filename}:{line})"
+
+    @property
+    def wants_argument(self) -> bool:
+        return bool(inspect.signature(self.func).parameters)
+
+
+def _check_callable(func: Any, what: str) -> None:
+    if not callable(func):
+        raise InvalidCallback(f"{what} must be a function, not {func!r}.")
+    try:
+        params = list(inspect.signature(func).parameters.values())
+    except (TypeError, ValueError):  # pragma: no cover - builtins without a signature
+        return
+    required = [
+        p
+        for p in params
+        if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]
+    if len(required) > 1 or any(p.kind is p.KEYWORD_ONLY and p.default is p.empty for p in params):
+        raise InvalidCallback(
+            f"{what} {func.__qualname__} takes at most one argument without a default; "
+            f"it is called with one."
+        )
+
+
+class ChatRegistry:
+    """The handlers and action callbacks of one chat app.
+
+    ``registry.action_callback("confirm_delete")`` registers a callback;
+    ``on_message`` and ``on_chat_start`` register the conversation handlers.
+    Each decorator validates, registers and returns the function unchanged.
+    """
+
+    def __init__(self, name: str = "default") -> None:
+        self.name = name
+        self._actions: dict[str, Registration] = {}
+        self._hooks: dict[str, Registration] = {}
+
+    def __repr__(self) -> str:
+        return f"<ChatRegistry {self.name!r}: {len(self._actions)} action callbacks>"
+
+    # Registration -----------------------------------------------------------
+
+    def action_callback(self, name: str) -> Callable[[F], F]:
+        """Register the decorated function as the callback of buttons named ``name``."""
+        if not isinstance(name, str) or not name.strip():
+            raise InvalidCallback("action_callback() needs a non-empty action name.")
+
+        def decorator(func: F) -> F:
+            _check_callable(func, f"The action callback {name!r}")
+            self._register(self._actions, f"action callback {name!r}", Registration(func, name))
+            return func
+
+        return decorator
+
+    def on_message(self, func: F) -> F:
+        """Register the handler that answers each message the user writes."""
+        _check_callable(func, "on_message")
+        self._register(self._hooks, "on_message handler", Registration(func, "on_message"))
+        return func
+
+    def on_chat_start(self, func: F) -> F:
+        """Register the handler that runs once when a conversation starts."""
+        _check_callable(func, "on_chat_start")
+        self._register(self._hooks, "on_chat_start handler", Registration(func, "on_chat_start"))
+        return func
+
+    def _register(self, table: dict[str, Registration], what: str, new: Registration) -> None:
+        old = table.get(new.name)
+        if old is not None:
+            raise AlreadyRegistered(
+                f"The {what} of registry {self.name!r} is already registered by "
+                f"{old.where}; it cannot also be registered by {new.where}."
+            )
+        table[new.name] = new
+
+    def unregister(self, name: str) -> None:
+        """Remove the action callback ``name``, as tests and reloads need."""
+        try:
+            del self._actions[name]
+        except KeyError:
+            raise self._unknown(name) from None
+
+    # Lookup -----------------------------------------------------------------
+
+    def get_action_callback(self, name: str) -> Registration:
+        try:
+            return self._actions[name]
+        except KeyError:
+            raise self._unknown(name) from None
+
+    def _unknown(self, name: str) -> NotRegistered:
+        return NotRegistered(f"No action callback {name!r} in registry {self.name!r}.")
+
+    def get_hook(self, name: str) -> Registration | None:
+        return self._hooks.get(name)
+
+    def action_names(self) -> list[str]:
+        return sorted(self._actions)
+
+    def clear(self) -> None:
+        """Forget every registration (for tests that register their own)."""
+        self._actions.clear()
+        self._hooks.clear()
+
+
+registry = ChatRegistry()
+_registries: dict[str, ChatRegistry] = {registry.name: registry}
+
+
+def get_registry(name: str = "default") -> ChatRegistry:
+    """The registry a conversation's ``app`` names."""
+    try:
+        return _registries[name]
+    except KeyError:
+        raise NotRegistered(f"No chat registry named {name!r}.") from None
+
+
+def autodiscover() -> None:
+    """Import ``actions`` from every installed app, so their decorators run."""
+    autodiscover_modules("actions")
+
+
+action_callback = registry.action_callback
+on_message = registry.on_message
+on_chat_start = registry.on_chat_start

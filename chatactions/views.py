@@ -1,0 +1,118 @@
+"""Pages and the no-JavaScript doors: the chat works as plain HTML forms.
+
+With JavaScript on, ``chat.js`` takes over the same markup and speaks over the
+WebSocket; without it, the message box and every button are forms that post
+here, go through the same ``dispatch`` and land back on the conversation.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from asgiref.sync import async_to_sync
+from django.contrib import messages as flash
+from django.contrib.auth.views import redirect_to_login
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from . import dispatch, owners, protocol
+from .conf import chat_settings
+from .context import Chat
+from .models import Action as ActionRow
+from .models import ActionClick, Conversation
+from .owners import Requester
+
+NOTICE_TEXT = {
+    protocol.BUSY: "That action is already running.",
+    protocol.GONE: "That button is no longer available.",
+    protocol.ERROR: "Something went wrong.",
+    protocol.INVALID: "That could not be sent.",
+}
+
+
+def _requester(request: HttpRequest, *, create: bool = False) -> Requester | None:
+    return owners.resolve(request.user, request.session, create=create)
+
+
+def _owned(request: HttpRequest, conversation_id: uuid.UUID) -> tuple[Requester, Conversation]:
+    """The requester and their conversation, or 404 exactly as for a missing id."""
+    requester = _requester(request)
+    if requester is None:
+        raise Http404("No such conversation.")
+    conversation = Conversation.objects.filter(
+        requester.conversations_q(), uuid=conversation_id
+    ).first()
+    if conversation is None:
+        raise Http404("No such conversation.")
+    return requester, conversation
+
+
+@require_GET
+def start(request: HttpRequest) -> HttpResponse:
+    """Start a conversation for this visitor, greet them, and go to it."""
+    requester = _requester(request, create=True)
+    if requester is None:
+        return redirect_to_login(request.get_full_path())
+    conversation = Conversation.objects.create(**requester.owner_fields())
+    async_to_sync(dispatch.start_chat)(Chat(conversation, requester))
+    return redirect("chatactions:conversation", conversation_id=conversation.uuid)
+
+
+@require_http_methods(["GET", "POST"])
+def conversation(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
+    """The chat page; a POST is the message box without JavaScript."""
+    requester, conversation = _owned(request, conversation_id)
+    if request.method == "POST":
+        content = request.POST.get("content", "")
+        if content.strip():
+            outcome = async_to_sync(dispatch.user_message)(requester, conversation.uuid, content)
+            _flash(request, outcome)
+        return HttpResponseRedirect(request.path)
+    rows = conversation.messages.prefetch_related(
+        Prefetch(
+            "actions",
+            queryset=ActionRow.objects.filter(removed_at__isnull=True),
+            to_attr="live_actions",
+        )
+    )
+    for row in rows:
+        row.conversation = conversation
+    return render(
+        request,
+        "chatactions/page.html",
+        {
+            "conversation": conversation,
+            "chat_messages": rows,
+            "socket_path": reverse_socket(conversation),
+            "max_message_length": chat_settings.MAX_MESSAGE_LENGTH,
+        },
+    )
+
+
+@require_POST
+def click(request: HttpRequest, conversation_id: uuid.UUID, action_id: uuid.UUID) -> HttpResponse:
+    """A button pressed without JavaScript: the same dispatch as the socket."""
+    requester = _requester(request)
+    if requester is None:
+        raise Http404("No such action.")
+    outcome = async_to_sync(dispatch.click)(
+        requester, conversation_id, action_id, ActionClick.Via.FORM
+    )
+    if outcome.status == protocol.NOT_FOUND:
+        raise Http404("No such action.")
+    _flash(request, outcome)
+    return redirect("chatactions:conversation", conversation_id=conversation_id)
+
+
+def reverse_socket(conversation: Conversation) -> str:
+    return f"/ws/chat/{conversation.uuid}/"
+
+
+def _flash(request: HttpRequest, outcome: dispatch.Outcome) -> None:
+    """Tell a no-JavaScript user what a socket user sees as a notice."""
+    text = outcome.notice or NOTICE_TEXT.get(outcome.status, "")
+    if text:
+        level = flash.INFO if outcome.status == protocol.OK else flash.WARNING
+        flash.add_message(request, level, text, fail_silently=True)

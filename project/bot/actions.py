@@ -1,0 +1,41 @@
+"""The confirmation bot of the Chainlit Action chapter, on chatactions."""
+
+from __future__ import annotations
+
+import chatactions as ca
+
+
+@ca.on_chat_start
+async def start() -> None:
+    await ca.Message(
+        content="Hello! I can pretend to delete data. Try typing 'delete my data'."
+    ).send()
+
+
+@ca.on_message
+async def handle_message(message: ca.Message) -> None:
+    if "delete my data" in message.content.lower():
+        confirm_action = ca.Action(
+            name="confirm_delete",
+            label="Confirm Deletion",
+            payload={"user_id": "user123", "file": "important_data.txt"},
+        )
+        cancel_action = ca.Action(name="cancel_delete", label="Cancel")
+        await ca.Message(
+            content="Are you sure you want to delete your data?",
+            actions=[confirm_action, cancel_action],
+        ).send()
+    else:
+        await ca.Message(content="Sorry, I didn't understand that. Try 'delete my data'.").send()
+
+
+@ca.action_callback("confirm_delete")
+async def on_confirm(action: ca.Action) -> None:
+    user_id = action.payload.get("user_id", "unknown user")
+    file = action.payload.get("file", "some data")
+    await ca.Message(content=f"Okay, deleting '{file}' for {user_id}... (Not really!)").send()
+
+
+@ca.action_callback("cancel_delete")
+async def on_cancel(action: ca.Action) -> None:
+    await ca.Message(content="Deletion cancelled.").send()

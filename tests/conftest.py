@@ -1,0 +1,121 @@
+"""Shared helpers: a visitor with a session, and sockets that speak protocol v1."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.test import Client
+
+from chatactions.models import Conversation
+from chatactions.registry import registry
+from project.asgi import application
+
+ORIGIN = b"http://localhost"
+
+
+@dataclass
+class Visitor:
+    """A browser: a Django test client whose session cookie the sockets reuse."""
+
+    client: Client = field(default_factory=Client)
+
+    def start(self) -> Conversation:
+        response = self.client.get("/chat/")
+        assert response.status_code == 302, response
+        conversation_id = response["Location"].rstrip("/").rsplit("/", 1)[-1]
+        return Conversation.objects.get(uuid=conversation_id)
+
+    @property
+    def cookie(self) -> bytes:
+        return f"sessionid={self.client.cookies['sessionid'].value}".encode()
+
+    def socket(self, conversation: Conversation | str, origin: bytes | None = ORIGIN) -> Socket:
+        uuid = conversation.uuid if isinstance(conversation, Conversation) else conversation
+        headers = [(b"cookie", self.cookie), (b"host", b"localhost")]
+        if origin is not None:
+            headers.append((b"origin", origin))
+        return Socket(WebsocketCommunicator(application, f"/ws/chat/{uuid}/", headers=headers))
+
+
+class Socket:
+    """A WebsocketCommunicator with protocol-level helpers."""
+
+    def __init__(self, communicator: WebsocketCommunicator) -> None:
+        self.comm = communicator
+        self.refs = 0
+
+    async def connect(self) -> None:
+        connected, code = await self.comm.connect()
+        assert connected, code
+
+    async def send(self, frame: dict[str, Any]) -> str:
+        if "ref" not in frame:
+            self.refs += 1
+            frame = {**frame, "ref": f"r{self.refs}"}
+        await self.comm.send_to(text_data=json.dumps(frame))
+        return str(frame["ref"])
+
+    async def send_raw(self, text: str | None = None, data: bytes | None = None) -> None:
+        await self.comm.send_to(text_data=text, bytes_data=data)
+
+    async def receive(self, timeout: float = 3) -> dict[str, Any]:
+        return dict(json.loads(await self.comm.receive_from(timeout)))
+
+    async def until_ack(self, ref: str, timeout: float = 3) -> tuple[list[dict[str, Any]], dict]:
+        """Frames received before the ack of ``ref``, and that ack."""
+        frames = []
+        while True:
+            frame = await self.receive(timeout)
+            if frame["type"] == "ack" and frame["ref"] == ref:
+                return frames, frame
+            frames.append(frame)
+
+    async def request(self, frame: dict[str, Any]) -> tuple[list[dict[str, Any]], dict]:
+        return await self.until_ack(await self.send(frame))
+
+    async def nothing_more(self) -> bool:
+        return await self.comm.receive_nothing(timeout=0.2)
+
+    async def close(self) -> None:
+        await self.comm.disconnect()
+
+
+@pytest.fixture
+def visitor() -> Visitor:
+    return Visitor()
+
+
+@pytest.fixture
+def avisitor() -> Callable[[], Any]:
+    """Async-friendly wrappers: the test client is sync code."""
+    return sync_to_async
+
+
+@pytest.fixture
+def callbacks() -> Iterator[Callable[[str], Callable[[Any], Any]]]:
+    """Register action callbacks on the default registry for one test only."""
+    names: list[str] = []
+
+    def register(name: str) -> Callable[[Any], Any]:
+        names.append(name)
+        return registry.action_callback(name)
+
+    yield register
+    for name in names:
+        registry.unregister(name)
+
+
+@pytest.fixture
+async def chat(visitor: Visitor) -> AsyncIterator[tuple[Visitor, Conversation, Socket]]:
+    """A started conversation with one open socket; the greeting is drained."""
+    conversation = await sync_to_async(visitor.start)()
+    socket = visitor.socket(conversation)
+    await socket.connect()
+    yield visitor, conversation, socket
+    await socket.close()
