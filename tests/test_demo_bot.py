@@ -6,14 +6,13 @@ import pytest
 
 from chatactions.models import ActionClick
 
-
 pytestmark = pytest.mark.django_db(transaction=True)
 
 GREETING = "Hello! I can pretend to delete data. Try typing 'delete my data'."
 
 
 async def test_start_greets_the_visitor(chat):
-    _, conversation, socket = chat
+    _, _, socket = chat
     frames, ack = await socket.request({"type": "sync", "after": None})
     assert ack["status"] == "ok"
     assert [f["content"] for f in frames] == [GREETING]
@@ -72,5 +71,3 @@ async def test_whole_flow_is_recorded_in_the_database(chat):
     click = await ActionClick.objects.select_related("action").aget()
     assert (click.action.name, click.outcome, click.via) == ("confirm_delete", "ok", "websocket")
     assert click.visitor == conversation.visitor and click.duration_ms > 0
-
-
