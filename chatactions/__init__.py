@@ -22,7 +22,7 @@ _EXPORTS = {
     "AlreadyRegistered": "registry",
     "NotRegistered": "registry",
     "InvalidCallback": "registry",
-    "registry": "registry",
+    "default_registry": "registry",
     "action_callback": "registry",
     "on_message": "registry",
     "on_chat_start": "registry",
@@ -42,9 +42,9 @@ __all__ = [
     "action_callback",
     "autodiscover",
     "current_chat",
+    "default_registry",
     "on_chat_start",
     "on_message",
-    "registry",
 ]
 
 if TYPE_CHECKING:
@@ -58,9 +58,9 @@ if TYPE_CHECKING:
         NotRegistered,
         action_callback,
         autodiscover,
+        default_registry,
         on_chat_start,
         on_message,
-        registry,
     )
 
 

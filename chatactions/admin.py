@@ -8,7 +8,7 @@ from .models import Action, ActionClick, Conversation, Message
 class MessageInline(admin.TabularInline):
     model = Message
     fields = ["author", "from_user", "content", "created_at"]
-    readonly_fields = fields
+    readonly_fields = ["author", "from_user", "content", "created_at"]
     extra = 0
     can_delete = False
     show_change_link = True
@@ -46,8 +46,8 @@ class ActionClickAdmin(admin.ModelAdmin):
     list_filter = ["outcome", "via", "created_at"]
     list_select_related = ["action", "user"]
 
-    def has_add_permission(self, request: object) -> bool:  # type: ignore[override]
+    def has_add_permission(self, request: object) -> bool:
         return False
 
-    def has_change_permission(self, request: object, obj: object = None) -> bool:  # type: ignore[override]
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
         return False

@@ -31,7 +31,7 @@ from .owners import Requester
 logger = logging.getLogger(__name__)
 
 
-class ChatConsumer(AsyncWebsocketConsumer):
+class ChatConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # untyped base
     """Wire protocol v1 on ``/ws/chat/<conversation-uuid>/``."""
 
     chat: Chat

@@ -76,7 +76,7 @@ def _check_callable(func: Any, what: str) -> None:
 class ChatRegistry:
     """The handlers and action callbacks of one chat app.
 
-    ``registry.action_callback("confirm_delete")`` registers a callback;
+    ``default_registry.action_callback("confirm_delete")`` registers a callback;
     ``on_message`` and ``on_chat_start`` register the conversation handlers.
     Each decorator validates, registers and returns the function unchanged.
     """
@@ -154,8 +154,8 @@ class ChatRegistry:
         self._hooks.clear()
 
 
-registry = ChatRegistry()
-_registries: dict[str, ChatRegistry] = {registry.name: registry}
+default_registry = ChatRegistry()
+_registries: dict[str, ChatRegistry] = {default_registry.name: default_registry}
 
 
 def get_registry(name: str = "default") -> ChatRegistry:
@@ -171,6 +171,6 @@ def autodiscover() -> None:
     autodiscover_modules("actions")
 
 
-action_callback = registry.action_callback
-on_message = registry.on_message
-on_chat_start = registry.on_chat_start
+action_callback = default_registry.action_callback
+on_message = default_registry.on_message
+on_chat_start = default_registry.on_chat_start

@@ -13,7 +13,7 @@ from channels.testing import WebsocketCommunicator
 from django.test import Client
 
 from chatactions.models import Conversation
-from chatactions.registry import registry
+from chatactions.registry import default_registry
 from project.asgi import application
 
 ORIGIN = b"http://localhost"
@@ -104,11 +104,11 @@ def callbacks() -> Iterator[Callable[[str], Callable[[Any], Any]]]:
 
     def register(name: str) -> Callable[[Any], Any]:
         names.append(name)
-        return registry.action_callback(name)
+        return default_registry.action_callback(name)
 
     yield register
     for name in names:
-        registry.unregister(name)
+        default_registry.unregister(name)
 
 
 @pytest.fixture

@@ -1,0 +1,141 @@
+"""The registry: decorators, duplicate names, bad callbacks, autodiscovery."""
+
+from __future__ import annotations
+
+import pytest
+from django.apps import apps
+
+import chatactions as ca
+from chatactions.registry import (
+    AlreadyRegistered,
+    ChatRegistry,
+    InvalidCallback,
+    NotRegistered,
+    get_registry,
+)
+
+
+def test_decorator_registers_and_returns_the_function_unchanged():
+    reg = ChatRegistry("t1")
+
+    async def confirm(action):
+        return None
+
+    assert reg.action_callback("confirm")(confirm) is confirm
+    assert reg.get_action_callback("confirm").func is confirm
+    assert reg.action_names() == ["confirm"]
+
+
+def test_second_registration_of_a_name_names_both_places():
+    reg = ChatRegistry("t2")
+
+    @reg.action_callback("confirm")
+    async def first(action):
+        return None
+
+    async def second(action):
+        return None
+
+    with pytest.raises(AlreadyRegistered) as excinfo:
+        reg.action_callback("confirm")(second)
+    message = str(excinfo.value)
+    assert "test_registry" in message
+    assert "first" in message and "second" in message
+    assert __file__ in message  # file and line of both definitions
+
+
+def test_second_on_message_handler_is_refused():
+    reg = ChatRegistry("t3")
+    reg.on_message(lambda message: None)
+    with pytest.raises(AlreadyRegistered, match="on_message"):
+        reg.on_message(lambda message: None)
+
+
+def test_chat_start_handler_is_kept_apart_from_message_handler():
+    reg = ChatRegistry("t4")
+
+    def start():
+        return None
+
+    def reply(message):
+        return None
+
+    reg.on_chat_start(start)
+    reg.on_message(reply)
+    assert reg.get_hook("on_chat_start").func is start
+    assert reg.get_hook("on_message").func is reply
+
+
+@pytest.mark.parametrize("name", ["", "   ", None, 3])
+def test_empty_or_non_string_name_is_refused_at_import_time(name):
+    with pytest.raises(InvalidCallback, match="non-empty action name"):
+        ChatRegistry("t5").action_callback(name)
+
+
+def test_not_callable_is_refused():
+    with pytest.raises(InvalidCallback, match="must be a function"):
+        ChatRegistry("t6").action_callback("x")("not a function")
+
+
+def test_two_required_parameters_are_refused():
+    def two(action, extra):
+        return None
+
+    with pytest.raises(InvalidCallback, match="at most one argument"):
+        ChatRegistry("t7").action_callback("x")(two)
+
+
+def test_required_keyword_only_parameter_is_refused():
+    def kw(action, *, must):
+        return None
+
+    with pytest.raises(InvalidCallback, match="at most one argument"):
+        ChatRegistry("t8").on_message(kw)
+
+
+def test_zero_parameters_and_defaults_are_accepted():
+    reg = ChatRegistry("t9")
+    reg.action_callback("none")(lambda: None)
+    reg.action_callback("defaults")(lambda action, extra=1: None)
+    assert not reg.get_action_callback("none").wants_argument
+    assert reg.get_action_callback("defaults").wants_argument
+
+
+def test_unregister_then_lookup_fails():
+    reg = ChatRegistry("t10")
+    reg.action_callback("x")(lambda: None)
+    reg.unregister("x")
+    with pytest.raises(NotRegistered, match="'x'"):
+        reg.get_action_callback("x")
+    with pytest.raises(NotRegistered):
+        reg.unregister("x")
+
+
+def test_where_falls_back_to_the_name_without_source():
+    reg = ChatRegistry("t11")
+    func = eval("lambda: None")  # no source file to point at
+    reg.action_callback("x")(func)
+    assert reg.get_action_callback("x").where == f"{__name__}.<lambda>"
+
+
+def test_autodiscovery_found_the_demo_bots_actions_py():
+    assert apps.get_app_config("chatactions").__class__.__name__ == "ChatActionsConfig"
+    assert {"confirm_delete", "cancel_delete"} <= set(ca.default_registry.action_names())
+    assert ca.default_registry.get_hook("on_message").func.__module__ == "project.bot.actions"
+    assert ca.default_registry.get_hook("on_chat_start") is not None
+
+
+def test_module_level_decorators_use_the_default_registry():
+    assert ca.action_callback.__self__ is ca.default_registry
+    assert get_registry() is ca.default_registry
+    with pytest.raises(NotRegistered, match="No chat registry named 'nope'"):
+        get_registry("nope")
+
+
+def test_unknown_attribute_of_the_package_is_an_attribute_error():
+    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+        ca.Nope  # noqa: B018
+
+
+def test_repr_names_the_registry():
+    assert "'t12'" in repr(ChatRegistry("t12"))
