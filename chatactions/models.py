@@ -40,6 +40,7 @@ class Conversation(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "-created_at"])]
         constraints = [
             models.CheckConstraint(
                 condition=Q(user__isnull=False) | Q(visitor__isnull=False),
@@ -61,7 +62,12 @@ class Message(models.Model):
     author = models.CharField(max_length=100)
     from_user = models.BooleanField(default=False)
     content = models.TextField(blank=True)
+    exclusive = models.BooleanField(
+        default=False, help_text="The first click on any button removes all of them."
+    )
     created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(null=True, blank=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -73,10 +79,18 @@ class Message(models.Model):
 class Action(models.Model):
     """A button on a message. The payload stays here; the browser only sees ``uuid``.
 
+    ``variant``, ``disabled`` and ``confirm`` only change how the button is drawn
+    and asked for; ``expires_at`` makes a click after that time answer ``gone``.
+
     ``claimed_until`` is a lease: a click sets it with one conditional UPDATE,
     so two clicks cannot both win, and a worker that dies mid-callback frees the
     button when the lease runs out instead of wedging it forever.
     """
+
+    class Variant(models.TextChoices):
+        PRIMARY = "primary"
+        SECONDARY = "secondary"
+        DANGER = "danger"
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="actions")
@@ -85,7 +99,11 @@ class Action(models.Model):
     payload = models.JSONField(default=dict, blank=True)
     tooltip = models.CharField(max_length=300, blank=True)
     icon = models.CharField(max_length=64, blank=True)
+    variant = models.CharField(max_length=16, choices=Variant.choices, default=Variant.PRIMARY)
+    disabled = models.BooleanField(default=False)
+    confirm = models.CharField(max_length=300, blank=True)
     order = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(null=True, blank=True)
     removed_at = models.DateTimeField(null=True, blank=True)
     claimed_until = models.DateTimeField(null=True, blank=True)
     claim_token = models.UUIDField(null=True, blank=True, editable=False)
@@ -137,3 +155,26 @@ class ActionClick(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.outcome}"
+
+
+class ConversationValue(models.Model):
+    """One key of a conversation's persisted key-value store (like Chainlit's user_session).
+
+    A row per key, not one JSON blob, so two callbacks writing different keys at
+    once cannot overwrite each other's work.
+    """
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="values")
+    key = models.CharField(max_length=200)
+    value = models.JSONField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conversation", "key"], name="chatactions_value_unique_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.key
