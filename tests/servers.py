@@ -1,0 +1,199 @@
+"""Real servers for tests: daphne processes, fresh databases, Redis.
+
+Tests of the multi-process story and the browser start real daphne processes
+on free ports. PostgreSQL and Redis are the machine's own services; when one is
+missing a test skips with the reason, except under ``CI=true``, where it fails:
+CI must never pass by skipping what it was meant to prove.
+"""
+
+from __future__ import annotations
+
+import http.cookiejar
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+POSTGRES_ADMIN_URL = os.environ.get(
+    "POSTGRES_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/test"
+)
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def missing_service(reason: str) -> None:
+    """Skip on a laptop without the service; fail under CI, where it must exist."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{reason} (CI=true: services must be running)")
+    pytest.skip(reason)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.2)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def manage(env: Mapping[str, str], *args: str) -> None:
+    subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        check=True,
+        capture_output=True,
+    )
+
+
+class Daphne:
+    """One ``daphne project.asgi:application`` process on a free port."""
+
+    def __init__(self, env: Mapping[str, str], port: int | None = None) -> None:
+        self.env = {
+            **os.environ,
+            "DJANGO_DEBUG": "false",
+            "DJANGO_SETTINGS_MODULE": "project.settings",
+            **env,
+        }
+        self.port = port or free_port()
+        self.log = Path(tempfile.mkstemp(prefix=f"daphne-{self.port}-", suffix=".log")[1])
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port)]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30) -> Daphne:
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [*self.command, "project.asgi:application"],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + timeout
+        while not _port_open(self.port):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"daphne did not start:\n{self.log.read_text()}")
+            time.sleep(0.05)
+        return self
+
+    def stop(self) -> None:
+        """Stop gracefully (SIGTERM), as a deploy would."""
+        self._signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        """Die at once (SIGKILL), as a crash would."""
+        self._signal(signal.SIGKILL)
+
+    def _signal(self, sig: int) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(sig)
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(10)
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+@contextmanager
+def sqlite_database() -> Iterator[str]:
+    """A migrated SQLite file of its own; yields its DATABASE_URL."""
+    with tempfile.TemporaryDirectory(prefix="chatactions-live-") as tmp:
+        url = f"sqlite:///{tmp}/live.sqlite3"
+        manage({"DATABASE_URL": url}, "migrate", "--noinput")
+        yield url
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database, dropped afterwards; yields its URL."""
+    try:
+        import psycopg
+
+        admin = psycopg.connect(POSTGRES_ADMIN_URL.replace("postgres://", "postgresql://"))
+    except Exception as exc:
+        missing_service(f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}: {exc}")
+        raise  # unreachable: missing_service raises
+    name = f"chatactions_live_{uuid.uuid4().hex[:12]}"
+    admin.autocommit = True
+    admin.execute(f'CREATE DATABASE "{name}"')
+    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        manage({"DATABASE_URL": url}, "migrate", "--noinput")
+        yield url
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+def redis_env() -> dict[str, str]:
+    """Settings for channels_redis on the machine's Redis, with a prefix of our own."""
+    try:
+        import redis
+
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+    except Exception as exc:
+        missing_service(f"Redis is not reachable at {REDIS_URL}: {exc}")
+    return {"REDIS_URL": REDIS_URL, "CHANNELS_REDIS_PREFIX": f"t{uuid.uuid4().hex[:10]}"}
+
+
+class Browser:
+    """A plain HTTP client with a cookie jar: a visitor of a live server."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+
+    def get(self, path: str) -> tuple[str, str]:
+        """GET a page, following redirects; returns the final URL path and the body."""
+        with self.opener.open(self.base_url + path, timeout=10) as response:
+            return response.url.removeprefix(self.base_url), response.read().decode()
+
+    def start(self) -> str:
+        """Start a conversation; returns its uuid."""
+        path, _ = self.get("/chat/")
+        return path.rstrip("/").rsplit("/", 1)[-1]
+
+    @property
+    def cookie(self) -> str:
+        return "; ".join(f"{c.name}={c.value}" for c in self.jar)
+
+    def socket_args(self, conversation: str, server: Daphne | None = None) -> dict[str, Any]:
+        """Arguments for ``websockets.connect`` as this visitor, on ``server``."""
+        base = (server.ws_url if server else self.base_url.replace("http", "ws", 1)).rstrip("/")
+        return {
+            "uri": f"{base}/ws/chat/{conversation}/",
+            "additional_headers": {"Cookie": self.cookie},
+            "origin": "http://127.0.0.1",
+        }
