@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
+
+from django.utils import timezone
 
 from .conf import chat_settings
 from .context import Chat, resolve_chat
@@ -22,11 +25,18 @@ class ActionError(ValueError):
     """An action cannot be sent as given (bad name, label or payload)."""
 
 
-_LIMITS = {"name": 100, "label": 200, "tooltip": 300, "icon": 64}
+_LIMITS = {"name": 100, "label": 200, "tooltip": 300, "icon": 64, "confirm": 300}
+VARIANTS = ("primary", "secondary", "danger")
 
 
 class Action:
-    """A button. ``name`` picks the callback; ``payload`` stays on the server."""
+    """A button. ``name`` picks the callback; ``payload`` stays on the server.
+
+    Beyond Chainlit: ``variant`` (``primary``, ``secondary``, ``danger``) and
+    ``disabled`` change how it is drawn; ``confirm`` is a question asked before
+    the click is sent; ``ttl`` (seconds or a ``timedelta``) or ``expires_at``
+    make it answer ``gone`` after that time.
+    """
 
     def __init__(
         self,
@@ -35,12 +45,27 @@ class Action:
         payload: dict[str, Any] | None = None,
         tooltip: str = "",
         icon: str = "",
+        *,
+        variant: str = "primary",
+        disabled: bool = False,
+        confirm: str = "",
+        ttl: float | timedelta | None = None,
+        expires_at: datetime | None = None,
     ) -> None:
         self.name = name
         self.label = label
         self.payload: dict[str, Any] = {} if payload is None else payload
         self.tooltip = tooltip
         self.icon = icon
+        self.variant = variant
+        self.disabled = disabled
+        self.confirm = confirm
+        if ttl is not None:
+            if expires_at is not None:
+                raise ActionError(f"Action {name!r}: give ttl or expires_at, not both.")
+            seconds = ttl if isinstance(ttl, timedelta) else timedelta(seconds=ttl)
+            expires_at = timezone.now() + seconds
+        self.expires_at = expires_at
         self.id: uuid.UUID = uuid.uuid4()
         self.for_id: uuid.UUID | None = None
         self._chat: Chat | None = None
@@ -51,7 +76,17 @@ class Action:
     @classmethod
     def from_row(cls, row: ActionRow, chat: Chat) -> Action:
         """The action a callback receives: read back from the database, payload included."""
-        action = cls(row.name, row.label, row.payload, row.tooltip, row.icon)
+        action = cls(
+            row.name,
+            row.label,
+            row.payload,
+            row.tooltip,
+            row.icon,
+            variant=row.variant,
+            disabled=row.disabled,
+            confirm=row.confirm,
+            expires_at=row.expires_at,
+        )
         action.id = row.uuid
         action.for_id = row.message.uuid
         action._chat = chat
@@ -74,6 +109,13 @@ class Action:
                     f"Action {self.name!r}: {field} is {len(value)} characters; "
                     f"the limit is {limit}."
                 )
+        if self.variant not in VARIANTS:
+            raise ActionError(
+                f"Action {self.name!r}: variant must be one of {', '.join(VARIANTS)}, "
+                f"not {self.variant!r}."
+            )
+        if self.expires_at is not None and timezone.is_naive(self.expires_at):
+            raise ActionError(f"Action {self.name!r}: expires_at must be timezone-aware.")
         if not isinstance(self.payload, dict):
             raise ActionError(f"Action {self.name!r}: payload must be a dict.")
         try:

@@ -54,6 +54,7 @@ def save_message(chat: Chat, message: Message) -> tuple[MessageRow, str]:
             author=author[:100],
             from_user=message.from_user,
             content=message.content,
+            exclusive=message.exclusive,
         )
         actions = ActionRow.objects.bulk_create(
             ActionRow(
@@ -64,6 +65,10 @@ def save_message(chat: Chat, message: Message) -> tuple[MessageRow, str]:
                 payload=a.payload,
                 tooltip=a.tooltip,
                 icon=a.icon,
+                variant=a.variant,
+                disabled=a.disabled,
+                confirm=a.confirm,
+                expires_at=a.expires_at,
                 order=i,
             )
             for i, a in enumerate(message.actions)

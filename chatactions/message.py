@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 class Message:
     """A chat message. ``await Message("Hi", actions=[...]).send()`` posts it.
 
+    With ``exclusive=True`` the first click on any of its buttons removes them all.
+
     Inside a handler or callback the conversation is implicit; elsewhere pass
     ``conversation=`` (a ``Conversation``) to say where it goes.
     """
@@ -27,11 +29,13 @@ class Message:
         actions: Sequence[Action] = (),
         author: str | None = None,
         *,
+        exclusive: bool = False,
         conversation: Conversation | Chat | None = None,
     ) -> None:
         self.content = content
         self.actions = list(actions)
         self.author = author
+        self.exclusive = exclusive
         self.id: uuid.UUID = uuid.uuid4()
         self.from_user = False
         self._conversation = conversation

@@ -143,6 +143,10 @@ def action_fields(action: Action) -> dict[str, Any]:
         "label": action.label,
         "tooltip": action.tooltip,
         "icon": action.icon,
+        "variant": action.variant,
+        "disabled": action.disabled,
+        "confirm": action.confirm,
+        "expires_at": action.expires_at.isoformat() if action.expires_at else None,
     }
 
 

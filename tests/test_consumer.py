@@ -91,7 +91,17 @@ async def test_message_frame_carries_id_html_actions_and_time(chat):
         "actions",
         "created_at",
     }
-    assert set(question["actions"][0]) == {"id", "name", "label", "tooltip", "icon"}
+    assert set(question["actions"][0]) == {
+        "id",
+        "name",
+        "label",
+        "tooltip",
+        "icon",
+        "variant",
+        "disabled",
+        "confirm",
+        "expires_at",
+    }
     assert f'id="m-{question["id"]}"' in question["html"]
 
 
