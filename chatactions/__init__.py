@@ -15,6 +15,10 @@ _EXPORTS = {
     "Action": "action",
     "ActionError": "action",
     "Message": "message",
+    "AskActionMessage": "ask",
+    "AskTimeout": "ask",
+    "State": "store",
+    "state": "store",
     "Chat": "context",
     "NoChatContext": "context",
     "current_chat": "context",
@@ -33,22 +37,27 @@ __all__ = [
     "Action",
     "ActionError",
     "AlreadyRegistered",
+    "AskActionMessage",
+    "AskTimeout",
     "Chat",
     "ChatRegistry",
     "InvalidCallback",
     "Message",
     "NoChatContext",
     "NotRegistered",
+    "State",
     "action_callback",
     "autodiscover",
     "current_chat",
     "default_registry",
     "on_chat_start",
     "on_message",
+    "state",
 ]
 
 if TYPE_CHECKING:
     from .action import Action, ActionError
+    from .ask import AskActionMessage, AskTimeout
     from .context import Chat, NoChatContext, current_chat
     from .message import Message
     from .registry import (
@@ -62,6 +71,7 @@ if TYPE_CHECKING:
         on_chat_start,
         on_message,
     )
+    from .store import State, state
 
 
 def __getattr__(name: str) -> Any:

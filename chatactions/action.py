@@ -10,15 +10,16 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
 from django.utils import timezone
 
+from . import emitter
 from .conf import chat_settings
-from .context import Chat, resolve_chat
-
-if TYPE_CHECKING:
-    from .models import Action as ActionRow
+from .context import Chat, ConversationRef, resolve_chat
+from .models import Action as ActionRow
 
 
 class ActionError(ValueError):
@@ -132,9 +133,22 @@ class Action:
             )
         return encoded
 
+    @classmethod
+    async def aget(cls, action_id: uuid.UUID | str, conversation: ConversationRef) -> Action:
+        """A sent button of ``conversation``, payload included, to remove it from outside.
+
+        Raises ``models.Action.DoesNotExist`` if the conversation has no such button.
+        """
+        chat = await resolve_chat(conversation)
+        row = await database_sync_to_async(ActionRow.objects.select_related("message").get)(
+            uuid=action_id, message__conversation=chat.conversation
+        )
+        return cls.from_row(row, chat)
+
     async def remove(self) -> None:
         """Hide this button in every open tab and on every later page load."""
-        from .emitter import remove_action
+        chat = self._chat or await resolve_chat(None)
+        await emitter.remove_actions(chat, [self.id])
 
-        chat = self._chat or resolve_chat(None)
-        await remove_action(chat, self.id)
+    def remove_sync(self) -> None:
+        async_to_sync(self.remove)()

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 
+from .markdown import render_markdown
 from .models import Action, ActionClick, Conversation, Message
 
 
@@ -34,8 +37,14 @@ class ConversationAdmin(admin.ModelAdmin):
 class MessageAdmin(admin.ModelAdmin):
     list_display = ["uuid", "conversation", "author", "from_user", "created_at"]
     list_select_related = ["conversation"]
+    list_filter = ["from_user", "created_at"]
     readonly_fields = ["uuid", "conversation", "created_at"]
     inlines = [ActionInline]
+
+    def save_model(self, request: Any, obj: Message, form: Any, change: bool) -> None:
+        """Keep the stored HTML in step with content edited here."""
+        obj.content_html = render_markdown(obj.content)
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(ActionClick)

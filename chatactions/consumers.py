@@ -130,6 +130,7 @@ class ChatConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # untyped bas
             if anchor is None:
                 return None
             messages = messages.filter(pk__gt=anchor)
+        messages = messages.filter(removed_at__isnull=True)
         rows = list(messages.order_by("-pk")[: chat_settings.SYNC_LIMIT])[::-1]
         live: dict[int, list[ActionRow]] = {row.pk: [] for row in rows}
         for action in ActionRow.objects.filter(message__in=rows, removed_at__isnull=True):

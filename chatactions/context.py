@@ -7,13 +7,18 @@ handler (a view, a task) names the conversation instead.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .models import Conversation
 from .owners import Requester
+
+if TYPE_CHECKING:
+    from .store import State
 
 
 class NoChatContext(RuntimeError):
@@ -35,6 +40,17 @@ class Chat:
     @property
     def id(self) -> str:
         return str(self.conversation.uuid)
+
+    @property
+    def state(self) -> State:
+        """The conversation's persisted key-value store."""
+        from .store import State
+
+        return State(self.conversation)
+
+
+#: What API calls accept to name a conversation outside a handler.
+ConversationRef = Conversation | Chat | uuid.UUID | str
 
 
 def group_name(conversation: Conversation) -> str:
@@ -64,10 +80,16 @@ def chat_context(chat: Chat) -> Iterator[Chat]:
         _current.reset(token)
 
 
-def resolve_chat(conversation: Conversation | Chat | None) -> Chat:
-    """The chat an API call speaks to: the one named, or the current one."""
+async def resolve_chat(conversation: ConversationRef | None) -> Chat:
+    """The chat an API call speaks to: the one named, or the current one.
+
+    A conversation named by its uuid is looked up (``Conversation.DoesNotExist``
+    if there is none); a ``Conversation`` or ``Chat`` is used as it is.
+    """
     if conversation is None:
         return current_chat()
     if isinstance(conversation, Chat):
         return conversation
-    return Chat(conversation)
+    if isinstance(conversation, Conversation):
+        return Chat(conversation)
+    return Chat(await Conversation.objects.aget(uuid=conversation))

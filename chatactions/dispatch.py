@@ -23,7 +23,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from . import emitter, protocol
+from . import ask, emitter, protocol
 from .action import Action
 from .conf import chat_settings
 from .context import Chat, chat_context
@@ -32,6 +32,7 @@ from .models import Action as ActionRow
 from .models import ActionClick, Conversation
 from .owners import Requester
 from .registry import NotRegistered, Registration, get_registry
+from .signals import action_clicked
 
 logger = logging.getLogger(__name__)
 
@@ -47,10 +48,22 @@ class Outcome:
 
 @dataclass
 class _Claim:
+    """A click that won its button: run the callback, then release."""
+
     row: ActionRow
     chat: Chat
     token: uuid.UUID
     started: float
+    removed: list[uuid.UUID]  # buttons an exclusive message lost to this click
+
+
+@dataclass
+class _Answer:
+    """A click that answered an ``AskActionMessage``: wake the asker, run no callback."""
+
+    row: ActionRow
+    chat: Chat
+    removed: list[uuid.UUID]
 
 
 # Clicks -----------------------------------------------------------------------
@@ -63,6 +76,10 @@ async def click(
     claim = await database_sync_to_async(_claim)(requester, conversation_id, action_id, via)
     if isinstance(claim, Outcome):
         return claim
+    await emitter.announce_removed(claim.chat, claim.removed)
+    if isinstance(claim, _Answer):
+        await ask.notify(claim.row.message.uuid, claim.row.uuid)
+        return Outcome(protocol.OK)
     outcome, error = await _run_callback(claim)
     await database_sync_to_async(_release)(claim, requester, via, outcome, error)
     return outcome
@@ -70,7 +87,7 @@ async def click(
 
 def _claim(
     requester: Requester, conversation_id: uuid.UUID, action_id: uuid.UUID, via: str
-) -> _Claim | Outcome:
+) -> _Claim | _Answer | Outcome:
     started = time.perf_counter()
     row = (
         ActionRow.objects.select_related("message__conversation")
@@ -88,9 +105,18 @@ def _claim(
     if not requester.owns(conversation):
         # Same answer as for an id that does not exist: no leak of which ids exist.
         return refuse(protocol.NOT_FOUND, "No such action.")
-    if row.removed_at is not None:
+    if row.removed_at is not None or row.message.removed_at is not None:
         return refuse(protocol.GONE, "This button is no longer available.")
     now = timezone.now()
+    if row.expires_at is not None and row.expires_at <= now:
+        return refuse(protocol.GONE, "This button has expired.")
+    chat = Chat(conversation, requester)
+    if row.message.awaiting:
+        removed = ask.answer(row, chat)
+        if removed is None:
+            return refuse(protocol.GONE, "This question was already answered.")
+        _record(row, requester, via, protocol.OK, started)
+        return _Answer(row, chat, removed)
     token = uuid.uuid4()
     won = (
         ActionRow.objects.filter(pk=row.pk, removed_at__isnull=True)
@@ -104,7 +130,10 @@ def _claim(
         if ActionRow.objects.filter(pk=row.pk, removed_at__isnull=False).exists():
             return refuse(protocol.GONE, "This button is no longer available.")
         return refuse(protocol.BUSY, "This action is already running.")
-    return _Claim(row, Chat(conversation, requester), token, started)
+    removed = []
+    if row.message.exclusive:
+        removed = emitter.mark_message_actions_removed(chat, row.message.uuid)
+    return _Claim(row, chat, token, started, removed)
 
 
 async def _run_callback(claim: _Claim) -> tuple[Outcome, str]:
@@ -134,13 +163,16 @@ def _record(
     started: float,
     error: str = "",
 ) -> None:
-    ActionClick.objects.create(
+    click = ActionClick.objects.create(
         action=row,
         via=via,
         outcome=outcome,
         duration_ms=(time.perf_counter() - started) * 1000,
         error=error,
         **requester.owner_fields(),
+    )
+    action_clicked.send(
+        ActionClick, click=click, action=row, conversation=row.message.conversation
     )
 
 

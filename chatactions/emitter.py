@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from channels.db import database_sync_to_async
@@ -22,10 +23,13 @@ from django.utils import timezone
 from . import protocol
 from .conf import chat_settings
 from .context import Chat
+from .markdown import render_markdown
 from .models import Action as ActionRow
 from .models import Message as MessageRow
+from .signals import message_sent
 
 if TYPE_CHECKING:
+    from .action import Action
     from .message import Message
 
 logger = logging.getLogger(__name__)
@@ -38,6 +42,26 @@ def render_message(row: MessageRow, actions: list[ActionRow], kind: str = "messa
     row.live_actions = actions  # type: ignore[attr-defined]
     html = render_to_string(MESSAGE_TEMPLATE, {"message": row, "conversation": row.conversation})
     return protocol.dumps(protocol.message_frame(row, actions, html, kind))
+
+
+def _action_rows(row: MessageRow, actions: Iterable[Action], start: int = 0) -> list[ActionRow]:
+    return ActionRow.objects.bulk_create(
+        ActionRow(
+            uuid=a.id,
+            message=row,
+            name=a.name,
+            label=a.label,
+            payload=a.payload,
+            tooltip=a.tooltip,
+            icon=a.icon,
+            variant=a.variant,
+            disabled=a.disabled,
+            confirm=a.confirm,
+            expires_at=a.expires_at,
+            order=start + i,
+        )
+        for i, a in enumerate(actions)
+    )
 
 
 def save_message(chat: Chat, message: Message) -> tuple[MessageRow, str]:
@@ -54,25 +78,12 @@ def save_message(chat: Chat, message: Message) -> tuple[MessageRow, str]:
             author=author[:100],
             from_user=message.from_user,
             content=message.content,
+            content_html=render_markdown(message.content),
             exclusive=message.exclusive,
+            awaiting=message.awaiting,
         )
-        actions = ActionRow.objects.bulk_create(
-            ActionRow(
-                uuid=a.id,
-                message=row,
-                name=a.name,
-                label=a.label,
-                payload=a.payload,
-                tooltip=a.tooltip,
-                icon=a.icon,
-                variant=a.variant,
-                disabled=a.disabled,
-                confirm=a.confirm,
-                expires_at=a.expires_at,
-                order=i,
-            )
-            for i, a in enumerate(message.actions)
-        )
+        actions = _action_rows(row, message.actions)
+    message_sent.send(MessageRow, message=row, conversation=chat.conversation)
     return row, render_message(row, actions)
 
 
@@ -81,17 +92,87 @@ async def send_message(chat: Chat, message: Message) -> None:
     await broadcast(chat, text)
 
 
-def mark_removed(chat: Chat, action_id: uuid.UUID) -> bool:
-    """Mark a button removed; false if it is not in this chat or already gone."""
-    count = ActionRow.objects.filter(
-        uuid=action_id, message__conversation=chat.conversation, removed_at__isnull=True
+def save_update(chat: Chat, message: Message) -> str | None:
+    """Save new content and exactly ``message.actions`` as its buttons; ``None`` if gone."""
+    for action in message.actions:
+        action.validate()
+    row = MessageRow.objects.filter(
+        uuid=message.id, conversation=chat.conversation, removed_at__isnull=True
+    ).first()
+    if row is None:
+        return None
+    wanted = {a.id for a in message.actions}
+    with transaction.atomic():
+        if message.author:
+            row.author = message.author[:100]
+        row.content = message.content
+        row.content_html = render_markdown(message.content)
+        row.updated_at = timezone.now()
+        row.save(update_fields=["author", "content", "content_html", "updated_at"])
+        row.actions.filter(removed_at__isnull=True).exclude(uuid__in=wanted).update(
+            removed_at=row.updated_at
+        )
+        kept = {a.uuid for a in row.actions.filter(uuid__in=wanted)}
+        _action_rows(row, [a for a in message.actions if a.id not in kept], len(kept))
+        live = list(row.actions.filter(removed_at__isnull=True))
+    row.conversation = chat.conversation
+    return render_message(row, live, "message.update")
+
+
+async def update_message(chat: Chat, message: Message) -> bool:
+    text = await database_sync_to_async(save_update)(chat, message)
+    if text is not None:
+        await broadcast(chat, text)
+    return text is not None
+
+
+def mark_message_removed(chat: Chat, message_id: uuid.UUID) -> bool:
+    count = MessageRow.objects.filter(
+        uuid=message_id, conversation=chat.conversation, removed_at__isnull=True
     ).update(removed_at=timezone.now())
     return count > 0
 
 
-async def remove_action(chat: Chat, action_id: uuid.UUID) -> None:
-    if await database_sync_to_async(mark_removed)(chat, action_id):
-        await broadcast(chat, protocol.dumps(protocol.action_remove(action_id)))
+async def remove_message(chat: Chat, message_id: uuid.UUID) -> None:
+    if await database_sync_to_async(mark_message_removed)(chat, message_id):
+        await broadcast(chat, protocol.dumps({"type": "message.remove", "id": str(message_id)}))
+
+
+def mark_removed(chat: Chat, action_ids: Iterable[uuid.UUID]) -> list[uuid.UUID]:
+    """Mark buttons removed; returns those that were live in this chat until now."""
+    live = ActionRow.objects.filter(
+        uuid__in=list(action_ids),
+        message__conversation=chat.conversation,
+        removed_at__isnull=True,
+    )
+    ids = list(live.values_list("uuid", flat=True))
+    ActionRow.objects.filter(uuid__in=ids, removed_at__isnull=True).update(
+        removed_at=timezone.now()
+    )
+    return ids
+
+
+def mark_message_actions_removed(chat: Chat, message_id: uuid.UUID) -> list[uuid.UUID]:
+    ids = ActionRow.objects.filter(
+        message__uuid=message_id,
+        message__conversation=chat.conversation,
+        removed_at__isnull=True,
+    ).values_list("uuid", flat=True)
+    return mark_removed(chat, list(ids))
+
+
+async def remove_actions(chat: Chat, action_ids: Iterable[uuid.UUID]) -> None:
+    removed = await database_sync_to_async(mark_removed)(chat, action_ids)
+    await announce_removed(chat, removed)
+
+
+async def remove_message_actions(chat: Chat, message_id: uuid.UUID) -> None:
+    removed = await database_sync_to_async(mark_message_actions_removed)(chat, message_id)
+    await announce_removed(chat, removed)
+
+
+async def announce_removed(chat: Chat, action_ids: Iterable[uuid.UUID]) -> None:
+    await broadcast(chat, *(protocol.dumps(protocol.action_remove(i)) for i in action_ids))
 
 
 async def broadcast(chat: Chat, *texts: str) -> None:

@@ -6,22 +6,27 @@ import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from asgiref.sync import async_to_sync
+
+from . import emitter
 from .action import Action
-from .context import Chat, resolve_chat
+from .context import Chat, ConversationRef, resolve_chat
 
 if TYPE_CHECKING:
-    from .models import Conversation
     from .models import Message as MessageRow
 
 
 class Message:
     """A chat message. ``await Message("Hi", actions=[...]).send()`` posts it.
 
-    With ``exclusive=True`` the first click on any of its buttons removes them all.
-
-    Inside a handler or callback the conversation is implicit; elsewhere pass
-    ``conversation=`` (a ``Conversation``) to say where it goes.
+    Content is Markdown, drawn as sanitised HTML. Inside a handler or callback
+    the conversation is implicit; elsewhere pass ``conversation=`` (a
+    ``Conversation``, its uuid, or a ``Chat``). With ``exclusive=True`` the first
+    click on any of its buttons removes them all. Each async method has a
+    ``*_sync`` twin for sync code (views, management commands, tasks).
     """
+
+    awaiting = False
 
     def __init__(
         self,
@@ -30,7 +35,7 @@ class Message:
         author: str | None = None,
         *,
         exclusive: bool = False,
-        conversation: Conversation | Chat | None = None,
+        conversation: ConversationRef | None = None,
     ) -> None:
         self.content = content
         self.actions = list(actions)
@@ -41,23 +46,60 @@ class Message:
         self._conversation = conversation
 
     def __repr__(self) -> str:
-        return f"<Message {self.id} {self.content[:30]!r}>"
+        return f"<{type(self).__name__} {self.id} {self.content[:30]!r}>"
 
     @classmethod
     def from_row(cls, row: MessageRow, chat: Chat) -> Message:
-        """The user's message as an ``on_message`` handler receives it."""
+        """A saved message as handlers receive it (``on_message`` gets the user's)."""
         message = cls(row.content, author=row.author, conversation=chat)
         message.id = row.uuid
         message.from_user = row.from_user
         return message
 
-    async def send(self) -> Message:
-        """Save the message and its buttons, then show it in every open tab."""
-        from .emitter import send_message
+    async def _chat(self) -> Chat:
+        chat = await resolve_chat(self._conversation)
+        self._conversation = chat
+        return chat
 
-        chat = resolve_chat(self._conversation)
-        await send_message(chat, self)
+    def _bind(self, chat: Chat) -> None:
         for action in self.actions:
             action.for_id = self.id
             action._chat = chat
+
+    async def send(self) -> Message:
+        """Save the message and its buttons, then show it in every open tab."""
+        chat = await self._chat()
+        await emitter.send_message(chat, self)
+        self._bind(chat)
         return self
+
+    async def update(self) -> bool:
+        """Save new ``content``/``author`` and make ``actions`` its buttons, in every tab.
+
+        Buttons kept from before keep their ids (and their claims); buttons no
+        longer listed are removed. Returns false if the message was removed.
+        """
+        chat = await self._chat()
+        updated = await emitter.update_message(chat, self)
+        self._bind(chat)
+        return updated
+
+    async def remove(self) -> None:
+        """Remove the message, with its buttons, from every tab and later page loads."""
+        await emitter.remove_message(await self._chat(), self.id)
+
+    async def remove_actions(self) -> None:
+        """Remove all of this message's buttons at once, in every tab."""
+        await emitter.remove_message_actions(await self._chat(), self.id)
+
+    def send_sync(self) -> Message:
+        return async_to_sync(self.send)()
+
+    def update_sync(self) -> bool:
+        return async_to_sync(self.update)()
+
+    def remove_sync(self) -> None:
+        async_to_sync(self.remove)()
+
+    def remove_actions_sync(self) -> None:
+        async_to_sync(self.remove_actions)()

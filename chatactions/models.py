@@ -62,12 +62,21 @@ class Message(models.Model):
     author = models.CharField(max_length=100)
     from_user = models.BooleanField(default=False)
     content = models.TextField(blank=True)
+    content_html = models.TextField(
+        blank=True, editable=False, help_text="The content as sanitised HTML, rendered once."
+    )
     exclusive = models.BooleanField(
         default=False, help_text="The first click on any button removes all of them."
     )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(null=True, blank=True)
     removed_at = models.DateTimeField(null=True, blank=True)
+    awaiting = models.BooleanField(
+        default=False, help_text="An AskActionMessage still waiting for its answer."
+    )
+    answer = models.ForeignKey(
+        "Action", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["id"]
@@ -117,6 +126,10 @@ class Action(models.Model):
     @property
     def is_removed(self) -> bool:
         return self.removed_at is not None
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
 
 
 class ActionClick(models.Model):

@@ -9,6 +9,7 @@ it from their ``actions.py``, found by ``autodiscover()`` like ``admin.py``.
 from __future__ import annotations
 
 import inspect
+import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -79,12 +80,25 @@ class ChatRegistry:
     ``default_registry.action_callback("confirm_delete")`` registers a callback;
     ``on_message`` and ``on_chat_start`` register the conversation handlers.
     Each decorator validates, registers and returns the function unchanged.
+
+    A site with several chat apps makes one registry per app, each with a
+    unique ``name``; a conversation stores the name of the registry that
+    answers it (``Conversation.app``), and ``StartChatView.as_view(app=name)``
+    starts conversations of that app.
     """
 
     def __init__(self, name: str = "default") -> None:
+        if not isinstance(name, str) or not name or len(name) > 100:
+            raise InvalidCallback("A chat registry needs a name of 1 to 100 characters.")
+        existing = _registries.get(name)
+        if existing is not None:
+            raise AlreadyRegistered(
+                f"A chat registry named {name!r} already exists: {existing!r}."
+            )
         self.name = name
         self._actions: dict[str, Registration] = {}
         self._hooks: dict[str, Registration] = {}
+        _registries[name] = self
 
     def __repr__(self) -> str:
         return f"<ChatRegistry {self.name!r}: {len(self._actions)} action callbacks>"
@@ -148,14 +162,20 @@ class ChatRegistry:
     def action_names(self) -> list[str]:
         return sorted(self._actions)
 
+    def registrations(self) -> list[Registration]:
+        """Every handler and callback, hooks first, for listings."""
+        hooks = [self._hooks[k] for k in sorted(self._hooks)]
+        return hooks + [self._actions[k] for k in sorted(self._actions)]
+
     def clear(self) -> None:
         """Forget every registration (for tests that register their own)."""
         self._actions.clear()
         self._hooks.clear()
 
 
+# Weak, so a registry a test throws away frees its name; a site's live forever.
+_registries: weakref.WeakValueDictionary[str, ChatRegistry] = weakref.WeakValueDictionary()
 default_registry = ChatRegistry()
-_registries: dict[str, ChatRegistry] = {default_registry.name: default_registry}
 
 
 def get_registry(name: str = "default") -> ChatRegistry:
@@ -164,6 +184,10 @@ def get_registry(name: str = "default") -> ChatRegistry:
         return _registries[name]
     except KeyError:
         raise NotRegistered(f"No chat registry named {name!r}.") from None
+
+
+def all_registries() -> list[ChatRegistry]:
+    return [_registries[name] for name in sorted(_registries)]
 
 
 def autodiscover() -> None:

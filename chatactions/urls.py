@@ -9,7 +9,7 @@ from . import views
 app_name = "chatactions"
 
 urlpatterns = [
-    path("", views.start, name="start"),
+    path("", views.StartChatView.as_view(), name="start"),
     path("<uuid:conversation_id>/", views.conversation, name="conversation"),
     path(
         "<uuid:conversation_id>/actions/<uuid:action_id>/click/",

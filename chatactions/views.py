@@ -15,7 +15,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views import View
+from django.views.decorators.http import require_http_methods, require_POST
 
 from . import dispatch, owners, protocol
 from .conf import chat_settings
@@ -23,6 +24,7 @@ from .context import Chat
 from .models import Action as ActionRow
 from .models import ActionClick, Conversation
 from .owners import Requester
+from .registry import get_registry
 
 NOTICE_TEXT = {
     protocol.BUSY: "That action is already running.",
@@ -49,15 +51,24 @@ def _owned(request: HttpRequest, conversation_id: uuid.UUID) -> tuple[Requester,
     return requester, conversation
 
 
-@require_GET
-def start(request: HttpRequest) -> HttpResponse:
-    """Start a conversation for this visitor, greet them, and go to it."""
-    requester = _requester(request, create=True)
-    if requester is None:
-        return redirect_to_login(request.get_full_path())
-    conversation = Conversation.objects.create(**requester.owner_fields())
-    async_to_sync(dispatch.start_chat)(Chat(conversation, requester))
-    return redirect("chatactions:conversation", conversation_id=conversation.uuid)
+class StartChatView(View):
+    """Start a conversation for this visitor, greet them, and go to it.
+
+    ``app`` names the chat registry that answers; a site with several chat apps
+    routes one of these per app, e.g. ``StartChatView.as_view(app="support")``.
+    """
+
+    app = "default"
+    http_method_names = ["get"]
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        get_registry(self.app)  # fail loudly on a misspelt app, before writing anything
+        requester = _requester(request, create=True)
+        if requester is None:
+            return redirect_to_login(request.get_full_path())
+        conversation = Conversation.objects.create(app=self.app, **requester.owner_fields())
+        async_to_sync(dispatch.start_chat)(Chat(conversation, requester))
+        return redirect("chatactions:conversation", conversation_id=conversation.uuid)
 
 
 @require_http_methods(["GET", "POST"])
@@ -70,7 +81,7 @@ def conversation(request: HttpRequest, conversation_id: uuid.UUID) -> HttpRespon
             outcome = async_to_sync(dispatch.user_message)(requester, conversation.uuid, content)
             _flash(request, outcome)
         return HttpResponseRedirect(request.path)
-    rows = conversation.messages.prefetch_related(
+    rows = conversation.messages.filter(removed_at__isnull=True).prefetch_related(
         Prefetch(
             "actions",
             queryset=ActionRow.objects.filter(removed_at__isnull=True),

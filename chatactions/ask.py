@@ -1,0 +1,132 @@
+"""``AskActionMessage``: send buttons and wait for the user's pick.
+
+The wait goes through the channel layer, not an in-process future, so the
+click may arrive on any server process. The database settles the race between
+a click and the timeout: whichever flips ``Message.awaiting`` first wins, and
+the loser reads the outcome from the row. A lost channel-layer notice therefore
+costs at most one poll interval, never the answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+from . import emitter
+from .action import Action
+from .context import Chat, ConversationRef
+from .message import Message
+from .models import Action as ActionRow
+from .models import Message as MessageRow
+
+#: Seconds between looks at the database while waiting, in case a notice was lost.
+POLL_INTERVAL = 5.0
+
+
+class AskTimeout(TimeoutError):
+    """Nobody picked a button of an ``AskActionMessage`` before its timeout."""
+
+
+def ask_group(message_id: uuid.UUID) -> str:
+    return f"chatactions.ask.{message_id.hex}"
+
+
+class AskActionMessage(Message):
+    """``await AskActionMessage("Continue?", actions=[...]).send()`` returns the pick.
+
+    The result is the clicked ``Action`` (payload included), or ``None`` when
+    ``timeout`` seconds pass first; with ``raise_on_timeout=True`` a timeout
+    raises ``AskTimeout`` instead. Either way the buttons are removed in every
+    tab, and nothing else is said: add your own message if you want one.
+    """
+
+    awaiting = True
+
+    def __init__(
+        self,
+        content: str = "",
+        actions: Sequence[Action] = (),
+        author: str | None = None,
+        *,
+        timeout: float = 90,
+        raise_on_timeout: bool = False,
+        conversation: ConversationRef | None = None,
+    ) -> None:
+        super().__init__(content, actions, author, conversation=conversation)
+        self.timeout = timeout
+        self.raise_on_timeout = raise_on_timeout
+
+    async def send(self) -> Action | None:  # type: ignore[override]
+        chat = await self._chat()
+        layer = get_channel_layer()
+        channel = await layer.new_channel()
+        group = ask_group(self.id)
+        await layer.group_add(group, channel)
+        try:
+            await emitter.send_message(chat, self)
+            self._bind(chat)
+            await self._wait(layer, channel)
+        finally:
+            await layer.group_discard(group, channel)
+        answer: Action | None
+        removed: list[uuid.UUID]
+        answer, removed = await database_sync_to_async(settle)(chat, self.id)
+        await emitter.announce_removed(chat, removed)
+        if answer is None and self.raise_on_timeout:
+            raise AskTimeout(f"No answer to {self.content[:40]!r} within {self.timeout} s.")
+        return answer
+
+    async def _wait(self, layer: Any, channel: str) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.timeout
+        while (remaining := deadline - loop.time()) > 0:
+            try:
+                async with asyncio.timeout(min(remaining, POLL_INTERVAL)):
+                    await layer.receive(channel)
+                return
+            except TimeoutError:
+                if await database_sync_to_async(answered)(self.id):
+                    return
+
+
+def answered(message_id: uuid.UUID) -> bool:
+    return MessageRow.objects.filter(uuid=message_id, awaiting=False).exists()
+
+
+def settle(chat: Chat, message_id: uuid.UUID) -> tuple[Action | None, list[uuid.UUID]]:
+    """Close the question: the answer if a click won, else remove the buttons (timeout)."""
+    with transaction.atomic():
+        timed_out = MessageRow.objects.filter(uuid=message_id, awaiting=True).update(
+            awaiting=False
+        )
+        if timed_out:
+            return None, emitter.mark_message_actions_removed(chat, message_id)
+    row = MessageRow.objects.select_related("answer__message").get(uuid=message_id)
+    if row.answer is None:  # pragma: no cover - awaiting is only cleared with an answer
+        return None, []
+    return Action.from_row(row.answer, chat), []
+
+
+def answer(row: ActionRow, chat: Chat) -> list[uuid.UUID] | None:
+    """Record a click as the answer to its question; ``None`` if it came too late.
+
+    Called by the dispatcher in its database hop; returns the buttons to remove.
+    """
+    won = MessageRow.objects.filter(pk=row.message_id, awaiting=True).update(
+        awaiting=False, answer=row
+    )
+    if not won:
+        return None
+    return emitter.mark_message_actions_removed(chat, row.message.uuid)
+
+
+async def notify(message_id: uuid.UUID, action_id: uuid.UUID) -> None:
+    """Wake the waiting ``send()``, on whichever process it runs."""
+    layer = get_channel_layer()
+    await layer.group_send(ask_group(message_id), {"type": "chat.answer", "id": str(action_id)})
