@@ -6,7 +6,7 @@ PORT ?= 8000
 # Pin another Django line, e.g. make test DJANGO='>=6.1,<6.2' PYTHON=python3.12 VENV=.venv-312
 DJANGO ?=
 
-.PHONY: install demo test lint format clean
+.PHONY: install demo test lint format bench clean
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest --cov --cov-report=term-missing:skip-covered --cov-fail-under=90 $(PYTEST_ARGS)
+
+# Real daphne processes, real WebSocket clients; PostgreSQL and Redis for the production rows.
+bench: install
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -89,11 +89,10 @@ def _claim(
     requester: Requester, conversation_id: uuid.UUID, action_id: uuid.UUID, via: str
 ) -> _Claim | _Answer | Outcome:
     started = time.perf_counter()
-    row = (
-        ActionRow.objects.select_related("message__conversation")
-        .filter(uuid=action_id, message__conversation__uuid=conversation_id)
-        .first()
+    rows = ActionRow.objects.select_related("message__conversation").filter(
+        uuid=action_id, message__conversation__uuid=conversation_id
     )
+    row = next(iter(rows.order_by()[:1]), None)  # uuid is unique: no ORDER BY needed
     if row is None:
         return Outcome(protocol.NOT_FOUND, "No such action.")
     conversation = row.message.conversation

@@ -20,6 +20,14 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 
 from chatactions.routing import websocket_urlpatterns  # noqa: E402
 
+if os.environ.get("CHATACTIONS_BENCH_ECHO"):
+    # The benchmark's floor: a bare echo consumer on the same daphne (bench/echo.py).
+    from django.urls import path
+
+    from bench.echo import EchoConsumer
+
+    websocket_urlpatterns = [*websocket_urlpatterns, path("ws/echo/", EchoConsumer.as_asgi())]
+
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,

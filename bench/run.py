@@ -1,0 +1,301 @@
+"""``make bench``: the chapter's flow against real daphne processes.
+
+Every figure is the median over ``--rounds`` rounds and is also printed as a
+ratio to a bare Channels echo consumer measured on the same daphne in the same
+round, because absolute times drift on shared machines. Run it on a quiet
+machine; nothing here is asserted, it only reports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from websockets.asyncio.client import ClientConnection, connect
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.servers import Browser, Daphne, postgres_database, redis_env, sqlite_database
+
+BENCH_ENV = {"CHATACTIONS_RATE_LIMIT": "0", "CHATACTIONS_BENCH_ECHO": "1", "DJANGO_DEBUG": "0"}
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+@dataclass
+class Client:
+    """One visitor with an open socket and the confirm button of the chapter's question."""
+
+    ws: ClientConnection
+    confirm: str = ""
+    refs: int = 0
+
+    async def request(self, frame: dict[str, Any], until: str = "ack") -> float:
+        """Send a frame; seconds until the first frame of type ``until`` (then drain to ack)."""
+        self.refs += 1
+        ref = f"b{self.refs}"
+        start = time.perf_counter()
+        await self.ws.send(json.dumps({**frame, "ref": ref}))
+        took = None
+        while True:
+            reply = json.loads(await self.ws.recv())
+            if (
+                took is None
+                and reply["type"] == until
+                and (until != "message" or not reply.get("from_user"))
+            ):
+                took = time.perf_counter() - start
+            if reply["type"] == "ack" and reply["ref"] == ref:
+                assert reply["status"] == "ok", reply
+                return took if took is not None else time.perf_counter() - start
+
+    async def click(self) -> float:
+        return await self.request({"type": "action", "id": self.confirm}, until="message")
+
+    async def message(self) -> float:
+        return await self.request({"type": "message", "content": "hello?"}, until="message")
+
+    async def echo(self) -> float:
+        start = time.perf_counter()
+        await self.ws.send('{"type":"echo"}')
+        await self.ws.recv()
+        return time.perf_counter() - start
+
+
+@contextmanager
+def servers(kind: str, count: int) -> Iterator[list[Daphne]]:
+    with ExitStack() as stack:
+        if kind == "default":
+            env = {"DATABASE_URL": stack.enter_context(sqlite_database())}
+        else:
+            env = {"DATABASE_URL": stack.enter_context(postgres_database()), **redis_env()}
+        procs = [Daphne({**BENCH_ENV, **env}).start() for _ in range(count)]
+        try:
+            yield procs
+        finally:
+            for p in procs:
+                p.stop()
+
+
+async def open_client(server: Daphne, chat_server: Daphne) -> Client:
+    browser = Browser(chat_server.url)
+    conversation = await asyncio.to_thread(browser.start)
+    ws = await connect(**browser.socket_args(conversation, server), max_size=None)
+    client = Client(ws)
+    client.refs += 1
+    await ws.send(json.dumps({"type": "message", "content": "delete my data", "ref": "q"}))
+    while True:
+        frame = json.loads(await ws.recv())
+        if frame["type"] == "message" and frame["actions"]:
+            client.confirm = frame["actions"][0]["id"]
+        if frame["type"] == "ack":
+            return client
+
+
+async def open_echo(server: Daphne) -> Client:
+    return Client(await connect(f"{server.ws_url}/ws/echo/", origin="http://127.0.0.1"))
+
+
+async def timed(
+    clients: list[Client], op: Callable[[Client], Awaitable[float]], per_client: int
+) -> tuple[list[float], float]:
+    """Run ``per_client`` operations on every client at once; latencies and wall time."""
+    latencies: list[float] = []
+
+    async def run(client: Client) -> None:
+        for _ in range(per_client):
+            latencies.append(await op(client))
+
+    start = time.perf_counter()
+    await asyncio.gather(*(run(c) for c in clients))
+    return latencies, time.perf_counter() - start
+
+
+@dataclass
+class Figures:
+    rows: dict[str, list[float]] = field(default_factory=dict)
+
+    def add(self, name: str, value: float) -> None:
+        self.rows.setdefault(name, []).append(value)
+
+    def median(self, name: str) -> float:
+        return statistics.median(self.rows[name])
+
+
+async def round_for(procs: list[Daphne], figures: Figures, args: argparse.Namespace) -> None:
+    echo = await open_echo(procs[0])
+    for _ in range(50):
+        await echo.echo()
+    lat, _ = await timed([echo], Client.echo, args.n)
+    figures.add("echo p50", pct(lat, 0.5))
+    await echo.ws.close()
+
+    one = await open_client(procs[0], procs[0])
+    await timed([one], Client.click, 20)  # warm up
+    lat, _ = await timed([one], Client.click, args.n)
+    for q in (0.5, 0.95, 0.99):
+        figures.add(f"click 1 client p{int(q * 100)}", pct(lat, q))
+    lat, _ = await timed([one], Client.message, args.n // 2)
+    figures.add("message 1 client p50", pct(lat, 0.5))
+    await one.ws.close()
+
+    for clients in (10, 50):
+        opened = [await open_client(procs[i % len(procs)], procs[0]) for i in range(clients)]
+        await timed(opened, Client.click, 3)  # warm up
+        lat, wall = await timed(opened, Client.click, max(5, args.n * 2 // clients))
+        figures.add(f"click {clients} clients /s", len(lat) / wall)
+        figures.add(f"click {clients} clients p50", pct(lat, 0.5))
+        figures.add(f"click {clients} clients p99", pct(lat, 0.99))
+        for c in opened:
+            await c.ws.close()
+
+
+def report(title: str, figures: Figures) -> list[str]:
+    floor = figures.median("echo p50")
+    lines = [f"### {title}", "", "| figure | median | vs. echo |", "|---|---:|---:|"]
+    for name in figures.rows:
+        value = figures.median(name)
+        if name.endswith("/s"):
+            lines.append(f"| {name} | {value:,.0f} | {value * floor:.3f} |")
+        else:
+            lines.append(f"| {name} | {value * 1000:.2f} ms | {value / floor:.1f} |")
+    return [*lines, ""]
+
+
+def page_render(args: argparse.Namespace) -> list[str]:
+    """A conversation of 1,000 messages and 3,000 buttons, fetched over HTTP from daphne."""
+    with sqlite_database() as url, servers_for_page(url) as server:
+        browser = Browser(server.url)
+        conversation = browser.start()
+        os.environ["DATABASE_URL"] = url
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
+        import django
+
+        django.setup()
+        from chatactions.markdown import render_markdown
+        from chatactions.models import Action, Conversation, Message
+
+        conv = Conversation.objects.get(uuid=conversation)
+        rows = Message.objects.bulk_create(
+            Message(
+                conversation=conv,
+                author="Assistant",
+                content=f"Message {i}",
+                content_html=render_markdown(f"Message {i}"),
+            )
+            for i in range(999)
+        )
+        Action.objects.bulk_create(
+            Action(message=m, name="pick", label=f"Option {j}", order=j)
+            for m in rows
+            for j in range(3)
+        )
+        times = []
+        for _ in range(args.rounds * 5):
+            start = time.perf_counter()
+            _, html = browser.get(f"/chat/{conversation}/")
+            times.append(time.perf_counter() - start)
+        assert html.count("data-action-id") == 2997
+    return [
+        "### Conversation page, 1,000 messages and 3,000 buttons",
+        "",
+        f"GET over HTTP from daphne (SQLite): median {statistics.median(times) * 1000:.1f} ms "
+        f"over {len(times)} requests, {len(html) // 1024} KiB of HTML.",
+        "",
+    ]
+
+
+@contextmanager
+def servers_for_page(url: str) -> Iterator[Daphne]:
+    server = Daphne({**BENCH_ENV, "DATABASE_URL": url}).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmRSS")
+
+
+async def idle_sockets(args: argparse.Namespace) -> list[str]:
+    with servers("default", 1) as (server,):
+        browser = Browser(server.url)
+        conversation = await asyncio.to_thread(browser.start)
+        warm = [await connect(**browser.socket_args(conversation, server)) for _ in range(20)]
+        await asyncio.sleep(1)
+        before = rss_kib(server.process.pid)  # type: ignore[union-attr]
+        sockets = []
+        for i in range(0, args.sockets, 100):
+            sockets += await asyncio.gather(
+                *(
+                    connect(**browser.socket_args(conversation, server))
+                    for _ in range(min(100, args.sockets - i))
+                )
+            )
+        await asyncio.sleep(2)
+        after = rss_kib(server.process.pid)  # type: ignore[union-attr]
+        for ws in sockets + warm:
+            await ws.close()
+    per = (after - before) / len(sockets)
+    return [
+        "### Idle sockets on one daphne process",
+        "",
+        f"{len(sockets)} sockets: RSS {before / 1024:.0f} MiB → {after / 1024:.0f} MiB, "
+        f"{per:.1f} KiB per socket.",
+        "",
+    ]
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("-n", type=int, default=300, help="operations per measurement")
+    parser.add_argument("--sockets", type=int, default=2000)
+    parts = ["default", "production", "page", "sockets"]
+    parser.add_argument("--only", choices=parts, action="append")
+    args = parser.parse_args()
+    only = set(args.only or parts)
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    when = time.strftime("%Y-%m-%d %H:%M")
+    out = [f"Machine: {machine}, {when}; {args.rounds} rounds, n={args.n}.", ""]
+    setups = []
+    if "default" in only:
+        setups.append(("Default: SQLite, in-memory layer, 1 daphne", "default", 1))
+    if "production" in only:
+        setups += [
+            ("PostgreSQL + Redis, 1 daphne", "production", 1),
+            ("PostgreSQL + Redis, 2 daphne", "production", 2),
+        ]
+    for title, kind, count in setups:
+        figures = Figures()
+        with servers(kind, count) as procs:
+            for _ in range(args.rounds):
+                await round_for(procs, figures, args)
+        out += report(title, figures)
+        print("\n".join(report(title, figures)), flush=True)
+    if "page" in only:
+        out += page_render(args)
+    if "sockets" in only:
+        out += await idle_sockets(args)
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
