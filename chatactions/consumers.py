@@ -24,9 +24,7 @@ from . import dispatch, emitter, owners, protocol
 from .conf import chat_settings
 from .context import Chat
 from .limits import TokenBucket
-from .models import Action as ActionRow
 from .models import Conversation
-from .models import Message as MessageRow
 from .owners import Requester
 
 logger = logging.getLogger(__name__)
@@ -118,27 +116,11 @@ class ChatConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # untyped bas
         await self.reply(protocol.ack(frame.ref, outcome.status, outcome.detail, outcome.notice))
 
     async def handle_sync(self, frame: protocol.SyncFrame) -> None:
-        texts = await database_sync_to_async(self._missed)(frame.after)
+        texts = await dispatch.missed(self.chat, frame.after)
         if texts is None:
             await self.reply(protocol.ack(frame.ref, protocol.NOT_FOUND, "No such message."))
             return
         await self.reply(*texts, protocol.ack(frame.ref, protocol.OK))
-
-    def _missed(self, after: uuid.UUID | None) -> list[str] | None:
-        messages = MessageRow.objects.filter(conversation=self.chat.conversation)
-        if after is not None:
-            anchor = messages.filter(uuid=after).values_list("pk", flat=True).first()
-            if anchor is None:
-                return None
-            messages = messages.filter(pk__gt=anchor)
-        messages = messages.filter(removed_at__isnull=True)
-        rows = list(messages.order_by("-pk")[: chat_settings.SYNC_LIMIT])[::-1]
-        live: dict[int, list[ActionRow]] = {row.pk: [] for row in rows}
-        for action in ActionRow.objects.filter(message__in=rows, removed_at__isnull=True):
-            live[action.message_id].append(action)
-        for row in rows:
-            row.conversation = self.chat.conversation
-        return [emitter.render_message(row, live[row.pk]) for row in rows]
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Hand a message to its handler, without Channels' per-message connection sweep.

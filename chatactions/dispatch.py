@@ -30,6 +30,7 @@ from .context import Chat, chat_context
 from .message import Message
 from .models import Action as ActionRow
 from .models import ActionClick, Conversation
+from .models import Message as MessageRow
 from .owners import Requester
 from .registry import NotRegistered, Registration, get_registry
 from .signals import action_clicked
@@ -210,6 +211,33 @@ def _save_user_message(
     message.from_user = True
     row, text = emitter.save_message(chat, message)
     return chat, Message.from_row(row, chat), text
+
+
+async def missed(chat: Chat, after: uuid.UUID | None) -> list[str] | None:
+    """Message frames saved after message ``after`` (``None``: the newest ones).
+
+    ``None`` if ``after`` is not a message of this chat. Removed messages are
+    left out, and only live buttons are drawn, exactly as a reload would.
+    """
+    texts: list[str] | None = await database_sync_to_async(_missed)(chat, after)
+    return texts
+
+
+def _missed(chat: Chat, after: uuid.UUID | None) -> list[str] | None:
+    messages = MessageRow.objects.filter(conversation=chat.conversation)
+    if after is not None:
+        anchor = messages.filter(uuid=after).values_list("pk", flat=True).first()
+        if anchor is None:
+            return None
+        messages = messages.filter(pk__gt=anchor)
+    messages = messages.filter(removed_at__isnull=True)
+    rows = list(messages.order_by("-pk")[: chat_settings.SYNC_LIMIT])[::-1]
+    live: dict[int, list[ActionRow]] = {row.pk: [] for row in rows}
+    for action in ActionRow.objects.filter(message__in=rows, removed_at__isnull=True):
+        live[action.message_id].append(action)
+    for row in rows:
+        row.conversation = chat.conversation
+    return [emitter.render_message(row, live[row.pk]) for row in rows]
 
 
 async def start_chat(chat: Chat) -> Outcome:
