@@ -16,4 +16,9 @@ urlpatterns = [
         views.click,
         name="click",
     ),
+    path(
+        "<uuid:conversation_id>/actions/<uuid:action_id>/confirm/",
+        views.confirm,
+        name="confirm",
+    ),
 ]

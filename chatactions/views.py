@@ -12,14 +12,12 @@ import uuid
 from asgiref.sync import async_to_sync
 from django.contrib import messages as flash
 from django.contrib.auth.views import redirect_to_login
-from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.views import View
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import dispatch, owners, protocol
-from .conf import chat_settings
+from . import dispatch, owners, protocol, rendering
 from .context import Chat
 from .models import Action as ActionRow
 from .models import ActionClick, Conversation
@@ -81,30 +79,51 @@ def conversation(request: HttpRequest, conversation_id: uuid.UUID) -> HttpRespon
             outcome = async_to_sync(dispatch.user_message)(requester, conversation.uuid, content)
             _flash(request, outcome)
         return HttpResponseRedirect(request.path)
-    rows = conversation.messages.filter(removed_at__isnull=True).prefetch_related(
-        Prefetch(
-            "actions",
-            queryset=ActionRow.objects.filter(removed_at__isnull=True),
-            to_attr="live_actions",
-        )
-    )
-    for row in rows:
-        row.conversation = conversation
-    return render(
-        request,
-        "chatactions/page.html",
-        {
-            "conversation": conversation,
-            "chat_messages": rows,
-            "socket_path": reverse_socket(conversation),
-            "max_message_length": chat_settings.MAX_MESSAGE_LENGTH,
-        },
-    )
+    context = rendering.chat_context(conversation)
+    return render(request, "chatactions/page.html", {**context, "heading_level": 1})
 
 
 @require_POST
 def click(request: HttpRequest, conversation_id: uuid.UUID, action_id: uuid.UUID) -> HttpResponse:
     """A button pressed without JavaScript: the same dispatch as the socket."""
+    return _click(request, conversation_id, action_id)
+
+
+@require_http_methods(["GET", "POST"])
+def confirm(
+    request: HttpRequest, conversation_id: uuid.UUID, action_id: uuid.UUID
+) -> HttpResponse:
+    """The question of a ``confirm`` button, asked without JavaScript.
+
+    With JavaScript a ``<dialog>`` asks instead and the click goes over the
+    socket. Here GET shows the question and POST (CSRF-checked, like every
+    POST) is the click, through the same dispatch as every other door.
+    """
+    if request.method == "POST":
+        return _click(request, conversation_id, action_id)
+    _, conversation = _owned(request, conversation_id)
+    action = (
+        ActionRow.objects.select_related("message")
+        .filter(uuid=action_id, message__conversation=conversation)
+        .first()
+    )
+    if action is None:
+        raise Http404("No such action.")
+    if action.removed_at is not None or action.message.removed_at is not None:
+        _flash(request, dispatch.Outcome(protocol.GONE))
+        return redirect("chatactions:conversation", conversation_id=conversation.uuid)
+    return render(
+        request,
+        "chatactions/confirm.html",
+        {
+            "conversation": conversation,
+            "action": action,
+            "question": action.confirm or "Are you sure?",
+        },
+    )
+
+
+def _click(request: HttpRequest, conversation_id: uuid.UUID, action_id: uuid.UUID) -> HttpResponse:
     requester = _requester(request)
     if requester is None:
         raise Http404("No such action.")
@@ -115,10 +134,6 @@ def click(request: HttpRequest, conversation_id: uuid.UUID, action_id: uuid.UUID
         raise Http404("No such action.")
     _flash(request, outcome)
     return redirect("chatactions:conversation", conversation_id=conversation_id)
-
-
-def reverse_socket(conversation: Conversation) -> str:
-    return f"/ws/chat/{conversation.uuid}/"
 
 
 def _flash(request: HttpRequest, outcome: dispatch.Outcome) -> None:

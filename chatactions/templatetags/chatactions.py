@@ -1,0 +1,49 @@
+"""``{% load chatactions %}``: put a chat into any page of a site.
+
+``{% chatactions_assets %}`` adds the stylesheet and the script (put it in
+``<head>``); ``{% chatactions_chat conversation %}`` draws the conversation with
+its message box, exactly as the stock page does; ``{% chatactions_icon "name" %}``
+draws a Lucide icon. The chat tag draws whatever conversation it is given: the
+view that passes it must check that the requester owns it.
+"""
+
+from __future__ import annotations
+
+from django import template
+from django.template.context import Context
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
+
+from ..models import Conversation
+from ..rendering import DEFAULT_TITLE, chat_context, icon_svg
+
+register = template.Library()
+
+
+@register.simple_tag
+def chatactions_assets() -> SafeString:
+    """The ``<link>`` and deferred ``<script>`` tags, as static files (no inline code)."""
+    return mark_safe(render_to_string("chatactions/assets.html"))
+
+
+@register.simple_tag(takes_context=True)
+def chatactions_chat(
+    context: Context, conversation: Conversation, title: str = DEFAULT_TITLE
+) -> SafeString:
+    """The chat of ``conversation``, rendered with the page's request.
+
+    The request gives the forms their CSRF token and the no-JavaScript notices
+    (``django.contrib.messages``); without ``django.template.context_processors.request``
+    the surrounding context's ``csrf_token`` is used instead.
+    """
+    data = chat_context(conversation, title=title)
+    request = context.get("request")
+    if request is None:
+        data["csrf_token"] = context.get("csrf_token", "")
+    return mark_safe(render_to_string("chatactions/chat.html", data, request=request))
+
+
+@register.simple_tag
+def chatactions_icon(name: str, size: int = 16) -> SafeString:
+    """A Lucide icon drawn on the server; unknown names draw nothing."""
+    return icon_svg(name, size)

@@ -1,0 +1,270 @@
+"""What the templates draw, the template tags, and the no-JavaScript confirmation step."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from datetime import timedelta
+
+import pytest
+from asgiref.sync import async_to_sync
+from django.template import Context, Template
+from django.test import Client, RequestFactory
+from django.utils import timezone
+
+import chatactions as ca
+from chatactions.emitter import render_message
+from chatactions.models import Action, ActionClick, Message
+from chatactions.rendering import icon_svg
+
+from .conftest import Visitor
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+CSRF_INPUT = re.compile(r'<input type="hidden" name="csrfmiddlewaretoken" value="[^"]+">')
+
+
+def send(conversation, content, actions=()):
+    return async_to_sync(
+        ca.Message(content, actions=list(actions), conversation=conversation).send
+    )()
+
+
+def page(visitor, conversation) -> str:
+    return visitor.client.get(f"/chat/{conversation.uuid}/").content.decode()
+
+
+def form_of(html: str, action: ca.Action) -> str:
+    match = re.search(rf'<form [^>]*data-action-id="{action.id}".*?</form>', html, re.S)
+    assert match, f"no form for {action}"
+    return match.group(0)
+
+
+# Buttons --------------------------------------------------------------------------------
+
+
+def test_a_button_carries_its_variant_class(visitor):
+    conversation = visitor.start()
+    danger, plain = ca.Action("d", "Drop", variant="danger"), ca.Action("p", "Plain")
+    send(conversation, "x", [danger, plain])
+    html = page(visitor, conversation)
+    assert "ca-action--danger" in form_of(html, danger)
+    assert "ca-action--primary" in form_of(html, plain)
+
+
+def test_a_disabled_button_is_drawn_disabled(visitor):
+    conversation = visitor.start()
+    locked = ca.Action("l", "Locked", disabled=True)
+    send(conversation, "x", [locked])
+    assert " disabled data-disabled" in form_of(page(visitor, conversation), locked)
+
+
+def test_an_icon_is_inline_svg_hidden_from_screen_readers(visitor):
+    conversation = visitor.start()
+    trash = ca.Action("t", "Trash", icon="trash-2")
+    send(conversation, "x", [trash])
+    form = form_of(page(visitor, conversation), trash)
+    assert '<svg width="16" height="16"' in form
+    assert 'aria-hidden="true"' in form and 'class="ca-icon"' in form
+
+
+def test_an_unknown_icon_draws_nothing_and_logs_a_warning(visitor, caplog):
+    conversation = visitor.start()
+    odd = ca.Action("o", "Odd", icon="no-such-icon-anywhere")
+    with caplog.at_level(logging.WARNING, logger="chatactions"):
+        send(conversation, "x", [odd])
+    assert "<svg" not in form_of(page(visitor, conversation), odd)
+    assert "no-such-icon-anywhere" in caplog.text
+
+
+def test_no_icon_name_draws_nothing():
+    assert icon_svg("") == ""
+
+
+def test_a_tooltip_is_a_title_and_an_accessible_description(visitor):
+    conversation = visitor.start()
+    tipped = ca.Action("t", "Tip", tooltip="Does a <thing>")
+    send(conversation, "x", [tipped])
+    form = form_of(page(visitor, conversation), tipped)
+    assert 'title="Does a &lt;thing&gt;"' in form
+    assert f'aria-describedby="ca-tip-{tipped.id}"' in form
+    assert (
+        f'<span class="ca-visually-hidden" id="ca-tip-{tipped.id}">Does a &lt;thing&gt;</span>'
+        in form
+    )
+
+
+def test_a_confirm_button_without_javascript_goes_to_the_confirmation_page(visitor):
+    conversation = visitor.start()
+    asks = ca.Action("a", "Archive", confirm="Archive it?")
+    send(conversation, "x", [asks])
+    form = form_of(page(visitor, conversation), asks)
+    assert 'method="get"' in form
+    assert f'action="/chat/{conversation.uuid}/actions/{asks.id}/confirm/"' in form
+    assert 'data-confirm="Archive it?"' in form
+    assert "csrfmiddlewaretoken" not in form  # never put a token into a GET URL
+
+
+def test_a_button_that_expires_tells_the_client_when(visitor):
+    conversation = visitor.start()
+    soon = ca.Action("s", "Soon", ttl=timedelta(minutes=5))
+    send(conversation, "x", [soon])
+    assert f'data-expires-at="{soon.expires_at.isoformat()}"' in form_of(
+        page(visitor, conversation), soon
+    )
+
+
+def test_the_live_frame_draws_every_kind_of_button_as_the_page_does(visitor):
+    conversation = visitor.start()
+    actions = [
+        ca.Action("a", "A", icon="archive", variant="danger", tooltip="t", confirm="Sure?"),
+        ca.Action("b", "B", disabled=True, variant="secondary", ttl=60),
+    ]
+    message = send(conversation, "**All** of them", actions)
+    row = Message.objects.get(uuid=message.id)
+    frame = json.loads(render_message(row, list(row.actions.all())))
+    assert frame["html"].strip() in CSRF_INPUT.sub("", page(visitor, conversation))
+
+
+def test_the_page_has_no_inline_script_style_or_event_handler(visitor):
+    conversation = visitor.start()
+    send(conversation, "x", [ca.Action("a", "A", icon="check", tooltip="t", confirm="Sure?")])
+    html = page(visitor, conversation)
+    assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", html) == []
+    assert " style=" not in html and "<style" not in html
+    assert re.findall(r"\son[a-z]+=", html) == []
+
+
+def test_messages_sit_in_a_polite_log_and_notices_in_a_status_region(visitor):
+    conversation = visitor.start()
+    html = page(visitor, conversation)
+    assert 'role="log" aria-live="polite"' in html
+    assert 'class="ca-notices" role="status" aria-live="polite"' in html
+    assert 'role="heading" aria-level="1"' in html
+
+
+def test_a_message_knows_when_it_was_saved_for_ordering(visitor):
+    conversation = visitor.start()
+    row = conversation.messages.get()
+    stamp = re.search(r'data-ts="(\d+)"', page(visitor, conversation)).group(1)
+    assert int(stamp) == int(row.created_at.timestamp()) * 1_000_000 + row.created_at.microsecond
+
+
+# Template tags ------------------------------------------------------------------------------
+
+
+def test_the_assets_tag_links_the_stylesheet_and_a_deferred_script():
+    html = Template("{% load chatactions %}{% chatactions_assets %}").render(Context())
+    assert '<link rel="stylesheet" href="/static/chatactions/chat.css">' in html
+    assert '<script src="/static/chatactions/chat.js" defer></script>' in html
+
+
+def test_the_chat_tag_draws_the_conversation_with_the_requests_csrf_token(visitor):
+    conversation = visitor.start()
+    send(conversation, "Embedded", [ca.Action("e", "Go")])
+    request = RequestFactory().get("/anywhere/")
+    request.session = visitor.client.session
+    template = Template('{% load chatactions %}{% chatactions_chat conversation title="Help" %}')
+    html = template.render(Context({"conversation": conversation, "request": request}))
+    assert "Embedded" in html and ">Go<" in html and "<span>Help</span>" in html
+    assert f'data-socket="/ws/chat/{conversation.uuid}/"' in html
+    assert 'role="heading" aria-level="2"' in html
+    assert len(CSRF_INPUT.findall(html)) == 2  # the message box and the button
+
+
+def test_the_chat_tag_without_a_request_uses_the_contexts_token(visitor):
+    conversation = visitor.start()
+    template = Template("{% load chatactions %}{% chatactions_chat conversation %}")
+    html = template.render(Context({"conversation": conversation, "csrf_token": "t0k3n"}))
+    assert 'name="csrfmiddlewaretoken" value="t0k3n"' in html
+
+
+def test_the_icon_tag_draws_a_lucide_icon_at_a_size():
+    html = Template('{% load chatactions %}{% chatactions_icon "bot" 24 %}').render(Context())
+    assert html.startswith('<svg width="24" height="24"') and "\n" not in html
+
+
+def test_templates_are_overridable_the_django_way(visitor, settings, tmp_path):
+    folder = tmp_path / "chatactions"
+    folder.mkdir()
+    (folder / "message.html").write_text('<li data-message-id="{{ message.uuid }}">MINE</li>')
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path]}]
+    conversation = visitor.start()
+    assert "<li data-message-id" in page(visitor, conversation) and "MINE" in page(
+        visitor, conversation
+    )
+
+
+# The no-JavaScript confirmation step -------------------------------------------------------
+
+
+@pytest.fixture
+def asking(visitor):
+    conversation = visitor.start()
+    action = ca.Action("archive", "Archive", confirm="Archive this?", variant="danger")
+    send(conversation, "Archive the thing", [action])
+    return conversation, action, f"/chat/{conversation.uuid}/actions/{action.id}/confirm/"
+
+
+def test_the_confirmation_page_asks_the_question_with_a_csrf_protected_form(visitor, asking):
+    _, _, url = asking
+    response = visitor.client.get(url)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<h1 class="ca-confirm-question">Archive this?</h1>' in html
+    assert "Archive the thing" in html and "ca-action--danger" in html
+    assert f'method="post" action="{url}"' in html and CSRF_INPUT.search(html)
+
+
+def test_yes_on_the_confirmation_page_clicks_through_dispatch(visitor, asking, callbacks):
+    conversation, _, url = asking
+    ran = []
+
+    @callbacks("archive")
+    def archive(action):
+        ran.append(action.payload)
+        return "Archived."
+
+    response = visitor.client.post(url)
+    assert response["Location"] == f"/chat/{conversation.uuid}/"
+    assert ran == [{}]
+    click = ActionClick.objects.get()
+    assert (click.via, click.outcome) == ("form", "ok")
+    assert "Archived." in page(visitor, conversation)
+
+
+def test_the_confirmation_post_needs_the_csrf_token(visitor, asking, callbacks):
+    _, _, url = asking
+    callbacks("archive")(lambda: None)
+    strict = Client(enforce_csrf_checks=True)
+    strict.cookies = visitor.client.cookies
+    assert strict.post(url).status_code == 403
+    assert not ActionClick.objects.exists()
+
+
+def test_the_confirmation_page_of_a_removed_button_goes_back_and_says_so(visitor, asking):
+    conversation, action, url = asking
+    Action.objects.filter(uuid=action.id).update(removed_at=timezone.now())
+    response = visitor.client.get(url, follow=True)
+    assert response.redirect_chain == [(f"/chat/{conversation.uuid}/", 302)]
+    assert "That button is no longer available." in response.content.decode()
+
+
+def test_the_confirmation_page_is_404_for_anyone_else_or_any_other_id(visitor, asking):
+    conversation, _, url = asking
+    stranger = Visitor()
+    stranger.start()
+    assert stranger.client.get(url).status_code == 404
+    other = ca.Action("x")
+    send(stranger.start(), "theirs", [other])
+    mixed = f"/chat/{conversation.uuid}/actions/{other.id}/confirm/"
+    assert visitor.client.get(mixed).status_code == 404
+
+
+def test_a_button_without_a_question_is_asked_plainly(visitor):
+    conversation = visitor.start()
+    plain = ca.Action("p", "Plain")
+    send(conversation, "x", [plain])
+    html = visitor.client.get(f"/chat/{conversation.uuid}/actions/{plain.id}/confirm/")
+    assert "Are you sure?" in html.content.decode()
