@@ -1,28 +1,76 @@
 /* chatactions client: progressive enhancement of the server-rendered chat.
  *
- * Without this file every button and the message box are plain forms. With it,
- * they speak wire protocol v1 over a WebSocket instead; when the socket is down
- * the forms post as usual, so nothing the user does is lost.
+ * Without this file every button and the message box are plain forms, and a
+ * button with a confirmation links to a confirmation page. With it, the same
+ * markup speaks wire protocol v1 over a WebSocket: clicks show a spinner until
+ * their ack, confirmations open a <dialog>, new messages appear in place, and a
+ * dropped socket is announced, pauses the buttons and reconnects with
+ * exponential backoff, then asks the server for what it missed.
+ *
+ * No dependencies and no inline code: it works under a strict
+ * Content-Security-Policy.
  */
 (function () {
   "use strict";
 
+  var BACKOFF_BASE_MS = 500;
+  var BACKOFF_MAX_MS = 10000;
+  var NOTICE_MS = 6000;
+
+  // What the clicker reads when a click is refused (the no-JavaScript door says the same).
+  var REFUSED = {
+    busy: "That action is already running.",
+    gone: "That button is no longer available.",
+    not_found: "That button is no longer available.",
+    rate_limited: "Too many clicks at once. Wait a moment, then try again.",
+    error: "Something went wrong."
+  };
+
+  var STATE_TEXT = {
+    connecting: "Connecting…",
+    open: "Live",
+    closed: "Reconnecting…",
+    unavailable: "Offline"
+  };
+
   function ChatClient(root) {
     this.root = root;
-    this.list = root.querySelector(".ca-messages");
+    this.list = root.querySelector("[data-messages]");
     this.compose = root.querySelector("[data-compose]");
-    this.status = root.querySelector("[data-status]");
+    this.input = this.compose.elements.content;
+    this.sendButton = this.compose.querySelector("button[type=submit]");
+    this.connection = root.querySelector("[data-connection]");
+    this.connectionText = root.querySelector("[data-connection-text]");
+    this.banner = root.querySelector("[data-banner]");
     this.notices = root.querySelector("[data-notices]");
-    var token = root.querySelector("input[name=csrfmiddlewaretoken]");
+    this.dialog = root.querySelector("[data-dialog]");
+    var token = this.compose.querySelector("input[name=csrfmiddlewaretoken]");
     this.csrf = token ? token.value : "";
     this.pending = {};
     this.nextRef = 1;
     this.retries = 0;
+    this.retryTimer = null;
     this.socket = null;
-    this.root.addEventListener("submit", this.onSubmit.bind(this));
-    this.fillTokens(this.root);
+    this.everOpen = false;
+    this.asking = null;
+    this.state = "connecting";
+
+    root.addEventListener("submit", this.onSubmit.bind(this));
+    var retry = root.querySelector("[data-retry]");
+    if (retry) retry.addEventListener("click", this.reconnectNow.bind(this));
+    window.addEventListener("online", this.reconnectNow.bind(this));
+    document.addEventListener("visibilitychange", this.onVisible.bind(this));
+    if (this.dialog) this.dialog.addEventListener("close", this.onDialogClose.bind(this));
+
+    this.fillTokens(root);
+    this.localizeTimes(root);
+    this.watchExpiry(root);
+    this.fadeNotices();
+    if (this.connection) this.connection.hidden = false;
     this.connect();
   }
+
+  // Connection --------------------------------------------------------------------
 
   ChatClient.prototype.url = function () {
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
@@ -31,14 +79,16 @@
 
   ChatClient.prototype.connect = function () {
     var self = this;
+    window.clearTimeout(this.retryTimer);
+    this.retryTimer = null;
     var socket = new WebSocket(this.url());
     this.socket = socket;
+    if (!this.everOpen) this.setState("connecting");
     socket.onopen = function () {
       self.retries = 0;
-      self.setStatus("");
-      self.root.dataset.connected = "true";
-      // Catch up on whatever was saved since the page was drawn or the socket dropped.
-      self.send({ type: "sync", after: self.lastMessageId() });
+      self.everOpen = true;
+      self.setState("open");
+      self.sync();
     };
     socket.onmessage = function (event) {
       var frame;
@@ -47,20 +97,55 @@
       if (handler) handler.call(self, frame);
     };
     socket.onclose = function (event) {
-      delete self.root.dataset.connected;
+      if (self.socket !== socket) return; // an older socket, already replaced
+      self.socket = null;
       self.failPending();
       if (event.code === 4404 || event.code === 4403) {
-        self.setStatus("This conversation is not available.");
+        self.setState("unavailable");
+        self.notice("This conversation is not available.", "error");
         return;
       }
-      self.setStatus("Connection lost. Reconnecting…");
-      var delay = Math.min(30000, 500 * Math.pow(2, self.retries++));
-      window.setTimeout(self.connect.bind(self), delay / 2 + Math.random() * delay / 2);
+      self.setState("closed");
+      // Exponential backoff with jitter, so a restarted server is not hit by every tab at once.
+      var delay = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * Math.pow(2, self.retries++));
+      self.retryTimer = window.setTimeout(self.connect.bind(self), delay / 2 + Math.random() * delay / 2);
     };
   };
 
+  ChatClient.prototype.reconnectNow = function () {
+    if (this.state === "closed" && this.retryTimer !== null) this.connect();
+  };
+
+  ChatClient.prototype.onVisible = function () {
+    if (document.visibilityState === "visible") this.reconnectNow();
+  };
+
   ChatClient.prototype.isOpen = function () {
-    return this.socket && this.socket.readyState === WebSocket.OPEN;
+    return this.socket !== null && this.socket.readyState === WebSocket.OPEN;
+  };
+
+  ChatClient.prototype.setState = function (state) {
+    this.state = state;
+    this.root.dataset.state = state;
+    if (this.connectionText && this.connectionText.textContent !== STATE_TEXT[state]) {
+      this.connectionText.textContent = STATE_TEXT[state];
+    }
+    // Before the first connection the forms still work on their own; after a drop
+    // they would post to a server that may be down, so the buttons pause instead.
+    var paused = this.everOpen && state !== "open";
+    if (this.banner) this.banner.hidden = !(this.everOpen && state === "closed");
+    this.root.toggleAttribute("data-paused", paused);
+    this.root.querySelectorAll(".ca-action-form button").forEach(this.refreshButton, this);
+    this.sendButton.disabled = paused;
+  };
+
+  ChatClient.prototype.refreshButton = function (button) {
+    var form = button.form;
+    button.disabled =
+      button.hasAttribute("data-disabled") ||
+      form.hasAttribute("data-gone") ||
+      form.hasAttribute("data-expired") ||
+      this.root.hasAttribute("data-paused");
   };
 
   ChatClient.prototype.send = function (frame, onAck) {
@@ -69,88 +154,82 @@
     this.socket.send(JSON.stringify(frame));
   };
 
-  ChatClient.prototype.onSubmit = function (event) {
-    if (!this.isOpen()) return; // let the form post without JavaScript's help
-    var form = event.target;
-    if (form.matches("[data-compose]")) {
-      event.preventDefault();
-      var input = form.elements.content;
-      var content = input.value;
-      if (!content.trim()) return;
-      input.value = "";
-      this.send({ type: "message", content: content }, this.showAck.bind(this));
-    } else if (form.matches("[data-action-id]")) {
-      event.preventDefault();
-      var button = form.querySelector("button");
-      if (button.getAttribute("aria-busy") === "true") return;
-      button.setAttribute("aria-busy", "true");
-      button.disabled = true;
-      var self = this;
-      this.send({ type: "action", id: form.dataset.actionId }, function (ack) {
-        button.removeAttribute("aria-busy");
-        button.disabled = false;
-        self.showAck(ack);
-      });
-    }
-  };
-
   ChatClient.prototype.failPending = function () {
     var pending = this.pending;
     this.pending = {};
     Object.keys(pending).forEach(function (ref) {
-      pending[ref]({ status: "error", detail: "Connection lost." });
+      pending[ref]({ status: "lost" });
     });
   };
 
-  ChatClient.prototype.lastMessageId = function () {
+  // Catching up ------------------------------------------------------------------
+
+  ChatClient.prototype.sync = function () {
+    var self = this;
+    this.send({ type: "sync", after: this.syncAnchor() }, function (ack) {
+      // The anchor message was deleted for good: ask for the newest messages instead.
+      if (ack.status === "not_found") self.send({ type: "sync", after: null });
+    });
+  };
+
+  // Sync from the oldest message that still shows buttons, so buttons removed while
+  // the socket was down disappear too, and from the last message when none does.
+  ChatClient.prototype.syncAnchor = function () {
     var items = this.list.querySelectorAll("[data-message-id]");
-    return items.length ? items[items.length - 1].dataset.messageId : null;
+    if (!items.length) return null;
+    var withButtons = this.list.querySelector("[data-message-id] [data-action-id]");
+    var anchor = withButtons ? withButtons.closest("[data-message-id]") : items[items.length - 1];
+    var previous = anchor.previousElementSibling;
+    // "after" is exclusive: anchor on the message before, so the anchor itself comes back.
+    if (withButtons && previous) return previous.dataset.messageId;
+    return withButtons ? null : anchor.dataset.messageId;
   };
 
-  ChatClient.prototype.fillTokens = function (scope) {
-    // HTML rendered for a broadcast has no request, so no CSRF token: add the page's.
-    var csrf = this.csrf;
-    scope.querySelectorAll("form[method=post]").forEach(function (form) {
-      if (!form.querySelector("input[name=csrfmiddlewaretoken]") && csrf) {
-        var input = document.createElement("input");
-        input.type = "hidden";
-        input.name = "csrfmiddlewaretoken";
-        input.value = csrf;
-        form.prepend(input);
-      }
-    });
-  };
-
-  ChatClient.prototype.render = function (html) {
-    var template = document.createElement("template");
-    template.innerHTML = html.trim();
-    var node = template.content.firstElementChild;
-    this.fillTokens(node);
-    return node;
-  };
+  // Frames from the server, one handler per frame type ---------------------------
 
   ChatClient.prototype.on_message = function (frame) {
-    if (document.getElementById("m-" + frame.id)) return; // already drawn
-    this.list.appendChild(this.render(frame.html));
-    this.list.lastElementChild.scrollIntoView({ block: "end" });
+    var old = this.find(frame.id);
+    var node = this.render(frame.html);
+    if (!old) {
+      this.insert(node);
+      if (frame.from_user) node.scrollIntoView({ block: "nearest" });
+      return;
+    }
+    // Seen already (a sync overlapping a broadcast): keep one copy, and bring its
+    // buttons and content up to date without disturbing the rest.
+    var wanted = {};
+    frame.actions.forEach(function (action) { wanted[action.id] = true; });
+    var shown = old.querySelectorAll("[data-action-id]");
+    var added = frame.actions.some(function (action) {
+      return !old.querySelector('[data-action-id="' + action.id + '"]');
+    });
+    var oldContent = old.querySelector(".ca-content");
+    var newContent = node.querySelector(".ca-content");
+    if (added || (oldContent && newContent && oldContent.innerHTML !== newContent.innerHTML)) {
+      old.replaceWith(node);
+      return;
+    }
+    for (var i = 0; i < shown.length; i++) {
+      if (!wanted[shown[i].dataset.actionId]) this.removeForm(shown[i]);
+    }
   };
 
   ChatClient.prototype.on_message_update = function (frame) {
-    var old = document.getElementById("m-" + frame.id);
+    var old = this.find(frame.id);
     if (old) old.replaceWith(this.render(frame.html));
   };
 
   ChatClient.prototype.on_message_remove = function (frame) {
-    var old = document.getElementById("m-" + frame.id);
-    if (old) old.remove();
+    var old = this.find(frame.id);
+    if (!old) return;
+    var hadFocus = old.contains(document.activeElement);
+    old.remove();
+    if (hadFocus) this.input.focus();
   };
 
   ChatClient.prototype.on_action_remove = function (frame) {
     var form = this.root.querySelector('[data-action-id="' + frame.id + '"]');
-    if (!form) return;
-    var group = form.parentElement;
-    form.remove();
-    if (group && !group.children.length) group.remove();
+    if (form) this.removeForm(form);
   };
 
   ChatClient.prototype.on_ack = function (frame) {
@@ -160,30 +239,196 @@
   };
 
   ChatClient.prototype.on_error = function (frame) {
-    this.notice(frame.detail, "error");
+    this.notice(frame.detail || REFUSED.error, "error");
   };
 
-  ChatClient.prototype.showAck = function (ack) {
-    if (ack.notice) this.notice(ack.notice, "info");
-    if (ack.status !== "ok") this.notice(ack.detail || ack.status, "warning");
+  // Drawing --------------------------------------------------------------------------
+
+  ChatClient.prototype.find = function (messageId) {
+    return this.list.querySelector('[data-message-id="' + messageId + '"]');
   };
+
+  ChatClient.prototype.render = function (html) {
+    var template = document.createElement("template");
+    template.innerHTML = html.trim();
+    var node = template.content.firstElementChild;
+    this.fillTokens(node);
+    this.localizeTimes(node);
+    this.watchExpiry(node);
+    node.querySelectorAll(".ca-action-form button").forEach(this.refreshButton, this);
+    return node;
+  };
+
+  // Messages go in the order they were saved, even when a broadcast overtakes a sync.
+  ChatClient.prototype.insert = function (node) {
+    var stamp = Number(node.dataset.ts || 0);
+    var before = null;
+    var item = this.list.lastElementChild;
+    while (item && Number(item.dataset.ts || 0) > stamp) {
+      before = item;
+      item = item.previousElementSibling;
+    }
+    this.list.insertBefore(node, before);
+  };
+
+  ChatClient.prototype.removeForm = function (form) {
+    var group = form.parentElement;
+    var hadFocus = form.contains(document.activeElement);
+    var next = form.nextElementSibling || form.previousElementSibling;
+    form.remove();
+    if (group && !group.querySelector("[data-action-id]")) group.remove();
+    if (hadFocus) {
+      // Keep keyboard users where they were: on the next button, or in the message box.
+      var button = next && next.querySelector("button:not(:disabled)");
+      (button || this.input).focus();
+    }
+  };
+
+  ChatClient.prototype.fillTokens = function (scope) {
+    // HTML rendered for a broadcast has no request, so no CSRF token: add the page's.
+    var csrf = this.csrf;
+    if (!csrf) return;
+    scope.querySelectorAll("form[method=post]").forEach(function (form) {
+      if (!form.querySelector("input[name=csrfmiddlewaretoken]")) {
+        var input = document.createElement("input");
+        input.type = "hidden";
+        input.name = "csrfmiddlewaretoken";
+        input.value = csrf;
+        form.prepend(input);
+      }
+    });
+  };
+
+  ChatClient.prototype.localizeTimes = function (scope) {
+    scope.querySelectorAll("time.ca-time[datetime]").forEach(function (time) {
+      var date = new Date(time.getAttribute("datetime"));
+      if (!isNaN(date)) {
+        time.textContent = date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+      }
+    });
+  };
+
+  // A button with expires_at turns itself off when it expires (the server answers
+  // "gone" after that time anyway; this only saves a pointless click).
+  ChatClient.prototype.watchExpiry = function (scope) {
+    var self = this;
+    scope.querySelectorAll("[data-expires-at]").forEach(function (form) {
+      var left = new Date(form.dataset.expiresAt).getTime() - Date.now();
+      if (isNaN(left)) return;
+      var expire = function () {
+        form.setAttribute("data-expired", "");
+        var button = form.querySelector("button");
+        if (button) self.refreshButton(button);
+      };
+      if (left <= 0) expire();
+      else if (left < 2147483647) window.setTimeout(expire, left);
+    });
+  };
+
+  // Notices -------------------------------------------------------------------------
 
   ChatClient.prototype.notice = function (text, level) {
     var p = document.createElement("p");
     p.className = "ca-notice ca-notice--" + level;
     p.textContent = text;
     this.notices.appendChild(p);
-    window.setTimeout(function () { p.remove(); }, 6000);
+    window.setTimeout(function () { p.remove(); }, NOTICE_MS);
   };
 
-  ChatClient.prototype.setStatus = function (text) {
-    this.status.textContent = text;
-    this.status.hidden = !text;
+  ChatClient.prototype.fadeNotices = function () {
+    // Notices the server drew after a form post go away like the live ones.
+    this.notices.querySelectorAll(".ca-notice").forEach(function (p) {
+      window.setTimeout(function () { p.remove(); }, NOTICE_MS);
+    });
+  };
+
+  ChatClient.prototype.showAck = function (ack) {
+    if (ack.status === "lost") {
+      this.notice("The connection dropped before the answer came. It will show when the chat reconnects.", "warning");
+      return;
+    }
+    if (ack.notice) this.notice(ack.notice, ack.status === "ok" ? "success" : "info");
+    if (ack.status === "ok") return;
+    var text = ack.status === "invalid" || (ack.status === "error" && ack.detail)
+      ? ack.detail
+      : REFUSED[ack.status];
+    this.notice(text || REFUSED.error, ack.status === "error" ? "error" : "warning");
+  };
+
+  // What the user does --------------------------------------------------------------
+
+  ChatClient.prototype.onSubmit = function (event) {
+    var form = event.target;
+    var isAction = form.matches("[data-action-id]");
+    if (form !== this.compose && !isAction) return; // e.g. the dialog's own form
+    if (!this.isOpen()) {
+      // Never connected yet: the plain form does the job. After a drop: wait.
+      if (this.everOpen) event.preventDefault();
+      return;
+    }
+    event.preventDefault();
+    if (!isAction) {
+      this.sendMessage();
+      return;
+    }
+    var button = form.querySelector("button");
+    if (button.disabled || button.getAttribute("aria-busy") === "true") return;
+    if (form.dataset.confirm && this.dialog && this.dialog.showModal) this.ask(form, button);
+    else this.click(form, button);
+  };
+
+  ChatClient.prototype.sendMessage = function () {
+    var content = this.input.value;
+    if (!content.trim()) return;
+    this.input.value = "";
+    var button = this.sendButton;
+    var self = this;
+    button.setAttribute("aria-busy", "true");
+    this.send({ type: "message", content: content }, function (ack) {
+      button.removeAttribute("aria-busy");
+      if (ack.status === "invalid" && !self.input.value) self.input.value = content;
+      self.showAck(ack);
+    });
+  };
+
+  ChatClient.prototype.click = function (form, button) {
+    var self = this;
+    button.setAttribute("aria-busy", "true");
+    button.setAttribute("aria-disabled", "true");
+    this.send({ type: "action", id: form.dataset.actionId }, function (ack) {
+      button.removeAttribute("aria-busy");
+      button.removeAttribute("aria-disabled");
+      if (ack.status === "gone" || ack.status === "not_found") {
+        form.setAttribute("data-gone", "");
+        self.refreshButton(button);
+      }
+      self.showAck(ack);
+    });
+  };
+
+  ChatClient.prototype.ask = function (form, button) {
+    var confirmButton = this.dialog.querySelector("[data-dialog-confirm]");
+    this.dialog.querySelector("[data-dialog-question]").textContent = form.dataset.confirm;
+    confirmButton.textContent = button.querySelector(".ca-label").textContent;
+    confirmButton.className = button.className;
+    this.asking = { form: form, button: button };
+    this.dialog.returnValue = "";
+    this.dialog.showModal();
+  };
+
+  ChatClient.prototype.onDialogClose = function () {
+    var asked = this.asking;
+    this.asking = null;
+    if (!asked) return;
+    if (asked.button.isConnected) asked.button.focus();
+    if (this.dialog.returnValue === "confirm" && asked.form.isConnected && this.isOpen()) {
+      this.click(asked.form, asked.button);
+    }
   };
 
   function start() {
     document.querySelectorAll("[data-chatactions]").forEach(function (root) {
-      root.chatactions = new ChatClient(root);
+      if (!root.chatactions) root.chatactions = new ChatClient(root);
     });
   }
 
