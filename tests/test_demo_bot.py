@@ -36,9 +36,9 @@ async def test_confirm_deletes_with_the_payload_kept_on_the_server(chat):
     assert "payload" not in confirm and "important_data" not in frames[-1]["html"]
     frames, ack = await socket.request({"type": "action", "id": confirm["id"]})
     assert ack["status"] == "ok"
-    assert [f["content"] for f in frames] == [
-        "Okay, deleting 'important_data.txt' for user123... (Not really!)"
-    ]
+    reply, removed = frames
+    assert reply["content"] == "Okay, deleting 'important_data.txt' for user123... (Not really!)"
+    assert removed == {"type": "action.remove", "id": confirm["id"]}
 
 
 async def test_cancel_says_deletion_cancelled(chat):
@@ -47,7 +47,29 @@ async def test_cancel_says_deletion_cancelled(chat):
     cancel = frames[-1]["actions"][1]
     frames, ack = await socket.request({"type": "action", "id": cancel["id"]})
     assert ack["status"] == "ok"
-    assert [f["content"] for f in frames] == ["Deletion cancelled."]
+    reply, removed = frames
+    assert reply["content"] == "Deletion cancelled."
+    assert removed == {"type": "action.remove", "id": cancel["id"]}
+
+
+async def test_each_button_removes_only_itself_so_the_other_still_answers(chat):
+    _, _, socket = chat
+    frames, _ = await socket.request({"type": "message", "content": "delete my data"})
+    confirm, cancel = frames[-1]["actions"]
+    await socket.request({"type": "action", "id": confirm["id"]})
+    _, again = await socket.request({"type": "action", "id": confirm["id"]})
+    frames, ack = await socket.request({"type": "action", "id": cancel["id"]})
+    assert again["status"] == "gone"
+    assert ack["status"] == "ok" and frames[0]["content"] == "Deletion cancelled."
+
+
+async def test_demo_buttons_show_variant_icon_and_tooltip(chat):
+    _, _, socket = chat
+    frames, _ = await socket.request({"type": "message", "content": "delete my data"})
+    confirm, cancel = frames[-1]["actions"]
+    assert (confirm["variant"], confirm["icon"]) == ("danger", "trash-2")
+    assert (cancel["variant"], cancel["icon"]) == ("secondary", "x")
+    assert confirm["tooltip"] and cancel["tooltip"]
 
 
 async def test_anything_else_is_not_understood(chat):

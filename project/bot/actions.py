@@ -1,4 +1,9 @@
-"""The confirmation bot of the Chainlit Action chapter, on chatactions."""
+"""The confirmation bot of the Chainlit Action chapter, on chatactions.
+
+The texts are the chapter's. Beyond it, the buttons show what chatactions adds
+(a variant, a Lucide icon, a tooltip), and each callback removes the clicked
+button, as the chapter suggests, so a used button cannot be pressed again.
+"""
 
 from __future__ import annotations
 
@@ -19,8 +24,17 @@ async def handle_message(message: ca.Message) -> None:
             name="confirm_delete",
             label="Confirm Deletion",
             payload={"user_id": "user123", "file": "important_data.txt"},
+            tooltip="Pretends to delete the file: nothing is really deleted",
+            icon="trash-2",
+            variant="danger",
         )
-        cancel_action = ca.Action(name="cancel_delete", label="Cancel")
+        cancel_action = ca.Action(
+            name="cancel_delete",
+            label="Cancel",
+            tooltip="Keep your data as it is",
+            icon="x",
+            variant="secondary",
+        )
         await ca.Message(
             content="Are you sure you want to delete your data?",
             actions=[confirm_action, cancel_action],
@@ -34,8 +48,10 @@ async def on_confirm(action: ca.Action) -> None:
     user_id = action.payload.get("user_id", "unknown user")
     file = action.payload.get("file", "some data")
     await ca.Message(content=f"Okay, deleting '{file}' for {user_id}... (Not really!)").send()
+    await action.remove()
 
 
 @ca.action_callback("cancel_delete")
 async def on_cancel(action: ca.Action) -> None:
     await ca.Message(content="Deletion cancelled.").send()
+    await action.remove()
