@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from project.urls import urlpatterns as demo_urlpatterns
+
+from . import views
+
+urlpatterns = [
+    path("gallery/<uuid:conversation_id>/", views.gallery, name="gallery"),
+    path("embed/<uuid:conversation_id>/", views.embed, name="embed"),
+    *demo_urlpatterns,
+]
