@@ -6,7 +6,7 @@ PORT ?= 8000
 # Pin another Django line, e.g. make test DJANGO='>=6.1,<6.2' PYTHON=python3.12 VENV=.venv-312
 DJANGO ?=
 
-.PHONY: install demo test lint format bench clean
+.PHONY: install demo test lint format bench screenshots clean
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ test: install
 # Real daphne processes, real WebSocket clients; PostgreSQL and Redis for the production rows.
 bench: install
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# Retake docs/img/*.png (docs/ui.md) with the browser tests.
+screenshots: install
+	UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/test_browser.py -q
 
 lint: install
 	$(BIN)/ruff check .
