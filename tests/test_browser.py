@@ -11,6 +11,7 @@ Without Chromium the tests skip with the reason; under ``CI=true`` they fail.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -212,7 +213,7 @@ def test_two_pages_on_one_conversation_update_each_other(context, server, errors
 
 
 def test_a_click_shows_a_spinner_until_its_ack_and_a_second_click_elsewhere_is_busy(
-    context, server, errors
+    context, server, errors, tmp_path
 ):
     one, two = errors.watch(context.new_page()), errors.watch(context.new_page())
     conversation = start(one, server)
@@ -223,6 +224,10 @@ def test_a_click_shows_a_spinner_until_its_ack_and_a_second_click_elsewhere_is_b
     slow_one.click()
     expect(slow_one).to_have_attribute("aria-busy", "true")
 
+    button(one, "Save draft").click()  # other buttons stay usable meanwhile
+    expect(notices(one)).to_have_text(["Draft saved."])
+    screenshot(one, "busy-light.png", tmp_path)
+
     slow_two = button(two, "Slow task")
     slow_two.click()
     expect(notices(two)).to_have_text(["That action is already running."])
@@ -231,7 +236,7 @@ def test_a_click_shows_a_spinner_until_its_ack_and_a_second_click_elsewhere_is_b
     expect(slow_one).to_have_attribute("aria-busy", "true")  # still running
 
     button(two, "Release").click()
-    expect(notices(one)).to_have_text(["Slow task finished."])
+    expect(notices(one).last).to_have_text("Slow task finished.")
     expect(slow_one).not_to_have_attribute("aria-busy", "true")
     expect(slow_one).to_be_enabled()
 
@@ -269,6 +274,47 @@ def test_a_stale_button_answers_gone_and_turns_itself_off(context, server, error
     button(stale, "Confirm Deletion").click()
     expect(notices(stale)).to_have_text(["That button is no longer available."])
     expect(button(stale, "Confirm Deletion")).to_be_disabled()
+
+
+def test_a_rate_limited_click_says_so_and_gives_the_button_back(page, server):
+    def refuse_clicks(ws: WebSocketRoute) -> None:
+        upstream = ws.connect_to_server()
+
+        def from_page(text: str | bytes) -> None:
+            frame = json.loads(text)
+            if frame["type"] != "action":
+                upstream.send(text)
+                return
+            refused = {"type": "ack", "ref": frame["ref"], "status": "rate_limited"}
+            ws.send(json.dumps({**refused, "detail": "Too many frames; slow down."}))
+
+        ws.on_message(from_page)
+
+    page.route_web_socket(re.compile(r".*/ws/chat/.*"), refuse_clicks)
+    start(page, server)
+    say(page, "delete my data")
+    button(page, "Cancel").click()
+    expect(notices(page)).to_have_text(["Too many clicks at once. Wait a moment, then try again."])
+    expect(button(page, "Cancel")).to_be_enabled()
+    expect(button(page, "Cancel")).not_to_have_attribute("aria-busy", "true")
+
+
+def test_edits_and_removals_of_a_message_reach_every_tab(context, server, errors):
+    one, two = errors.watch(context.new_page()), errors.watch(context.new_page())
+    conversation = start(one, server)
+    one.goto(f"{server.url}/editable/{conversation}/")
+    open_chat(two, server, conversation)
+    expect(contents(two).last).to_have_text("This message will change.")
+
+    button(one, "Edit").click()
+    for page in (one, two):
+        expect(contents(page).last).to_have_text("This message was edited.")
+        expect(page.locator(".ca-content strong")).to_have_text(["edited"])
+        expect(page.locator(".ca-actions button")).to_have_text(["Delete"])
+
+    button(two, "Delete").click()
+    for page in (one, two):
+        expect(contents(page)).to_have_text([GREETING])
 
 
 # Buttons: variant, icon, tooltip, disabled, confirm -------------------------------------
@@ -473,6 +519,9 @@ def test_screenshots_of_the_demo_in_light_and_dark(page, server, tmp_path):
     dark = chat.evaluate("c => getComputedStyle(c).backgroundColor")
     assert (light, dark) == ("rgb(255, 255, 255)", "rgb(18, 22, 28)")
     screenshot(page, "chat-dark.png", tmp_path)
+    page.evaluate("document.documentElement.dataset.caTheme = 'light'")  # a site forces light
+    assert chat.evaluate("c => getComputedStyle(c).backgroundColor") == light
+    page.evaluate("delete document.documentElement.dataset.caTheme")
 
     page.goto(f"{server.url}/gallery/{conversation}/")
     screenshot(page, "buttons-dark.png", tmp_path)

@@ -1,4 +1,4 @@
-"""The gallery's callbacks: a notice, a slow task held until released, an error."""
+"""The gallery's callbacks: a notice, a slow task held until released, an error, edits."""
 
 from __future__ import annotations
 
@@ -45,3 +45,20 @@ async def boom() -> None:
 @ca.action_callback("gallery_locked")
 async def locked() -> None:
     await ca.Message("A disabled button was clicked.").send()
+
+
+@ca.action_callback("gallery_edit")
+async def edit(action: ca.Action) -> None:
+    delete = ca.Action("gallery_delete", "Delete", icon="trash-2", variant="danger")
+    message = ca.Message("This message was **edited**.", actions=[delete])
+    assert action.for_id is not None
+    message.id = action.for_id
+    await message.update()
+
+
+@ca.action_callback("gallery_delete")
+async def delete(action: ca.Action) -> None:
+    message = ca.Message()
+    assert action.for_id is not None
+    message.id = action.for_id
+    await message.remove()

@@ -47,6 +47,15 @@ def gallery(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
     return redirect("chatactions:conversation", conversation_id=conversation.uuid)
 
 
+def editable(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
+    """Post a message whose buttons edit and then delete it."""
+    conversation = _owned(request, conversation_id)
+    edit = ca.Action("gallery_edit", "Edit", icon="pencil", variant="secondary")
+    message = ca.Message("This message will change.", actions=[edit], conversation=conversation)
+    async_to_sync(message.send)()
+    return redirect("chatactions:conversation", conversation_id=conversation.uuid)
+
+
 def embed(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
     """The conversation embedded in a page of the site, through the template tags."""
     conversation = _owned(request, conversation_id)
