@@ -109,7 +109,7 @@ def confirm(
     )
     if action is None:
         raise Http404("No such action.")
-    if action.removed_at is not None or action.message.removed_at is not None:
+    if action.is_removed or action.is_expired or action.message.removed_at is not None:
         _flash(request, dispatch.Outcome(protocol.GONE))
         return redirect("chatactions:conversation", conversation_id=conversation.uuid)
     return render(

@@ -357,6 +357,13 @@ def test_a_confirm_button_asks_in_a_dialog_and_only_yes_sends_the_click(page, se
     expect(contents(page).last).to_have_text("Archived.")
 
 
+def test_a_button_turns_itself_off_when_it_expires(page, server):
+    conversation = start(page, server)
+    page.goto(f"{server.url}/expiring/{conversation}/")
+    expect(contents(page).last).to_have_text("This offer expires soon.")
+    expect(button(page, "Take the offer")).to_be_disabled()
+
+
 # Without JavaScript -------------------------------------------------------------------
 
 

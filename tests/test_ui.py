@@ -251,6 +251,14 @@ def test_the_confirmation_page_of_a_removed_button_goes_back_and_says_so(visitor
     assert "That button is no longer available." in response.content.decode()
 
 
+def test_the_confirmation_page_of_an_expired_button_goes_back_and_says_so(visitor, asking):
+    conversation, action, url = asking
+    Action.objects.filter(uuid=action.id).update(expires_at=timezone.now())
+    response = visitor.client.get(url, follow=True)
+    assert response.redirect_chain == [(f"/chat/{conversation.uuid}/", 302)]
+    assert "That button is no longer available." in response.content.decode()
+
+
 def test_the_confirmation_page_is_404_for_anyone_else_or_any_other_id(visitor, asking):
     conversation, _, url = asking
     stranger = Visitor()

@@ -9,6 +9,7 @@ from . import views
 urlpatterns = [
     path("gallery/<uuid:conversation_id>/", views.gallery, name="gallery"),
     path("editable/<uuid:conversation_id>/", views.editable, name="editable"),
+    path("expiring/<uuid:conversation_id>/", views.expiring, name="expiring"),
     path("embed/<uuid:conversation_id>/", views.embed, name="embed"),
     *demo_urlpatterns,
 ]

@@ -56,6 +56,15 @@ def editable(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
     return redirect("chatactions:conversation", conversation_id=conversation.uuid)
 
 
+def expiring(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
+    """Post a message whose button expires in two seconds."""
+    conversation = _owned(request, conversation_id)
+    offer = ca.Action("gallery_notice", "Take the offer", ttl=2)
+    message = ca.Message("This offer expires soon.", actions=[offer], conversation=conversation)
+    async_to_sync(message.send)()
+    return redirect("chatactions:conversation", conversation_id=conversation.uuid)
+
+
 def embed(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
     """The conversation embedded in a page of the site, through the template tags."""
     conversation = _owned(request, conversation_id)
