@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "chatactions",
     "project.bot",
 ]
@@ -126,6 +128,19 @@ for _name in (
         CHATACTIONS[_name] = (
             env_bool(f"CHATACTIONS_{_name}", True) if _name == "ALLOW_ANONYMOUS" else float(_value)
         )
+
+# The HTTP API (chatactions.api) is described by drf-spectacular; its docs page
+# loads Swagger UI from drf-spectacular-sidecar's static files, not from a CDN.
+REST_FRAMEWORK = {"DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema"}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "chatactions HTTP API",
+    "DESCRIPTION": "The chat with action buttons over plain HTTP; see docs/http-api.md.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
 
 AUTH_PASSWORD_VALIDATORS: list[dict[str, str]] = []
 LANGUAGE_CODE = "en-us"

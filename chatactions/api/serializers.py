@@ -1,0 +1,170 @@
+"""What the HTTP API reads and writes, field by field.
+
+The serializers name every field they show, so a field the database gains
+later (an action's payload above all) never leaks through a response by
+accident. Inputs are checked as strictly as the socket checks a frame.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.validators import RegexValidator
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.reverse import reverse
+
+from .. import protocol
+from ..conf import chat_settings
+from ..models import Action as ActionRow
+from ..models import Conversation
+from ..models import Message as MessageRow
+from ..rendering import socket_path
+
+
+class ActionSerializer(serializers.Serializer[ActionRow]):
+    """A button as a client may know it: the same fields as a protocol frame, no payload."""
+
+    id = serializers.UUIDField(source="uuid", read_only=True)
+    name = serializers.CharField(read_only=True)
+    # DRF's metaclass takes declared fields off the class; only the stubs see a clash
+    # with ``Field.label``.
+    label = serializers.CharField(read_only=True)  # type: ignore[assignment]
+    tooltip = serializers.CharField(read_only=True)
+    icon = serializers.CharField(read_only=True, help_text="A Lucide icon name, or empty.")
+
+
+class MessageSerializer(serializers.Serializer[MessageRow]):
+    """A message and its live buttons (the view prefetches them as ``live_actions``)."""
+
+    id = serializers.UUIDField(source="uuid", read_only=True)
+    author = serializers.CharField(read_only=True)
+    from_user = serializers.BooleanField(
+        read_only=True, help_text="True for what the user wrote, false for the bot."
+    )
+    content = serializers.CharField(read_only=True)
+    actions = ActionSerializer(source="live_actions", many=True, read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+
+
+class MessagePageSerializer(serializers.Serializer[Any]):
+    """Messages oldest first, and where to read on from."""
+
+    results = MessageSerializer(many=True, read_only=True)
+    has_more = serializers.BooleanField(
+        read_only=True,
+        help_text="More messages follow right away: fetch `next` now rather than later.",
+    )
+    next = serializers.URLField(
+        read_only=True,
+        help_text="The messages after the last one returned; poll it to catch up later.",
+    )
+
+
+class ConversationSerializer(serializers.Serializer[Conversation]):
+    """A conversation, with the addresses a client needs to follow it."""
+
+    id = serializers.UUIDField(source="uuid", read_only=True)
+    url = serializers.SerializerMethodField(help_text="This conversation in the API.")
+    created_at = serializers.DateTimeField(read_only=True)
+    messages = serializers.SerializerMethodField(help_text="Its messages, oldest first.")
+    socket = serializers.SerializerMethodField(
+        help_text="The WebSocket path (wire protocol v1) for live updates."
+    )
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, conversation: Conversation) -> str:
+        return str(
+            reverse(
+                "chatactions_api:conversation",
+                args=[str(conversation.uuid)],
+                request=self.context["request"],
+            )
+        )
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_messages(self, conversation: Conversation) -> str:
+        return messages_url(self.context["request"], conversation.uuid)
+
+    def get_socket(self, conversation: Conversation) -> str:
+        return socket_path(conversation)
+
+
+class TextField(serializers.CharField):
+    """A JSON string and nothing else, storable as it is.
+
+    DRF's ``CharField`` turns ``5`` into ``"5"``; the socket refuses a number, so
+    this does too. A lone surrogate (``"\\ud800"`` in JSON) parses but cannot be
+    stored as UTF-8: it is refused here instead of failing in the database.
+    """
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        try:
+            data.encode()
+        except UnicodeEncodeError:
+            self.fail("invalid")
+        return str(super().to_internal_value(data))
+
+
+class NewMessageSerializer(serializers.Serializer[Any]):
+    """What the user writes: the same rules as a ``message`` frame on the socket."""
+
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+        # Built per use, so the schema and the check follow MAX_MESSAGE_LENGTH as it is now.
+        return {
+            "content": TextField(
+                max_length=int(chat_settings.MAX_MESSAGE_LENGTH),
+                trim_whitespace=False,
+                validators=[RegexValidator(r"\S", "This field may not be blank.")],
+                help_text="What the user writes; at least one character that is not a space.",
+            )
+        }
+
+
+class MessageQuerySerializer(serializers.Serializer[Any]):
+    """The query of a message list: the cursor."""
+
+    after = serializers.UUIDField(
+        required=False,
+        help_text="A message id: list only what came after it.",
+    )
+
+
+class OutcomeSerializer(serializers.Serializer[Any]):
+    """The answer to a click or a message: the socket's ``ack``, as a response body."""
+
+    status = serializers.ChoiceField(
+        choices=[
+            protocol.OK,
+            protocol.BUSY,
+            protocol.GONE,
+            protocol.NOT_FOUND,
+            protocol.INVALID,
+            protocol.ERROR,
+        ],
+        read_only=True,
+    )
+    detail = serializers.CharField(read_only=True, help_text="Why, when it is not `ok`.")
+    notice = serializers.CharField(
+        read_only=True, help_text="The string the callback returned, if any."
+    )
+    replies = serializers.URLField(
+        read_only=True,
+        allow_null=True,
+        help_text="The messages written since just before this request: the replies.",
+    )
+
+
+class ErrorSerializer(serializers.Serializer[Any]):
+    """Django REST framework's error body."""
+
+    detail = serializers.CharField(read_only=True)
+
+
+def messages_url(request: Any, conversation_id: Any, after: Any = None) -> str:
+    """The absolute address of a conversation's messages, after one message if given."""
+    url = reverse("chatactions_api:messages", args=[str(conversation_id)], request=request)
+    return url if after is None else f"{url}?after={after}"
