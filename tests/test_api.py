@@ -14,16 +14,37 @@ from asgiref.sync import async_to_sync, sync_to_async
 from django.contrib.auth.models import User
 from django.contrib.staticfiles import finders
 from django.core.cache import cache
+from django.test import override_settings
+from django.urls import include, path
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 import chatactions as ca
+from chatactions import protocol
+from chatactions.api.views import ConversationList
 from chatactions.models import Action, ActionClick, Conversation, Message
-from chatactions.registry import Registration, default_registry
 
 from .conftest import Visitor
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+helpdesk = ca.ChatRegistry("helpdesk")
+
+
+@helpdesk.on_chat_start
+async def helpdesk_start():
+    await ca.Message("Helpdesk here.").send()
+
+
+@helpdesk.on_message
+async def helpdesk_reply(message):
+    raise RuntimeError("kaboom")
+
+
+urlpatterns = [
+    path("helpdesk/", ConversationList.as_view(app="helpdesk")),
+    path("api/chat/", include("chatactions.api.urls")),
+]
 
 CONVERSATIONS = "/api/chat/conversations/"
 MISSING = "3f2504e0-4f89-41d3-9a0c-0305e82c3301"
@@ -140,6 +161,14 @@ def test_get_one_conversation(api):
     assert response.status_code == 200 and response.json() == started
 
 
+@override_settings(ROOT_URLCONF=__name__)
+def test_a_conversation_list_view_can_start_conversations_of_another_app(api):
+    started = api.client.post("/helpdesk/").json()
+    assert started["app"] == "helpdesk"
+    assert Conversation.objects.get().app == "helpdesk"
+    assert api.contents(started["id"]) == ["Helpdesk here."]
+
+
 @pytest.mark.parametrize("suffix", ["", "messages/"])
 def test_foreign_conversation_is_404_exactly_like_a_missing_one(api, suffix):
     theirs = Api().start()["id"]
@@ -195,9 +224,18 @@ def test_invalid_cursor_is_404(api):
 def test_messages_carry_their_buttons_but_never_a_payload(api):
     conversation, question = api.ask()
     assert question["content"] == QUESTION
-    assert set(question) == {"id", "author", "from_user", "content", "actions", "created_at"}
+    assert set(question) == {
+        "id",
+        "author",
+        "from_user",
+        "content",
+        "content_html",
+        "actions",
+        "created_at",
+        "updated_at",
+    }
     assert [a["label"] for a in question["actions"]] == ["Confirm Deletion", "Cancel"]
-    assert set(question["actions"][0]) == {"id", "name", "label", "tooltip", "icon"}
+    assert set(question["actions"][0]) == set(protocol.action_fields(Action.objects.first()))
     raw = api.messages(conversation).content.decode()
     assert "payload" not in raw and "important_data" not in raw and "user123" not in raw
 
@@ -345,17 +383,15 @@ def test_a_malformed_content_length_reads_as_no_body(api):
     assert api.contents(conversation) == [GREETING]
 
 
-def test_on_message_that_raises_answers_500_and_the_message_is_kept(api, monkeypatch):
-    async def broken(message):
-        raise RuntimeError("kaboom")
-
-    conversation = api.start()["id"]
-    monkeypatch.setitem(default_registry._hooks, "on_message", Registration(broken, "on_message"))
+@override_settings(ROOT_URLCONF=__name__)
+def test_on_message_that_raises_answers_500_and_the_message_is_kept():
+    api = Api()
+    conversation = api.client.post("/helpdesk/").json()["id"]
     response = api.say(conversation, "hello")
     assert response.status_code == 500
     assert response.json()["status"] == "error"
     assert "kaboom" not in response.content.decode()  # DEBUG is off
-    assert api.contents(conversation) == [GREETING, "hello"]
+    assert api.contents(conversation) == ["Helpdesk here.", "hello"]
 
 
 # Clicks -------------------------------------------------------------------------
@@ -641,7 +677,7 @@ def test_the_schema_is_openapi_3_with_every_endpoint():
     click = schema["paths"]["/api/chat/conversations/{conversation_id}/actions/{action_id}/click/"]
     assert set(click["post"]["responses"]) >= {"200", "404", "409", "410", "500", "403", "429"}
     action = schema["components"]["schemas"]["Action"]["properties"]
-    assert set(action) == {"id", "name", "label", "tooltip", "icon"}  # no payload
+    assert set(action) == set(protocol.action_fields(Action()))  # no payload
 
 
 def test_the_docs_page_loads_every_asset_from_this_site():

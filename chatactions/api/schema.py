@@ -78,10 +78,20 @@ WRITE_ERRORS: dict[int, Any] = {
 }
 
 ACTIONS = [
-    {"id": id, "name": name, "label": label, "tooltip": "", "icon": ""}
-    for id, name, label in (
-        (CONFIRM, "confirm_delete", "Confirm Deletion"),
-        (CANCEL, "cancel_delete", "Cancel"),
+    {
+        "id": id,
+        "name": name,
+        "label": label,
+        "tooltip": "",
+        "icon": "",
+        "variant": variant,
+        "disabled": False,
+        "confirm": "",
+        "expires_at": None,
+    }
+    for id, name, label, variant in (
+        (CONFIRM, "confirm_delete", "Confirm Deletion", "primary"),
+        (CANCEL, "cancel_delete", "Cancel", "primary"),
     )
 ]
 MESSAGE_PAGE = {
@@ -91,8 +101,10 @@ MESSAGE_PAGE = {
             "author": "Assistant",
             "from_user": False,
             "content": "Are you sure you want to delete your data?",
+            "content_html": "<p>Are you sure you want to delete your data?</p>",
             "actions": ACTIONS,
             "created_at": "2026-01-05T10:00:01.250000Z",
+            "updated_at": None,
         }
     ],
     "has_more": False,
@@ -101,6 +113,7 @@ MESSAGE_PAGE = {
 CONVERSATION_EXAMPLE = {
     "id": CONVERSATION,
     "url": f"{BASE}/{CONVERSATION}/",
+    "app": "default",
     "created_at": "2026-01-05T10:00:00.000000Z",
     "messages": f"{BASE}/{CONVERSATION}/messages/",
     "socket": f"/ws/chat/{CONVERSATION}/",

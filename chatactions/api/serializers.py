@@ -33,6 +33,14 @@ class ActionSerializer(serializers.Serializer[ActionRow]):
     label = serializers.CharField(read_only=True)  # type: ignore[assignment]
     tooltip = serializers.CharField(read_only=True)
     icon = serializers.CharField(read_only=True, help_text="A Lucide icon name, or empty.")
+    variant = serializers.ChoiceField(choices=ActionRow.Variant.choices, read_only=True)
+    disabled = serializers.BooleanField(read_only=True, help_text="Drawn, but not clickable.")
+    confirm = serializers.CharField(
+        read_only=True, help_text="A question to ask before clicking, or empty."
+    )
+    expires_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="After this a click answers `gone`."
+    )
 
 
 class MessageSerializer(serializers.Serializer[MessageRow]):
@@ -43,9 +51,15 @@ class MessageSerializer(serializers.Serializer[MessageRow]):
     from_user = serializers.BooleanField(
         read_only=True, help_text="True for what the user wrote, false for the bot."
     )
-    content = serializers.CharField(read_only=True)
+    content = serializers.CharField(read_only=True, help_text="Markdown, as written.")
+    content_html = serializers.CharField(
+        read_only=True, help_text="The content drawn as sanitised HTML."
+    )
     actions = ActionSerializer(source="live_actions", many=True, read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="When it was last edited, if ever."
+    )
 
 
 class MessagePageSerializer(serializers.Serializer[Any]):
@@ -67,6 +81,7 @@ class ConversationSerializer(serializers.Serializer[Conversation]):
 
     id = serializers.UUIDField(source="uuid", read_only=True)
     url = serializers.SerializerMethodField(help_text="This conversation in the API.")
+    app = serializers.CharField(read_only=True, help_text="The chat app that answers it.")
     created_at = serializers.DateTimeField(read_only=True)
     messages = serializers.SerializerMethodField(help_text="Its messages, oldest first.")
     socket = serializers.SerializerMethodField(

@@ -32,6 +32,7 @@ from ..models import Action as ActionRow
 from ..models import ActionClick, Conversation
 from ..models import Message as MessageRow
 from ..owners import Requester
+from ..registry import get_registry
 from . import schema
 from .permissions import MayChat, SessionWritesNeedCsrf
 from .serializers import (
@@ -122,10 +123,15 @@ class ConversationPagination(CursorPagination):
 
 
 class ConversationList(ChatAPIView):
-    """List and start the requester's conversations."""
+    """List the requester's conversations (of every app) and start one.
+
+    ``app`` names the chat registry that answers the conversations started here,
+    as for ``StartChatView``: ``ConversationList.as_view(app="support")``.
+    """
 
     serializer_class = ConversationSerializer
     pagination_class = ConversationPagination
+    app = "default"
 
     def get_queryset(self) -> Any:
         requester = self.requester()
@@ -142,10 +148,11 @@ class ConversationList(ChatAPIView):
     @schema.start_conversation
     def post(self, request: Request) -> Response:
         """Start a conversation and run ``on_chat_start``, as ``GET /chat/`` does for a page."""
+        get_registry(self.app)  # fail loudly on a misspelt app, before writing anything
         requester = self.requester(create=True)
         if requester is None:  # MayChat let an anonymous visitor in without a session
             raise NotAuthenticated()
-        conversation = Conversation.objects.create(**requester.owner_fields())
+        conversation = Conversation.objects.create(app=self.app, **requester.owner_fields())
         async_to_sync(dispatch.start_chat)(Chat(conversation, requester))
         data = self.get_serializer(conversation).data
         return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})
