@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import sys
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -21,6 +22,7 @@ from rest_framework.test import APIClient
 
 import chatactions as ca
 from chatactions import protocol
+from chatactions.api.serializers import NOT_SPACE
 from chatactions.api.views import ConversationList
 from chatactions.models import Action, ActionClick, Conversation, Message
 
@@ -293,9 +295,10 @@ def test_messages_after_another_conversations_message_is_404(api):
     assert api.messages(conversation, after=their_first).status_code == 404
 
 
-def test_messages_after_a_malformed_id_is_400(api):
+@pytest.mark.parametrize("after", ["not-a-uuid", ""])
+def test_messages_after_a_malformed_id_is_400(api, after):
     conversation = api.start()["id"]
-    response = api.messages(conversation, after="not-a-uuid")
+    response = api.messages(conversation, after=after)
     assert response.status_code == 400 and "after" in response.json()
 
 
@@ -323,14 +326,32 @@ def test_writing_to_a_foreign_conversation_is_404_and_writes_nothing(api):
 
 @pytest.mark.parametrize(
     "content",
-    [None, "", "   \n\t", 5, ["delete my data"], {"text": "hi"}, "a\x00b", "\ud800"],
-    ids=["null", "empty", "blank", "number", "list", "object", "nul-char", "lone-surrogate"],
+    [None, "", "   \n\t", "\x85\u3000", 5, ["hi"], {"text": "hi"}, "a\x00b", "\ud800"],
+    ids=[
+        "null",
+        "empty",
+        "blank",
+        "unicode-blank",
+        "number",
+        "list",
+        "object",
+        "nul-char",
+        "lone-surrogate",
+    ],
 )
 def test_a_malformed_message_is_400_and_nothing_is_written(api, content):
     conversation = api.start()["id"]
     response = api.say(conversation, content)
     assert response.status_code == 400 and "content" in response.json()
     assert api.contents(conversation) == [GREETING]
+
+
+def test_the_schemas_not_blank_pattern_is_exactly_what_strip_keeps():
+    assert not [
+        c
+        for c in range(sys.maxunicode + 1)
+        if (re.search(NOT_SPACE, chr(c)) is None) != chr(c).isspace()
+    ]
 
 
 def test_a_body_without_content_is_400_and_nothing_is_written(api):

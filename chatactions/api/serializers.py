@@ -13,6 +13,7 @@ from django.core.validators import RegexValidator
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import empty
 from rest_framework.reverse import reverse
 
 from .. import protocol
@@ -124,6 +125,11 @@ class TextField(serializers.CharField):
         return str(super().to_internal_value(data))
 
 
+# A character that str.strip() keeps, spelt out: Python's \s and the \s of
+# JSON Schema (ECMAScript) differ, and the schema must promise what the check does.
+NOT_SPACE = r"[^\t\n\v\f\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+
+
 class NewMessageSerializer(serializers.Serializer[Any]):
     """What the user writes: the same rules as a ``message`` frame on the socket."""
 
@@ -133,16 +139,27 @@ class NewMessageSerializer(serializers.Serializer[Any]):
             "content": TextField(
                 max_length=int(chat_settings.MAX_MESSAGE_LENGTH),
                 trim_whitespace=False,
-                validators=[RegexValidator(r"\S", "This field may not be blank.")],
+                validators=[RegexValidator(NOT_SPACE, "This field may not be blank.")],
                 help_text="What the user writes; at least one character that is not a space.",
             )
         }
 
 
+class QueryUUIDField(serializers.UUIDField):
+    """A UUID from the query string, where an empty ``?after=`` is malformed, not missing.
+
+    DRF reads an empty optional query value as absent, which would turn a
+    client's lost cursor into "the whole conversation" without a word.
+    """
+
+    def get_value(self, dictionary: Any) -> Any:
+        return dictionary.get(self.field_name, empty)
+
+
 class MessageQuerySerializer(serializers.Serializer[Any]):
     """The query of a message list: the cursor."""
 
-    after = serializers.UUIDField(
+    after = QueryUUIDField(
         required=False,
         help_text="A message id: list only what came after it.",
     )
