@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import re
 import sys
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import pytest
@@ -43,9 +45,22 @@ async def helpdesk_reply(message):
     raise RuntimeError("kaboom")
 
 
+asker = ca.ChatRegistry("api-asker")
+
+
+@asker.on_message
+async def ask_first(message):
+    picked = await ca.AskActionMessage(
+        "Sure?", actions=[ca.Action("yes", "Yes")], timeout=10
+    ).send()
+    await ca.Message(f"You picked {picked.label if picked else 'nothing'}.").send()
+
+
 urlpatterns = [
     path("helpdesk/", ConversationList.as_view(app="helpdesk")),
+    path("asker/", ConversationList.as_view(app="api-asker")),
     path("api/chat/", include("chatactions.api.urls")),
+    path("chat/", include("chatactions.urls")),  # the message template links its forms there
 ]
 
 CONVERSATIONS = "/api/chat/conversations/"
@@ -680,6 +695,31 @@ async def test_an_http_message_reaches_open_sockets_live():
     assert (echo["content"], echo["from_user"]) == ("delete my data", True)
     assert question["content"] == QUESTION and len(question["actions"]) == 2
     await socket.close()
+
+
+@override_settings(ROOT_URLCONF=__name__)
+async def test_a_question_asked_during_an_http_message_is_answered_by_an_http_click():
+    """The POST waits for on_message, which waits for a pick made from another request."""
+    api = Api()
+    started = await sync_to_async(api.client.post)("/asker/")
+    conversation = started.json()["id"]
+    other = Api()
+    other.client.cookies = api.client.cookies  # the same visitor, another request
+    in_thread = partial(sync_to_async, thread_sensitive=False)
+    said = asyncio.ensure_future(in_thread(api.say)(conversation, "go"))
+    question = None
+    for _ in range(100):
+        results = (await in_thread(other.messages)(conversation)).json()["results"]
+        if results and results[-1]["actions"]:
+            question = results[-1]
+            break
+        await asyncio.sleep(0.05)
+    assert question is not None and question["content"] == "Sure?"
+    clicked = await in_thread(other.click)(conversation, question["actions"][0]["id"])
+    assert clicked.status_code == 200 and clicked.json()["status"] == "ok"
+    assert (await asyncio.wait_for(said, 5)).status_code == 200
+    contents = await in_thread(other.contents)(conversation)
+    assert contents == ["go", "Sure?", "You picked Yes."]
 
 
 # Schema and docs ----------------------------------------------------------------
