@@ -10,6 +10,7 @@ import sys
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,7 +26,7 @@ from rest_framework.test import APIClient
 import chatactions as ca
 from chatactions import protocol
 from chatactions.api.serializers import NOT_SPACE
-from chatactions.api.views import ConversationList
+from chatactions.api.views import HTTP_STATUS, ConversationList
 from chatactions.models import Action, ActionClick, Conversation, Message
 
 from .conftest import Visitor
@@ -739,6 +740,19 @@ def test_the_schema_is_openapi_3_with_every_endpoint():
     assert set(click["post"]["responses"]) >= {"200", "404", "409", "410", "500", "403", "429"}
     action = schema["components"]["schemas"]["Action"]["properties"]
     assert set(action) == set(protocol.action_fields(Action()))  # no payload
+
+
+def test_docs_http_api_names_every_operation_and_outcome():
+    doc = (Path(__file__).parent.parent / "docs" / "http-api.md").read_text()
+    schema = json.loads(APIClient().get("/api/schema/", {"format": "json"}).content)
+    for route, operations in schema["paths"].items():
+        documented = re.sub(r"\{(\w+)_id\}", lambda m: f"<{m[1].replace('_', ' ')} id>", route)
+        documented = documented.replace("<conversation id>", "<id>")
+        for method in operations:
+            assert f"{method.upper()} {documented}" in doc
+    for status, code in HTTP_STATUS.items():
+        if status != protocol.INVALID:  # the body check refuses such a message first
+            assert f"| `{status}` | {code} |" in doc
 
 
 def test_the_docs_page_loads_every_asset_from_this_site():

@@ -4,8 +4,9 @@ Django REST framework checks CSRF only for users it logged in from the session.
 An anonymous visitor is known by the session too (``owners``), so a forged
 cross-site POST could chat in their name just the same: here every write whose
 identity comes from the session cookie needs the CSRF token, as the
-no-JavaScript forms do under Django's middleware. Credentials that a browser
-does not attach on its own (a token header) need none, as in DRF.
+no-JavaScript forms do under Django's middleware. Other authentication
+classes are trusted as DRF trusts them: a token header is never sent by a
+browser on its own (HTTP Basic is, once cached, so keep Basic for scripts).
 """
 
 from __future__ import annotations
