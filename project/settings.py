@@ -113,21 +113,22 @@ else:
         }
     }
 
+# Each CHATACTIONS limit can be set as CHATACTIONS_<NAME>, read as its type.
+_CHATACTIONS_NUMBERS = {
+    "MAX_PAYLOAD_BYTES": int,
+    "MAX_FRAME_BYTES": int,
+    "MAX_MESSAGE_LENGTH": int,
+    "CLAIM_TIMEOUT": float,
+    "RATE_LIMIT": int,
+    "RATE_LIMIT_PERIOD": float,
+    "SYNC_LIMIT": int,
+}
 CHATACTIONS: dict[str, Any] = {}
-for _name in (
-    "ALLOW_ANONYMOUS",
-    "MAX_PAYLOAD_BYTES",
-    "MAX_FRAME_BYTES",
-    "MAX_MESSAGE_LENGTH",
-    "CLAIM_TIMEOUT",
-    "RATE_LIMIT",
-    "RATE_LIMIT_PERIOD",
-    "SYNC_LIMIT",
-):
+for _name, _type in _CHATACTIONS_NUMBERS.items():
     if (_value := os.environ.get(f"CHATACTIONS_{_name}")) is not None:
-        CHATACTIONS[_name] = (
-            env_bool(f"CHATACTIONS_{_name}", True) if _name == "ALLOW_ANONYMOUS" else float(_value)
-        )
+        CHATACTIONS[_name] = _type(_value)
+if "CHATACTIONS_ALLOW_ANONYMOUS" in os.environ:
+    CHATACTIONS["ALLOW_ANONYMOUS"] = env_bool("CHATACTIONS_ALLOW_ANONYMOUS", True)
 
 # The HTTP API (chatactions.api) is described by drf-spectacular; its docs page
 # loads Swagger UI from drf-spectacular-sidecar's static files, not from a CDN.
