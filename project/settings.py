@@ -92,19 +92,36 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 if _test_name := os.environ.get("DJANGO_TEST_DB_NAME"):
     DATABASES["default"]["TEST"] = {"NAME": _test_name}
 
+# REDIS_URL switches to channels_redis; several URLs, comma-separated, shard the
+# layer across several Redis servers. REDIS_LAYER picks the layer: "pubsub" (the
+# default, measured and explained in docs/deploy.md) or "core".
 REDIS_URL = os.environ.get("REDIS_URL", "")
+REDIS_LAYER = os.environ.get("REDIS_LAYER", "pubsub")
 CHANNEL_LAYERS: dict[str, Any]
 if REDIS_URL:
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {
-                "hosts": [REDIS_URL],
-                "capacity": 1000,
-                "prefix": os.environ.get("CHANNELS_REDIS_PREFIX", "asgi"),
-            },
+    _hosts = [url.strip() for url in REDIS_URL.split(",") if url.strip()]
+    _prefix = os.environ.get("CHANNELS_REDIS_PREFIX", "asgi")
+    if REDIS_LAYER == "core":
+        # The core layer blocks in BZPOPMIN for 5 s; redis-py 8 times socket reads out
+        # after 5 s by default, which would tear down every idle socket
+        # (django/channels_redis#422). Give reads more time than the pop.
+        CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.core.RedisChannelLayer",
+                "CONFIG": {
+                    "hosts": [{"address": url, "socket_timeout": 10} for url in _hosts],
+                    "capacity": 1000,
+                    "prefix": _prefix,
+                },
+            }
         }
-    }
+    else:
+        CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+                "CONFIG": {"hosts": _hosts, "prefix": _prefix},
+            }
+        }
 else:
     CHANNEL_LAYERS = {
         "default": {
