@@ -3,13 +3,18 @@
 Tests of the multi-process story and the browser start real daphne processes
 on free ports. PostgreSQL and Redis are the machine's own services; when one is
 missing a test skips with the reason, except under ``CI=true``, where it fails:
-CI must never pass by skipping what it was meant to prove.
+CI must never pass by skipping what it was meant to prove. Tests that stop
+Redis start a private ``redis-server`` of their own (``RedisServer``): the
+machine's one is shared and never touched.
 """
 
 from __future__ import annotations
 
+import asyncio
 import http.cookiejar
+import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -18,8 +23,8 @@ import tempfile
 import time
 import urllib.request
 import uuid
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +89,11 @@ class Daphne:
         return f"http://127.0.0.1:{self.port}"
 
     @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    @property
     def ws_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}"
 
@@ -126,6 +136,23 @@ class Daphne:
 
 
 @contextmanager
+def daphnes(env: Mapping[str, str], count: int = 2) -> Iterator[list[Daphne]]:
+    """``count`` daphne processes of one site; each is stopped (or killed) afterwards."""
+    servers = [Daphne(env) for _ in range(count)]
+    try:
+        for server in servers:
+            server.start()
+        yield servers
+    finally:
+        for server in servers:
+            server.stop()
+
+
+#: The demo site plus the test-only "live" chat app (``tests/liveapp``), unthrottled.
+LIVE_SITE = {"DJANGO_SETTINGS_MODULE": "tests.live_settings", "CHATACTIONS_RATE_LIMIT": "0"}
+
+
+@contextmanager
 def sqlite_database() -> Iterator[str]:
     """A migrated SQLite file of its own; yields its DATABASE_URL."""
     with tempfile.TemporaryDirectory(prefix="chatactions-live-") as tmp:
@@ -156,6 +183,37 @@ def postgres_database() -> Iterator[str]:
         admin.close()
 
 
+def _admin() -> Any:
+    import psycopg
+
+    return psycopg.connect(
+        POSTGRES_ADMIN_URL.replace("postgres://", "postgresql://"), autocommit=True
+    )
+
+
+def terminate_connections(database_url: str) -> int:
+    """Kill the server processes of ``database_url`` (that database only); returns how many."""
+    name = database_url.rsplit("/", 1)[-1]
+    with _admin() as admin:
+        rows = admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [name]
+        ).fetchall()
+    return len(rows)
+
+
+@contextmanager
+def database_unreachable(database_url: str) -> Iterator[None]:
+    """Cut ``database_url`` off for a moment: kill its connections and refuse new ones."""
+    name = database_url.rsplit("/", 1)[-1]
+    with _admin() as admin:
+        admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+        try:
+            terminate_connections(database_url)
+            yield
+        finally:
+            admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+
+
 def redis_env() -> dict[str, str]:
     """Settings for channels_redis on the machine's Redis, with a prefix of our own."""
     try:
@@ -165,6 +223,52 @@ def redis_env() -> dict[str, str]:
     except Exception as exc:
         missing_service(f"Redis is not reachable at {REDIS_URL}: {exc}")
     return {"REDIS_URL": REDIS_URL, "CHANNELS_REDIS_PREFIX": f"t{uuid.uuid4().hex[:10]}"}
+
+
+NO_PERSISTENCE = ("--save", "", "--appendonly", "no", "--daemonize", "no")
+
+
+class RedisServer:
+    """A private ``redis-server`` on a free port, for tests that stop and restart Redis."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self, timeout: float = 10) -> RedisServer:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            missing_service("redis-server is not installed")
+        self.process = subprocess.Popen(
+            [str(binary), "--port", str(self.port), "--bind", "127.0.0.1", *NO_PERSISTENCE],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + timeout
+        while not _port_open(self.port):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"redis-server did not start on port {self.port}")
+            time.sleep(0.05)
+        return self
+
+    def stop(self) -> None:
+        """Kill it: everything it held (groups, queued messages) is gone, as in a crash."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+
+
+@contextmanager
+def private_redis() -> Iterator[RedisServer]:
+    server = RedisServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 class Browser:
@@ -180,9 +284,9 @@ class Browser:
         with self.opener.open(self.base_url + path, timeout=10) as response:
             return response.url.removeprefix(self.base_url), response.read().decode()
 
-    def start(self) -> str:
-        """Start a conversation; returns its uuid."""
-        path, _ = self.get("/chat/")
+    def start(self, path: str = "/chat/") -> str:
+        """Start a conversation (``/live/`` for one of the live test app); returns its uuid."""
+        path, _ = self.get(path)
         return path.rstrip("/").rsplit("/", 1)[-1]
 
     @property
@@ -197,3 +301,79 @@ class Browser:
             "additional_headers": {"Cookie": self.cookie},
             "origin": "http://127.0.0.1",
         }
+
+
+class Tab:
+    """One open socket of a conversation on a live server, speaking protocol v1.
+
+    Every wait has a timeout: a test of real processes must fail, not hang.
+    """
+
+    def __init__(self, ws: Any) -> None:
+        self.ws = ws
+        self.refs = 0
+
+    async def send(self, frame: dict[str, Any]) -> str:
+        self.refs += 1
+        ref = str(frame.get("ref", f"t{self.refs}"))
+        await self.ws.send(json.dumps({**frame, "ref": ref}))
+        return ref
+
+    async def receive(self, timeout: float = 15) -> dict[str, Any]:
+        async with asyncio.timeout(timeout):
+            return dict(json.loads(await self.ws.recv()))
+
+    async def until(
+        self, test: Callable[[dict[str, Any]], bool], timeout: float = 15
+    ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """The frames received before the first one that passes ``test``, and that one."""
+        frames = []
+        async with asyncio.timeout(timeout):
+            while not test(frame := await self.receive(timeout)):
+                frames.append(frame)
+        return frames, frame
+
+    async def until_ack(
+        self, ref: str, timeout: float = 15
+    ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        return await self.until(lambda f: f["type"] == "ack" and f["ref"] == ref, timeout)
+
+    async def request(
+        self, frame: dict[str, Any], timeout: float = 15
+    ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        return await self.until_ack(await self.send(frame), timeout)
+
+    async def say(self, content: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        return await self.request({"type": "message", "content": content})
+
+    async def click(self, action: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        return await self.request({"type": "action", "id": action})
+
+    async def sync(self, after: str | None = None) -> list[dict[str, Any]]:
+        """The messages saved after ``after``, as the server's ``sync`` resends them.
+
+        Broadcasts that arrive meanwhile are dropped as a client drops a message it
+        already shows; the resent ones come last, in the order they were saved.
+        """
+        frames, ack = await self.request({"type": "sync", "after": after})
+        assert ack["status"] == "ok", ack
+        messages: dict[str, dict[str, Any]] = {}
+        for frame in frames:
+            if frame["type"] == "message":
+                messages.pop(frame["id"], None)
+                messages[frame["id"]] = frame
+        return list(messages.values())
+
+
+@asynccontextmanager
+async def open_tab(browser: Browser, conversation: str, server: Daphne) -> AsyncIterator[Tab]:
+    """A socket of ``browser``'s conversation on ``server``, closed afterwards."""
+    from websockets.asyncio.client import connect
+
+    async with connect(**browser.socket_args(conversation, server), open_timeout=15) as ws:
+        yield Tab(ws)
+
+
+def buttons(messages: list[dict[str, Any]]) -> dict[str, str]:
+    """Action ids by name, over some message frames (the last one of a name wins)."""
+    return {a["name"]: a["id"] for m in messages for a in m["actions"]}

@@ -1,0 +1,116 @@
+"""Many processes, one conversation: two real daphne processes on PostgreSQL and Redis.
+
+Each test opens one socket of a conversation on each process and checks that
+what happens on one process is seen on the other. The callbacks are the test
+app's (``tests/liveapp``); both channels_redis layers the settings offer are run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from .servers import (
+    LIVE_SITE,
+    Browser,
+    Daphne,
+    buttons,
+    daphnes,
+    open_tab,
+    postgres_database,
+    redis_env,
+)
+
+
+@dataclass
+class Site:
+    one: Daphne
+    two: Daphne
+
+    def visitor(self) -> tuple[Browser, str]:
+        """A new visitor and their new conversation of the live test app."""
+        browser = Browser(self.one.url)
+        return browser, browser.start("/live/")
+
+
+@pytest.fixture(scope="module", params=["pubsub", "core"])
+def site(request: pytest.FixtureRequest) -> Iterator[Site]:
+    with postgres_database() as database:
+        env = {**LIVE_SITE, "DATABASE_URL": database, **redis_env(), "REDIS_LAYER": request.param}
+        with daphnes(env) as (one, two):
+            yield Site(one, two)
+
+
+async def test_a_message_a_callback_sends_on_one_process_reaches_a_socket_on_the_other(site):
+    browser, conversation = site.visitor()
+    async with (
+        open_tab(browser, conversation, site.one) as tab1,
+        open_tab(browser, conversation, site.two) as tab2,
+    ):
+        greeting = await tab2.sync()  # answered: this socket has joined the conversation
+        _, ack = await tab1.click(buttons(greeting)["whoami"])
+        _, shown = await tab2.until(lambda f: f["type"] == "message")
+    assert ack["status"] == "ok"
+    assert shown["content"] == f"ran in process {site.one.pid}"
+
+
+async def test_a_button_removed_by_a_click_on_one_process_disappears_on_the_other(site):
+    browser, conversation = site.visitor()
+    async with (
+        open_tab(browser, conversation, site.one) as tab1,
+        open_tab(browser, conversation, site.two) as tab2,
+    ):
+        remove = buttons(await tab2.sync())["remove_me"]
+        _, ack = await tab1.click(remove)
+        _, gone = await tab2.until(lambda f: f["type"] == "action.remove")
+        after = buttons(await tab2.sync())
+    assert ack["status"] == "ok"
+    assert gone["id"] == remove
+    assert remove not in after.values()
+
+
+async def test_simultaneous_clicks_through_two_processes_run_the_callback_once(site):
+    browser, conversation = site.visitor()
+    async with (
+        open_tab(browser, conversation, site.one) as tab1,
+        open_tab(browser, conversation, site.two) as tab2,
+    ):
+        slow = buttons(await tab1.sync())["slow"]
+        await tab2.sync()
+        refs = await asyncio.gather(
+            tab1.send({"type": "action", "id": slow}), tab2.send({"type": "action", "id": slow})
+        )
+        acks = {
+            asyncio.ensure_future(tab.until_ack(ref, timeout=30)): tab
+            for tab, ref in zip((tab1, tab2), refs, strict=True)
+        }
+        # The winner's callback runs until someone writes "release": the loser answers first.
+        done, running = await asyncio.wait(acks, timeout=30, return_when=asyncio.FIRST_COMPLETED)
+        (loser,) = done
+        (winner,) = running
+        await acks[loser].say("release")
+        _, won = await winner
+        saved = await acks[loser].sync()
+    assert loser.result()[1]["status"] == "busy"
+    assert won["status"] == "ok" and won["notice"] == "released"
+    contents = [m["content"] for m in saved]
+    assert contents.count("slow started") == 1 and contents.count("slow finished") == 1
+
+
+async def test_an_ask_answered_through_the_other_process_returns_the_pick(site):
+    browser, conversation = site.visitor()
+    async with (
+        open_tab(browser, conversation, site.one) as tab1,
+        open_tab(browser, conversation, site.two) as tab2,
+    ):
+        await tab2.sync()
+        asking = await tab1.send({"type": "message", "content": "ask"})  # asks on process 1
+        _, question = await tab2.until(lambda f: f.get("content") == "Which colour?")
+        blue = next(a["id"] for a in question["actions"] if a["label"] == "Blue")
+        _, clicked = await tab2.click(blue)
+        frames, asked = await tab1.until_ack(asking)
+    assert clicked["status"] == "ok" and asked["status"] == "ok"
+    assert "picked blue" in [f.get("content") for f in frames]
