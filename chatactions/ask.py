@@ -10,6 +10,7 @@ costs at most one poll interval, never the answer.
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -24,6 +25,8 @@ from .context import Chat, ConversationRef
 from .message import Message
 from .models import Action as ActionRow
 from .models import Message as MessageRow
+
+logger = logging.getLogger(__name__)
 
 #: Seconds between looks at the database while waiting, in case a notice was lost.
 POLL_INTERVAL = 5.0
@@ -83,16 +86,53 @@ class AskActionMessage(Message):
         return answer
 
     async def _wait(self, layer: Any, channel: str) -> None:
+        """Until the layer brings the notice, the database shows an answer, or time is up.
+
+        One ``receive`` spans the whole wait and is cancelled at its end, answered
+        or not: cancelling a receive is how a pub/sub layer lets go of a channel's
+        Redis subscription, and each question has a channel of its own. If the
+        layer fails, the database is still asked every ``POLL_INTERVAL``.
+        """
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.timeout
-        while (remaining := deadline - loop.time()) > 0:
-            try:
-                async with asyncio.timeout(min(remaining, POLL_INTERVAL)):
-                    await layer.receive(channel)
-                return
-            except TimeoutError:
+        notice = asyncio.ensure_future(layer.receive(channel))
+        try:
+            while (remaining := deadline - loop.time()) > 0:
+                if notice.done():  # the layer failed: only the database is left
+                    await asyncio.sleep(min(remaining, POLL_INTERVAL))
+                else:
+                    await asyncio.wait({notice}, timeout=min(remaining, POLL_INTERVAL))
+                    if notice.done() and _arrived(notice, self.id):
+                        return
                 if await database_sync_to_async(answered)(self.id):
                     return
+        finally:
+            await _let_go(layer, channel, notice)
+
+
+def _arrived(notice: asyncio.Future[Any], message_id: uuid.UUID) -> bool:
+    if notice.exception() is None:
+        return True
+    logger.warning(
+        "chatactions: the channel layer failed while asking %s; polling the database",
+        message_id,
+        exc_info=notice.exception(),
+    )
+    return False
+
+
+async def _let_go(layer: Any, channel: str, notice: asyncio.Future[Any]) -> None:
+    """End a wait with a cancelled receive, so the layer forgets the channel."""
+    if notice.done():
+        notice = asyncio.ensure_future(layer.receive(channel))
+        await asyncio.sleep(0)  # let it start: a receive cancelled before it ran cleans nothing
+    notice.cancel()
+    try:
+        await notice
+    except asyncio.CancelledError:
+        pass
+    except Exception:  # the layer is down; it holds nothing of ours
+        logger.debug("chatactions: the channel layer failed while letting go of %s", channel)
 
 
 def answered(message_id: uuid.UUID) -> bool:
@@ -127,6 +167,15 @@ def answer(row: ActionRow, chat: Chat) -> list[uuid.UUID] | None:
 
 
 async def notify(message_id: uuid.UUID, action_id: uuid.UUID) -> None:
-    """Wake the waiting ``send()``, on whichever process it runs."""
+    """Wake the waiting ``send()``, on whichever process it runs.
+
+    The answer is already in the database; if the layer is down the asker finds
+    it there at its next poll, so a failure here is only logged.
+    """
     layer = get_channel_layer()
-    await layer.group_send(ask_group(message_id), {"type": "chat.answer", "id": str(action_id)})
+    try:
+        await layer.group_send(
+            ask_group(message_id), {"type": "chat.answer", "id": str(action_id)}
+        )
+    except Exception:
+        logger.exception("chatactions: could not wake the asker of %s; it will poll", message_id)

@@ -138,9 +138,18 @@ class ChatConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # untyped bas
     # Sending ------------------------------------------------------------------------
 
     async def reply(self, *frames: dict[str, Any] | str) -> None:
-        """Send frames to this socket only, behind everything the layer already holds."""
+        """Send frames to this socket only, behind everything the layer already holds.
+
+        If the layer cannot take them, this socket may also have missed broadcasts
+        (its own echo, the replies): answer directly, then close with 4503 so the
+        client reconnects and resyncs from the database, which has everything.
+        """
         texts = [f if isinstance(f, str) else protocol.dumps(f) for f in frames]
-        await emitter.send_to(self.channel_name, *texts)
+        if await emitter.send_to(self.channel_name, *texts):
+            return
+        for text in texts:
+            await self.send(text_data=text)
+        await self.close(code=protocol.CLOSE_RESYNC)
 
     async def refuse(self, exc: protocol.FrameError) -> None:
         if exc.ref is None:

@@ -4,6 +4,11 @@ Whatever door a request came in by (the WebSocket, the no-JavaScript form, the
 HTTP API), it ends here, so ownership, claiming and the audit trail are checked
 the same way for all of them. Each step does its database work in one thread
 hop: the database thread is the bottleneck of a Channels process.
+
+A lost database connection is not a bug in anyone's code: every hop goes through
+``database_sync_to_async``, whose ``close_old_connections`` lets Django's health
+check replace a dead connection before the next query, and a hop that still
+fails (the database is down) answers ``error`` with a plain "try again".
 """
 
 from __future__ import annotations
@@ -17,9 +22,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.db.models import Q
 from django.utils import timezone
 
@@ -36,6 +41,11 @@ from .registry import NotRegistered, Registration, get_registry
 from .signals import action_clicked
 
 logger = logging.getLogger(__name__)
+
+#: Errors that mean the database went away (a restart, a failover, a cut network),
+#: not that a callback is wrong: the user can only try again.
+CONNECTION_ERRORS = (OperationalError, InterfaceError)
+DATABASE_UNAVAILABLE = "The database is unavailable right now; please try again."
 
 
 @dataclass(frozen=True)
@@ -74,7 +84,11 @@ async def click(
     requester: Requester, conversation_id: uuid.UUID, action_id: uuid.UUID, via: str
 ) -> Outcome:
     """Run the callback of one button, at most once at a time, and record the click."""
-    claim = await database_sync_to_async(_claim)(requester, conversation_id, action_id, via)
+    try:
+        claim = await database_sync_to_async(_claim)(requester, conversation_id, action_id, via)
+    except CONNECTION_ERRORS as exc:
+        logger.exception("chatactions: no database to claim action %s", action_id)
+        return _failure(exc)
     if isinstance(claim, Outcome):
         return claim
     await emitter.announce_removed(claim.chat, claim.removed)
@@ -82,7 +96,11 @@ async def click(
         await ask.notify(claim.row.message.uuid, claim.row.uuid)
         return Outcome(protocol.OK)
     outcome, error = await _run_callback(claim)
-    await database_sync_to_async(_release)(claim, requester, via, outcome, error)
+    try:
+        await database_sync_to_async(_release)(claim, requester, via, outcome, error)
+    except CONNECTION_ERRORS:
+        # The callback has run: say how. Its claim lapses with the lease.
+        logger.exception("chatactions: no database to release action %s", action_id)
     return outcome
 
 
@@ -186,7 +204,13 @@ async def user_message(requester: Requester, conversation_id: uuid.UUID, content
             protocol.INVALID,
             f"Message is longer than {chat_settings.MAX_MESSAGE_LENGTH} characters.",
         )
-    saved = await database_sync_to_async(_save_user_message)(requester, conversation_id, content)
+    try:
+        saved = await database_sync_to_async(_save_user_message)(
+            requester, conversation_id, content
+        )
+    except CONNECTION_ERRORS as exc:
+        logger.exception("chatactions: no database to save a message")
+        return _failure(exc)
     if saved is None:
         return Outcome(protocol.NOT_FOUND, "No such conversation.")
     chat, message, text = saved
@@ -259,7 +283,10 @@ async def run_handler(
 
     A plain ``def`` runs in a worker thread so it cannot block the event loop;
     it is not the database thread, so a slow callback does not stall other
-    sockets' database work.
+    sockets' database work. The worker thread keeps its own connection, so it
+    goes through ``database_sync_to_async`` too: without ``close_old_connections``
+    around each call, a connection the database dropped would fail every later
+    callback on that thread.
     """
     func = registration.func
     args = (argument,) if registration.wants_argument else ()
@@ -268,7 +295,7 @@ async def run_handler(
             if inspect.iscoroutinefunction(func):
                 result = await func(*args)
             else:
-                result = await sync_to_async(func, thread_sensitive=False)(*args)
+                result = await database_sync_to_async(func, thread_sensitive=False)(*args)
                 if inspect.isawaitable(result):
                     result = await result
         except Exception as exc:
@@ -279,5 +306,7 @@ async def run_handler(
 
 
 def _failure(exc: Exception) -> Outcome:
+    if isinstance(exc, CONNECTION_ERRORS):
+        return Outcome(protocol.ERROR, DATABASE_UNAVAILABLE)
     detail = f"{type(exc).__name__}: {exc}" if settings.DEBUG else "Something went wrong."
     return Outcome(protocol.ERROR, detail)

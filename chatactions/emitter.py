@@ -180,10 +180,13 @@ async def broadcast(chat: Chat, *texts: str) -> None:
     await send_to(chat.group, *texts, group=True)
 
 
-async def send_to(target: str, *texts: str, group: bool = False) -> None:
+async def send_to(target: str, *texts: str, group: bool = False) -> bool:
+    """Hand frames to the channel layer; false if it could not take them (Redis is down)."""
     layer = get_channel_layer()
-    if layer is None or not texts:
-        return
+    if layer is None:
+        return False
+    if not texts:
+        return True
     event: dict[str, Any] = {"type": "chat.frames", "texts": list(texts)}
     try:
         if group:
@@ -192,3 +195,5 @@ async def send_to(target: str, *texts: str, group: bool = False) -> None:
             await layer.send(target, event)
     except Exception:
         logger.exception("chatactions: channel layer send to %s failed; rows are saved", target)
+        return False
+    return True

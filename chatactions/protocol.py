@@ -34,6 +34,10 @@ MAX_REF_LENGTH = 64
 # WebSocket close codes the server uses (4000-4999 are for applications).
 CLOSE_NOT_FOUND = 4404
 CLOSE_FORBIDDEN = 4403
+# "Service unavailable": the channel layer failed, so this socket may have missed
+# news; the client reconnects and its ``sync`` fetches what was saved meanwhile.
+# (1012 would say it best, but servers only let applications use 1000 and 3000-4999.)
+CLOSE_RESYNC = 4503
 
 
 class FrameError(Exception):

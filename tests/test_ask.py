@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from channels.layers import get_channel_layer
 
 import chatactions as ca
 from chatactions import ask
@@ -124,3 +125,28 @@ async def test_answer_is_stored_on_the_question(chat):
     row = await Message.objects.select_related("answer").aget(uuid=asked.id)
     assert row.awaiting is False and row.answer.name == "yes"
     assert await Action.objects.filter(message=row, removed_at__isnull=True).acount() == 0
+
+
+async def test_a_failed_layer_costs_polls_not_the_answer(chat, monkeypatch):
+    _, conversation, socket = chat
+    monkeypatch.setattr(ask, "POLL_INTERVAL", 0.2)
+    layer = get_channel_layer()
+    asking: set[str] = set()
+    new_channel, receive = layer.new_channel, layer.receive
+
+    async def new_question_channel(*args):
+        channel = await new_channel(*args)
+        asking.add(channel)
+        return channel
+
+    async def broken_receive(channel):
+        if channel in asking:
+            raise ConnectionError("Redis went away")
+        return await receive(channel)
+
+    monkeypatch.setattr(layer, "new_channel", new_question_channel)
+    monkeypatch.setattr(layer, "receive", broken_receive)
+    waiting = asyncio.ensure_future(question(conversation, timeout=10).send())
+    sent = await socket.receive()
+    await socket.request({"type": "action", "id": sent["actions"][0]["id"]})
+    assert (await asyncio.wait_for(waiting, 5)).name == "yes"
