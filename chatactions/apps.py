@@ -11,7 +11,7 @@ class SimpleChatActionsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import owners  # noqa: F401  (connects the login signal)
+        from . import checks, owners  # noqa: F401  (registers checks, connects the login signal)
 
 
 class ChatActionsConfig(SimpleChatActionsConfig):

@@ -1,0 +1,136 @@
+"""System checks for the deployment mistakes that fail quietly or far from their cause.
+
+A chat that works in development can still break in production without a
+traceback: an in-memory channel layer splits one conversation across daphne
+processes, a socket route that never reaches ``ChatConsumer`` just 404s, and
+``daphne`` after ``staticfiles`` makes ``runserver`` a server without sockets.
+``manage.py check`` (and ``migrate``, ``runserver``) say so, with the fix.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, register
+from django.core.checks import Warning as CheckWarning
+from django.core.handlers.asgi import ASGIHandler
+from django.utils.module_loading import import_string
+
+IN_MEMORY = "channels.layers.InMemoryChannelLayer"
+ROUTING_HINT = (
+    "Route chatactions.routing.websocket_urlpatterns in the URLRouter of the "
+    '"websocket" entry of your ProtocolTypeRouter, as the README\'s asgi.py does.'
+)
+
+
+@register("chatactions")
+def check_channel_layer(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Every frame to a socket travels through the channel layer: there must be one."""
+    layer = (getattr(settings, "CHANNEL_LAYERS", None) or {}).get("default")
+    if not layer:
+        return [
+            Error(
+                'CHANNEL_LAYERS has no "default" layer: chatactions sends every frame, even '
+                "the answer to a socket's own click, through the channel layer.",
+                hint=f'Add CHANNEL_LAYERS = {{"default": {{"BACKEND": "{IN_MEMORY}"}}}} for '
+                "one process, or channels_redis for several (docs/deploy.md).",
+                id="chatactions.E004",
+            )
+        ]
+    if layer.get("BACKEND") == IN_MEMORY and not settings.DEBUG:
+        return [
+            CheckWarning(
+                "The default channel layer is in memory, with DEBUG off: with more than one "
+                "daphne process, tabs of one conversation on different processes never see "
+                "each other's messages, and an answer clicked on another process is only "
+                "found by polling.",
+                hint="Use channels_redis (docs/deploy.md); silence this warning if the site "
+                "really runs one process.",
+                id="chatactions.W003",
+            )
+        ]
+    return []
+
+
+@register("chatactions")
+def check_daphne_first(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """``runserver`` is the last installed app's: daphne's must win over staticfiles'."""
+    names = [config.name for config in apps.get_app_configs()]
+    if "daphne" not in names or "django.contrib.staticfiles" not in names:
+        return []
+    if names.index("daphne") < names.index("django.contrib.staticfiles"):
+        return []
+    return [
+        CheckWarning(
+            "'daphne' comes after 'django.contrib.staticfiles' in INSTALLED_APPS, so "
+            "runserver is staticfiles' WSGI server and chat sockets fail in development.",
+            hint="Move 'daphne' before 'django.contrib.staticfiles' in INSTALLED_APPS.",
+            id="chatactions.W004",
+        )
+    ]
+
+
+@register("chatactions")
+def check_asgi_application(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """``ASGI_APPLICATION`` must name an application whose sockets reach ``ChatConsumer``."""
+    path = getattr(settings, "ASGI_APPLICATION", None)
+    if not path:
+        return [
+            Error(
+                "ASGI_APPLICATION is not set: chatactions needs an ASGI server, such as "
+                "daphne, serving WebSockets.",
+                hint='Set ASGI_APPLICATION = "mysite.asgi.application", the application of '
+                "an asgi.py like the README's.",
+                id="chatactions.E001",
+            )
+        ]
+    try:
+        application = import_string(path)
+    except ImportError as exc:
+        return [
+            Error(
+                f"ASGI_APPLICATION {path!r} cannot be imported: {exc}",
+                hint="Give the dotted path of the application in your asgi.py.",
+                id="chatactions.E002",
+            )
+        ]
+    if _reaches_chat(application) is False:
+        return [
+            Error(
+                f"The ASGI application {path!r} does not route WebSockets to "
+                "chatactions.consumers.ChatConsumer: every chat socket will be refused.",
+                hint=ROUTING_HINT,
+                id="chatactions.E003",
+            )
+        ]
+    return []
+
+
+def _reaches_chat(app: Any, depth: int = 0) -> bool | None:
+    """Whether ``app`` routes sockets to ``ChatConsumer``; ``None`` when it cannot be seen into.
+
+    Follows what Channels' own pieces expose: a ``ProtocolTypeRouter``'s mapping,
+    a middleware's ``inner`` (or an origin validator's ``application``), a
+    ``URLRouter``'s routes, and the ``consumer_class`` of ``as_asgi()``.
+    """
+    from .consumers import ChatConsumer
+
+    if depth > 20:
+        return None
+    if isinstance(app, ASGIHandler):
+        return False  # Django alone: HTTP only
+    if isinstance(mapping := getattr(app, "application_mapping", None), dict):
+        return False if "websocket" not in mapping else _reaches_chat(mapping["websocket"], depth)
+    if (consumer := getattr(app, "consumer_class", None)) is not None:
+        return isinstance(consumer, type) and issubclass(consumer, ChatConsumer)
+    if isinstance(routes := getattr(app, "routes", None), list):
+        found = [_reaches_chat(getattr(route, "callback", None), depth + 1) for route in routes]
+        if True in found:
+            return True
+        return None if None in found else False
+    for attribute in ("inner", "application"):
+        if (inner := getattr(app, attribute, None)) is not None:
+            return _reaches_chat(inner, depth + 1)
+    return None
