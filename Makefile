@@ -3,10 +3,12 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+# make serve: N daphne processes on PORT, PORT+1, ... (DATABASE_URL and REDIS_URL from the environment)
+N ?= 2
 # Pin another Django line, e.g. make test DJANGO='>=6.1,<6.2' PYTHON=python3.12 VENV=.venv-312
 DJANGO ?=
 
-.PHONY: install demo test lint format bench screenshots clean
+.PHONY: install demo serve test lint format bench screenshots clean
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,6 +21,9 @@ install: $(BIN)/.installed
 demo: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/daphne -b 127.0.0.1 -p $(PORT) project.asgi:application
+
+serve: install
+	$(BIN)/python deploy/serve.py --processes $(N) --port $(PORT)
 
 test: install
 	$(BIN)/python -m pytest --cov --cov-report=term-missing:skip-covered --cov-fail-under=90 $(PYTEST_ARGS)

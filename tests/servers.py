@@ -289,6 +289,13 @@ class Browser:
         path, _ = self.get(path)
         return path.rstrip("/").rsplit("/", 1)[-1]
 
+    def on(self, base_url: str) -> Browser:
+        """The same visitor, cookies and all, talking to another server."""
+        other = Browser(base_url)
+        other.jar = self.jar
+        other.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+        return other
+
     @property
     def cookie(self) -> str:
         return "; ".join(f"{c.name}={c.value}" for c in self.jar)
@@ -366,8 +373,10 @@ class Tab:
 
 
 @asynccontextmanager
-async def open_tab(browser: Browser, conversation: str, server: Daphne) -> AsyncIterator[Tab]:
-    """A socket of ``browser``'s conversation on ``server``, closed afterwards."""
+async def open_tab(
+    browser: Browser, conversation: str, server: Daphne | None = None
+) -> AsyncIterator[Tab]:
+    """A socket of ``browser``'s conversation on ``server`` (or its own), closed afterwards."""
     from websockets.asyncio.client import connect
 
     async with connect(**browser.socket_args(conversation, server), open_timeout=15) as ws:
