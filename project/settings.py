@@ -73,12 +73,15 @@ TEMPLATES = [
 
 # SQLite by default; WAL and IMMEDIATE transactions let several threads or
 # processes write without "database is locked" surprises. Connections are
-# kept open: Channels reconnects at every step otherwise.
+# kept open (Channels reconnects at every step otherwise) and health-checked,
+# so one the database dropped is replaced before it fails a click; see
+# docs/deploy.md for what both cost (CONN_MAX_AGE and CONN_HEALTH_CHECKS from
+# the environment exist for bench/connections.py).
 DATABASES: dict[str, Any] = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=600,
-        conn_health_checks=True,
+        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "600")),
+        conn_health_checks=env_bool("CONN_HEALTH_CHECKS", True),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
