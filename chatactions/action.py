@@ -20,6 +20,7 @@ from . import emitter
 from .conf import chat_settings
 from .context import Chat, ConversationRef, resolve_chat
 from .models import Action as ActionRow
+from .storable import text_problem, value_problem
 
 
 class ActionError(ValueError):
@@ -105,6 +106,8 @@ class Action:
             value = getattr(self, field)
             if not isinstance(value, str):
                 raise ActionError(f"Action {self.name!r}: {field} must be a string.")
+            if (problem := text_problem(value)) is not None:
+                raise ActionError(f"Action {self.name!r}: {field} {problem}.")
             if len(value) > limit:
                 raise ActionError(
                     f"Action {self.name!r}: {field} is {len(value)} characters; "
@@ -120,11 +123,15 @@ class Action:
         if not isinstance(self.payload, dict):
             raise ActionError(f"Action {self.name!r}: payload must be a dict.")
         try:
-            encoded = json.dumps(self.payload, allow_nan=False).encode()
-        except (TypeError, ValueError) as exc:
+            # ensure_ascii=False: the limit counts UTF-8 bytes, as the settings say.
+            text = json.dumps(self.payload, allow_nan=False, ensure_ascii=False)
+        except (TypeError, ValueError, RecursionError) as exc:
             raise ActionError(
                 f"Action {self.name!r}: payload is not JSON-serialisable ({exc})."
             ) from exc
+        if (problem := value_problem(self.payload)) is not None:
+            raise ActionError(f"Action {self.name!r}: payload cannot be stored: it {problem}.")
+        encoded = text.encode()
         limit = chat_settings.MAX_PAYLOAD_BYTES
         if len(encoded) > limit:
             raise ActionError(

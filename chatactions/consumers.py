@@ -37,27 +37,35 @@ class ChatConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # untyped bas
     requester: Requester
 
     async def connect(self) -> None:
-        """Accept only the conversation's owner; anyone else sees "not found" (4404)."""
+        """Accept only the conversation's owner; anyone else sees "not found" (4404).
+
+        An anonymous visitor on a site without anonymous chats gets 4403 instead,
+        whatever the id: that says "log in", not whether the conversation exists.
+        """
         self.tasks: set[asyncio.Task[None]] = set()
         self.bucket = TokenBucket(chat_settings.RATE_LIMIT, chat_settings.RATE_LIMIT_PERIOD)
         conversation_id: uuid.UUID = self.scope["url_route"]["kwargs"]["conversation_id"]
         found = await database_sync_to_async(self._find)(conversation_id)
         await self.accept()
-        if found is None:
-            await self.close(code=protocol.CLOSE_NOT_FOUND)
+        if isinstance(found, int):
+            await self.close(code=found)
             return
         self.requester, conversation = found
         self.chat = Chat(conversation, self.requester)
         await self.channel_layer.group_add(self.chat.group, self.channel_name)
 
-    def _find(self, conversation_id: uuid.UUID) -> tuple[Requester, Conversation] | None:
-        requester = owners.resolve(self.scope.get("user"), self.scope.get("session"))
+    def _find(self, conversation_id: uuid.UUID) -> tuple[Requester, Conversation] | int:
+        """The requester and their conversation, or the close code to answer with."""
+        user = self.scope.get("user")
+        if owners.login_required(user):
+            return protocol.CLOSE_FORBIDDEN
+        requester = owners.resolve(user, self.scope.get("session"))
         if requester is None:
-            return None
+            return protocol.CLOSE_NOT_FOUND
         conversation = Conversation.objects.filter(
             requester.conversations_q(), uuid=conversation_id
         ).first()
-        return None if conversation is None else (requester, conversation)
+        return protocol.CLOSE_NOT_FOUND if conversation is None else (requester, conversation)
 
     async def disconnect(self, code: int) -> None:
         """Leave the group; running handlers finish, since their rows must be saved."""
@@ -69,12 +77,7 @@ class ChatConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # untyped bas
         if not hasattr(self, "chat"):
             return
         if not self.bucket.take():
-            ref = None if text_data is None else protocol.peek_ref(text_data)
-            await self.refuse(
-                protocol.FrameError(
-                    "Too many frames; slow down.", ref=ref, status=protocol.RATE_LIMITED
-                )
-            )
+            await self.refuse_flood(text_data)
             return
         if text_data is None:
             await self.reply(protocol.error("Binary frames are not part of the protocol."))
@@ -85,21 +88,50 @@ class ChatConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # untyped bas
             await self.refuse(exc)
             return
         if isinstance(frame, protocol.MessageFrame):
-            self.start(self.handle_message(frame))
+            self.start(self.handle_message(frame), frame.ref)
         elif isinstance(frame, protocol.ActionFrame):
-            self.start(self.handle_action(frame))
+            self.start(self.handle_action(frame), frame.ref)
         else:
-            self.start(self.handle_sync(frame))
+            self.start(self.handle_sync(frame), frame.ref)
 
-    def start(self, handler: Awaitable[None]) -> None:
-        task = asyncio.ensure_future(handler)
+    def start(self, handler: Awaitable[None], ref: str | None) -> None:
+        task = asyncio.ensure_future(self._answered(handler, ref))
         self.tasks.add(task)
-        task.add_done_callback(self._finished)
+        task.add_done_callback(self.tasks.discard)
 
-    def _finished(self, task: asyncio.Task[None]) -> None:
-        self.tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            logger.error("chatactions: frame handler failed", exc_info=task.exception())
+    async def _answered(self, handler: Awaitable[None], ref: str | None) -> None:
+        """Run a frame's handler; if it fails (a database error, say), log it and still answer.
+
+        User code's exceptions are caught deeper, in ``dispatch``; this is the net
+        under everything else, so no frame is ever left without its ``ack``.
+        """
+        try:
+            await handler
+        except Exception as exc:
+            logger.exception("chatactions: frame handler failed")
+            outcome = dispatch.failure(exc)
+            await self.reply(protocol.ack(ref, outcome.status, outcome.detail))
+
+    async def refuse_flood(self, text: str | None) -> None:
+        """Answer ``rate_limited``; a click on an existing button still gets its audit row.
+
+        Awaited here rather than run as a task, so a flooding client waits for
+        its refusals to be written before the next frame is read.
+        """
+        try:
+            frame = None if text is None else protocol.parse(text)
+        except protocol.FrameError:
+            frame = None
+        if isinstance(frame, protocol.ActionFrame):
+            await dispatch.refuse_click(
+                self.requester, frame.id, "websocket", protocol.RATE_LIMITED
+            )
+        ref = None if text is None else protocol.peek_ref(text)
+        await self.refuse(
+            protocol.FrameError(
+                "Too many frames; slow down.", ref=ref, status=protocol.RATE_LIMITED
+            )
+        )
 
     # Frame handlers, one per client frame type ----------------------------------------
 

@@ -39,6 +39,7 @@ from .models import Message as MessageRow
 from .owners import Requester
 from .registry import NotRegistered, Registration, get_registry
 from .signals import action_clicked
+from .storable import text_problem
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +67,7 @@ class _Claim:
     token: uuid.UUID
     started: float
     removed: list[uuid.UUID]  # buttons an exclusive message lost to this click
+    click: ActionClick  # its audit row, written with the claim
 
 
 @dataclass
@@ -75,6 +77,14 @@ class _Answer:
     row: ActionRow
     chat: Chat
     removed: list[uuid.UUID]
+
+
+# Written with the claim and overwritten at release: if the worker dies between
+# the two, the audit trail still shows the click, and says why it has no outcome.
+UNFINISHED = (
+    "No outcome recorded: the callback was still running, or its worker stopped "
+    "before it finished."
+)
 
 
 # Clicks -----------------------------------------------------------------------
@@ -88,7 +98,7 @@ async def click(
         claim = await database_sync_to_async(_claim)(requester, conversation_id, action_id, via)
     except CONNECTION_ERRORS as exc:
         logger.exception("chatactions: no database to claim action %s", action_id)
-        return _failure(exc)
+        return failure(exc)
     if isinstance(claim, Outcome):
         return claim
     await emitter.announce_removed(claim.chat, claim.removed)
@@ -97,7 +107,7 @@ async def click(
         return Outcome(protocol.OK)
     outcome, error = await _run_callback(claim)
     try:
-        await database_sync_to_async(_release)(claim, requester, via, outcome, error)
+        await database_sync_to_async(_release)(claim, outcome, error)
     except CONNECTION_ERRORS:
         # The callback has run: say how. Its claim lapses with the lease.
         logger.exception("chatactions: no database to release action %s", action_id)
@@ -108,9 +118,8 @@ def _claim(
     requester: Requester, conversation_id: uuid.UUID, action_id: uuid.UUID, via: str
 ) -> _Claim | _Answer | Outcome:
     started = time.perf_counter()
-    rows = ActionRow.objects.select_related("message__conversation").filter(
-        uuid=action_id, message__conversation__uuid=conversation_id
-    )
+    # By id alone: a click on an existing action of another conversation is recorded too.
+    rows = ActionRow.objects.select_related("message__conversation").filter(uuid=action_id)
     row = next(iter(rows.order_by()[:1]), None)  # uuid is unique: no ORDER BY needed
     if row is None:
         return Outcome(protocol.NOT_FOUND, "No such action.")
@@ -120,8 +129,9 @@ def _claim(
         _record(row, requester, via, status, started)
         return Outcome(status, detail)
 
-    if not requester.owns(conversation):
+    if conversation.uuid != conversation_id or not requester.owns(conversation):
         # Same answer as for an id that does not exist: no leak of which ids exist.
+        # The row is still written: someone tried a button that is not theirs.
         return refuse(protocol.NOT_FOUND, "No such action.")
     if row.removed_at is not None or row.message.removed_at is not None:
         return refuse(protocol.GONE, "This button is no longer available.")
@@ -151,7 +161,8 @@ def _claim(
     removed = []
     if row.message.exclusive:
         removed = emitter.mark_message_actions_removed(chat, row.message.uuid)
-    return _Claim(row, chat, token, started, removed)
+    click = _insert_click(row, requester, via, protocol.ERROR, started, UNFINISHED)
+    return _Claim(row, chat, token, started, removed, click)
 
 
 async def _run_callback(claim: _Claim) -> tuple[Outcome, str]:
@@ -161,16 +172,39 @@ async def _run_callback(claim: _Claim) -> tuple[Outcome, str]:
         )
     except NotRegistered as exc:
         logger.error("chatactions: %s", exc)
-        return _failure(exc), str(exc)
+        return failure(exc), str(exc)
     action = Action.from_row(claim.row, claim.chat)
     return await run_handler(registration, claim.chat, action)
 
 
-def _release(claim: _Claim, requester: Requester, via: str, outcome: Outcome, error: str) -> None:
+def _release(claim: _Claim, outcome: Outcome, error: str) -> None:
+    # The token makes sure a worker whose lease ran out cannot free a later click's claim.
     ActionRow.objects.filter(pk=claim.row.pk, claim_token=claim.token).update(
         claimed_until=None, claim_token=None
     )
-    _record(claim.row, requester, via, outcome.status, claim.started, error)
+    click = claim.click
+    click.outcome = outcome.status
+    click.duration_ms = (time.perf_counter() - claim.started) * 1000
+    click.error = error
+    click.save(update_fields=["outcome", "duration_ms", "error"])
+    _announce(click)
+
+
+async def refuse_click(requester: Requester, action_id: uuid.UUID, via: str, status: str) -> None:
+    """Record a click refused before dispatch (``rate_limited``), so the audit trail has it.
+
+    Only a click on an action that exists leaves a row, whoever owns it; the
+    caller's answer does not depend on that, so it reveals nothing.
+    """
+    await database_sync_to_async(_record_refusal)(requester, action_id, via, status)
+
+
+def _record_refusal(requester: Requester, action_id: uuid.UUID, via: str, status: str) -> None:
+    started = time.perf_counter()
+    rows = ActionRow.objects.select_related("message__conversation").filter(uuid=action_id)
+    row = next(iter(rows.order_by()[:1]), None)
+    if row is not None:
+        _record(row, requester, via, status, started)
 
 
 def _record(
@@ -181,7 +215,18 @@ def _record(
     started: float,
     error: str = "",
 ) -> None:
-    click = ActionClick.objects.create(
+    _announce(_insert_click(row, requester, via, outcome, started, error))
+
+
+def _insert_click(
+    row: ActionRow,
+    requester: Requester,
+    via: str,
+    outcome: str,
+    started: float,
+    error: str = "",
+) -> ActionClick:
+    return ActionClick.objects.create(
         action=row,
         via=via,
         outcome=outcome,
@@ -189,6 +234,11 @@ def _record(
         error=error,
         **requester.owner_fields(),
     )
+
+
+def _announce(click: ActionClick) -> None:
+    """``action_clicked``, once per click, when its outcome is final."""
+    row = click.action
     action_clicked.send(
         ActionClick, click=click, action=row, conversation=row.message.conversation
     )
@@ -204,13 +254,15 @@ async def user_message(requester: Requester, conversation_id: uuid.UUID, content
             protocol.INVALID,
             f"Message is longer than {chat_settings.MAX_MESSAGE_LENGTH} characters.",
         )
+    if (problem := text_problem(content)) is not None:
+        return Outcome(protocol.INVALID, f"Message {problem}.")
     try:
         saved = await database_sync_to_async(_save_user_message)(
             requester, conversation_id, content
         )
     except CONNECTION_ERRORS as exc:
         logger.exception("chatactions: no database to save a message")
-        return _failure(exc)
+        return failure(exc)
     if saved is None:
         return Outcome(protocol.NOT_FOUND, "No such conversation.")
     chat, message, text = saved
@@ -300,12 +352,13 @@ async def run_handler(
                     result = await result
         except Exception as exc:
             logger.exception("chatactions: %s raised", registration.where)
-            return _failure(exc), traceback.format_exc()
+            return failure(exc), traceback.format_exc()
     notice = result if isinstance(result, str) else ""
     return Outcome(protocol.OK, notice=notice), ""
 
 
-def _failure(exc: Exception) -> Outcome:
+def failure(exc: BaseException) -> Outcome:
+    """The ``error`` answer: the exception's text only with ``DEBUG``, as it may hold secrets."""
     if isinstance(exc, CONNECTION_ERRORS):
         return Outcome(protocol.ERROR, DATABASE_UNAVAILABLE)
     detail = f"{type(exc).__name__}: {exc}" if settings.DEBUG else "Something went wrong."

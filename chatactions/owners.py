@@ -46,6 +46,12 @@ class Requester:
         return {"user_id": self.user_id, "visitor": self.visitor}
 
 
+def login_required(user: Any) -> bool:
+    """True for an anonymous visitor on a site where only logged-in users may chat."""
+    authenticated = user is not None and user.is_authenticated
+    return not authenticated and not chat_settings.ALLOW_ANONYMOUS
+
+
 def resolve(user: Any, session: SessionBase | None, *, create: bool = False) -> Requester | None:
     """The requester behind a user and session, or ``None`` if they may not chat.
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from .conf import chat_settings
 from .models import Action, Message
+from .storable import text_problem
 
 VERSION = 1
 
@@ -30,6 +31,7 @@ RATE_LIMITED = "rate_limited"
 ERROR = "error"
 
 MAX_REF_LENGTH = 64
+MAX_ECHO = 40
 
 # WebSocket close codes the server uses (4000-4999 are for applications).
 CLOSE_NOT_FOUND = 4404
@@ -96,13 +98,19 @@ def parse(text: str) -> ClientFrame:
             raise FrameError(
                 f"content is longer than {chat_settings.MAX_MESSAGE_LENGTH} characters.", ref=ref
             )
+        if (problem := text_problem(content)) is not None:
+            raise FrameError(f"content {problem}.", ref=ref)
         return MessageFrame(ref, content)
     if kind == "action":
         return ActionFrame(ref, _uuid(data.get("id"), "id", ref))
     if kind == "sync":
         after = data.get("after")
         return SyncFrame(ref, None if after is None else _uuid(after, "after", ref))
-    raise FrameError(f"Unknown frame type {kind!r}.", ref=ref)
+    # Echo at most a short prefix: a detail must not send a client's megabyte back to it.
+    shown = repr(kind)
+    if len(shown) > MAX_ECHO:
+        shown = shown[: MAX_ECHO - 3] + "..."
+    raise FrameError(f"Unknown frame type {shown}.", ref=ref)
 
 
 def _uuid(value: Any, field: str, ref: str | None) -> uuid.UUID:

@@ -14,6 +14,7 @@ from django.contrib import messages as flash
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views import View
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -72,6 +73,9 @@ class StartChatView(View):
 @require_http_methods(["GET", "POST"])
 def conversation(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
     """The chat page; a POST is the message box without JavaScript."""
+    if owners.login_required(request.user):
+        # Whatever the id: a login page reveals nothing about which chats exist.
+        return redirect_to_login(request.get_full_path())
     requester, conversation = _owned(request, conversation_id)
     if request.method == "POST":
         content = request.POST.get("content", "")
@@ -101,6 +105,8 @@ def confirm(
     """
     if request.method == "POST":
         return _click(request, conversation_id, action_id)
+    if owners.login_required(request.user):
+        return _to_login(conversation_id)
     _, conversation = _owned(request, conversation_id)
     action = (
         ActionRow.objects.select_related("message")
@@ -124,6 +130,8 @@ def confirm(
 
 
 def _click(request: HttpRequest, conversation_id: uuid.UUID, action_id: uuid.UUID) -> HttpResponse:
+    if owners.login_required(request.user):
+        return _to_login(conversation_id)
     requester = _requester(request)
     if requester is None:
         raise Http404("No such action.")
@@ -134,6 +142,11 @@ def _click(request: HttpRequest, conversation_id: uuid.UUID, action_id: uuid.UUI
         raise Http404("No such action.")
     _flash(request, outcome)
     return redirect("chatactions:conversation", conversation_id=conversation_id)
+
+
+def _to_login(conversation_id: uuid.UUID) -> HttpResponse:
+    """To the login page, then back to the chat (a click's own URL takes no GET)."""
+    return redirect_to_login(reverse("chatactions:conversation", args=[conversation_id]))
 
 
 def _flash(request: HttpRequest, outcome: dispatch.Outcome) -> None:
