@@ -2,8 +2,10 @@
 
 A chat that works in development can still break in production without a
 traceback: an in-memory channel layer splits one conversation across daphne
-processes, a socket route that never reaches ``ChatConsumer`` just 404s, and
-``daphne`` after ``staticfiles`` makes ``runserver`` a server without sockets.
+processes, a socket route that never reaches ``ChatConsumer`` just 404s,
+``daphne`` after ``staticfiles`` makes ``runserver`` a server without sockets,
+and a socket route without an origin check works for every site, a hostile
+one included.
 ``manage.py check`` (and ``migrate``, ``runserver``) say so, with the fix.
 """
 
@@ -11,14 +13,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from channels.security.websocket import OriginValidator
 from django.apps import apps
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, register
+from django.core.checks import CheckMessage, Error, Tags, register
 from django.core.checks import Warning as CheckWarning
 from django.core.handlers.asgi import ASGIHandler
 from django.utils.module_loading import import_string
 
 IN_MEMORY = "channels.layers.InMemoryChannelLayer"
+ORIGIN_HINT = (
+    'Use chatactions.routing.websocket_application() as the "websocket" entry of your '
+    "ProtocolTypeRouter, or wrap your routes in "
+    "AllowedHostsOriginValidator(AuthMiddlewareStack(...)) yourself."
+)
 ROUTING_HINT = (
     "Route chatactions.routing.websocket_urlpatterns in the URLRouter of the "
     '"websocket" entry of your ProtocolTypeRouter, as the README\'s asgi.py does.'
@@ -106,6 +114,45 @@ def check_asgi_application(app_configs: Any = None, **kwargs: Any) -> list[Check
             )
         ]
     return []
+
+
+@register("chatactions", Tags.security)
+def check_websocket_origin(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Browsers send a site's cookies with a socket that *any* page opens: check the Origin."""
+    websocket = _websocket_route()
+    if websocket is None:
+        return []  # no ASGI application, or one that E001-E003 already report
+    if not isinstance(websocket, OriginValidator):
+        return [
+            CheckWarning(
+                "The WebSocket route of ASGI_APPLICATION has no origin check: any web page "
+                "can open a chat socket with your visitors' cookies and click their buttons.",
+                hint=ORIGIN_HINT,
+                id="chatactions.W001",
+            )
+        ]
+    if "*" in websocket.allowed_origins:
+        return [
+            CheckWarning(
+                "The WebSocket origin check allows every origin (ALLOWED_HOSTS contains '*'): "
+                "any web page can open a chat socket with your visitors' cookies.",
+                hint="List your host names in ALLOWED_HOSTS.",
+                id="chatactions.W002",
+            )
+        ]
+    return []
+
+
+def _websocket_route() -> Any:
+    path = getattr(settings, "ASGI_APPLICATION", None)
+    if not path:
+        return None
+    try:
+        application = import_string(path)
+    except ImportError:
+        return None
+    mapping = getattr(application, "application_mapping", None)
+    return mapping.get("websocket") if isinstance(mapping, dict) else None
 
 
 def _reaches_chat(app: Any, depth: int = 0) -> bool | None:

@@ -14,11 +14,9 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
-from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from channels.routing import ProtocolTypeRouter  # noqa: E402
 
-from chatactions.routing import websocket_urlpatterns  # noqa: E402
+from chatactions.routing import websocket_application  # noqa: E402
 
 if os.environ.get("CHATACTIONS_BENCH_ECHO"):
     # The benchmark's floor: a bare echo consumer on the same daphne (bench/echo.py).
@@ -31,8 +29,6 @@ if os.environ.get("CHATACTIONS_BENCH_ECHO"):
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
+        "websocket": websocket_application(),
     }
 )
