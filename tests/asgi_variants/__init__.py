@@ -1,0 +1,21 @@
+"""ASGI applications a careless site might write, for the system checks to catch."""
+
+from __future__ import annotations
+
+from channels.auth import AuthMiddlewareStack
+from channels.routing import ProtocolTypeRouter, URLRouter
+from channels.security.websocket import OriginValidator
+
+from chatactions.routing import websocket_urlpatterns
+
+unguarded = ProtocolTypeRouter(
+    {"websocket": AuthMiddlewareStack(URLRouter(websocket_urlpatterns))}
+)
+
+open_to_all = ProtocolTypeRouter(
+    {"websocket": OriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)), ["*"])}
+)
+
+
+async def bare(scope, receive, send):
+    """An ASGI callable the check cannot see into."""

@@ -1,0 +1,94 @@
+"""The socket's door: origin check and auth in one call, and checks that notice without."""
+
+from __future__ import annotations
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.security.websocket import OriginValidator
+from channels.testing import WebsocketCommunicator
+from django.core.management import call_command
+from django.urls import re_path
+
+from chatactions.checks import check_websocket_origin
+from chatactions.consumers import ChatConsumer
+from chatactions.routing import websocket_application
+from project import asgi
+
+from .conftest import ORIGIN, Socket
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def comm(app, conversation, visitor, origin: bytes | None = ORIGIN) -> WebsocketCommunicator:
+    headers = [(b"cookie", visitor.cookie), (b"host", b"localhost")]
+    if origin is not None:
+        headers.append((b"origin", origin))
+    return WebsocketCommunicator(app, f"/ws/chat/{conversation.uuid}/", headers=headers)
+
+
+async def test_helper_refuses_a_foreign_origin(visitor):
+    conversation = await sync_to_async(visitor.start)()
+    connected, _ = await comm(
+        websocket_application(), conversation, visitor, b"http://evil.example"
+    ).connect()
+    assert connected is False
+
+
+async def test_helper_refuses_a_missing_origin(visitor):
+    conversation = await sync_to_async(visitor.start)()
+    connected, _ = await comm(websocket_application(), conversation, visitor, None).connect()
+    assert connected is False
+
+
+async def test_helper_knows_the_visitor_from_their_session_cookie(visitor):
+    conversation = await sync_to_async(visitor.start)()
+    socket = Socket(comm(websocket_application(), conversation, visitor))
+    await socket.connect()
+    _, ack = await socket.request({"type": "sync", "after": None})
+    assert ack["status"] == "ok"
+    await socket.close()
+
+
+async def test_helper_serves_a_sites_own_extra_routes_behind_the_same_guard(visitor):
+    conversation = await sync_to_async(visitor.start)()
+    route = re_path(r"^ws/mine/(?P<conversation_id>[0-9a-f-]+)/$", ChatConsumer.as_asgi())
+    app = websocket_application([route])
+    path = f"/ws/mine/{conversation.uuid}/"
+    cookie = (b"cookie", visitor.cookie)
+    evil = WebsocketCommunicator(app, path, headers=[cookie, (b"origin", b"http://evil.example")])
+    assert (await evil.connect())[0] is False
+    ours = Socket(WebsocketCommunicator(app, path, headers=[cookie, (b"origin", ORIGIN)]))
+    await ours.connect()
+    _, ack = await ours.request({"type": "sync", "after": None})
+    assert ack["status"] == "ok"
+    await ours.close()
+
+
+def test_demo_site_uses_the_helper():
+    assert isinstance(asgi.application.application_mapping["websocket"], OriginValidator)
+
+
+def test_check_is_quiet_for_the_demo_site():
+    assert check_websocket_origin() == []
+
+
+def test_check_warns_when_the_websocket_has_no_origin_check(settings):
+    settings.ASGI_APPLICATION = "tests.asgi_variants.unguarded"
+    assert [m.id for m in check_websocket_origin()] == ["chatactions.W001"]
+
+
+def test_check_warns_when_the_origin_check_allows_everyone(settings):
+    settings.ASGI_APPLICATION = "tests.asgi_variants.open_to_all"
+    assert [m.id for m in check_websocket_origin()] == ["chatactions.W002"]
+
+
+@pytest.mark.parametrize("path", ["tests.asgi_variants.bare", "tests.asgi_variants.nowhere", ""])
+def test_check_stays_quiet_when_it_cannot_see_the_websocket_route(settings, path):
+    settings.ASGI_APPLICATION = path
+    assert check_websocket_origin() == []
+
+
+def test_check_runs_with_manage_py_check(settings, capsys):
+    settings.ASGI_APPLICATION = "tests.asgi_variants.unguarded"
+    call_command("check", "--tag", "security")
+    assert "chatactions.W001" in capsys.readouterr().err
