@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
@@ -56,14 +57,17 @@ def _port_open(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
-def manage(env: Mapping[str, str], *args: str) -> None:
-    subprocess.run(
+def manage(env: Mapping[str, str], *args: str) -> str:
+    """Run a management command against a live site's settings; returns what it printed."""
+    done = subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
         env={**os.environ, **env},
         check=True,
         capture_output=True,
+        text=True,
     )
+    return done.stdout
 
 
 class Daphne:
@@ -282,6 +286,13 @@ class Browser:
     def get(self, path: str) -> tuple[str, str]:
         """GET a page, following redirects; returns the final URL path and the body."""
         with self.opener.open(self.base_url + path, timeout=10) as response:
+            return response.url.removeprefix(self.base_url), response.read().decode()
+
+    def post(self, path: str, data: Mapping[str, str] | None = None) -> tuple[str, str]:
+        """POST a form as the page would, CSRF token included; follows the redirect."""
+        token = next(c.value for c in self.jar if c.name == "csrftoken")
+        body = urllib.parse.urlencode({**(data or {}), "csrfmiddlewaretoken": token}).encode()
+        with self.opener.open(self.base_url + path, data=body, timeout=10) as response:
             return response.url.removeprefix(self.base_url), response.read().decode()
 
     def start(self, path: str = "/chat/") -> str:

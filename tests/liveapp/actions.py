@@ -13,6 +13,8 @@ import os
 
 import chatactions as ca
 
+from . import gate  # noqa: F401  (the default app's "gate" button, for test_live_claims.py)
+
 live = ca.ChatRegistry("live")
 
 GREETING = "Live test chat."
