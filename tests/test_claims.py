@@ -153,6 +153,25 @@ async def test_clicks_sent_at_once_run_the_callback_once(chat, callbacks):
         await tab.close()
 
 
+async def test_double_click_on_one_socket_runs_the_callback_once(chat, callbacks):
+    _, conversation, socket = chat
+    release = asyncio.Event()
+    runs = []
+
+    @callbacks("double")
+    async def double(action):
+        runs.append(1)
+        await release.wait()
+
+    action_id = await offer(socket, conversation, "double")
+    first = await socket.send({"type": "action", "id": action_id})
+    _, second = await socket.request({"type": "action", "id": action_id})
+    assert second["status"] == "busy"
+    release.set()
+    _, ack = await socket.until_ack(first)
+    assert ack["status"] == "ok" and runs == [1]
+
+
 def test_form_click_on_a_running_action_is_busy_and_says_so(visitor):
     conversation = visitor.start()
     message = ca.Message("x", actions=[ca.Action("cancel_delete")], conversation=conversation)

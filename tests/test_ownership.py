@@ -7,6 +7,7 @@ import uuid
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from django.contrib.auth.models import User
+from django.test import Client
 
 import chatactions as ca
 from chatactions.models import ActionClick, Conversation
@@ -49,6 +50,24 @@ def test_message_posted_to_another_visitors_conversation_is_404_and_writes_nothi
     before = snapshot()
     response = stranger.client.post(f"/chat/{conversation.uuid}/", {"content": "hi"})
     assert response.status_code == 404
+    assert snapshot() == before
+
+
+def test_foreign_page_and_missing_page_are_the_same_404(visitor):
+    conversation = visitor.start()
+    stranger = Visitor()
+    stranger.start()
+    foreign = stranger.client.get(f"/chat/{conversation.uuid}/")
+    missing = stranger.client.get(f"/chat/{uuid.uuid4()}/")
+    assert (foreign.status_code, foreign.content) == (missing.status_code, missing.content)
+
+
+def test_message_form_without_the_csrf_token_is_refused_and_saves_nothing(visitor):
+    conversation = visitor.start()
+    strict = Client(enforce_csrf_checks=True)
+    strict.cookies = visitor.client.cookies
+    before = snapshot()
+    assert strict.post(f"/chat/{conversation.uuid}/", {"content": "hi"}).status_code == 403
     assert snapshot() == before
 
 
