@@ -18,17 +18,18 @@ from channels.routing import ProtocolTypeRouter  # noqa: E402
 
 from chatactions.routing import websocket_application  # noqa: E402
 
+extra_routes = []
 if os.environ.get("CHATACTIONS_BENCH_ECHO"):
     # The benchmark's floor: a bare echo consumer on the same daphne (bench/echo.py).
     from django.urls import path
 
     from bench.echo import EchoConsumer
 
-    websocket_urlpatterns = [*websocket_urlpatterns, path("ws/echo/", EchoConsumer.as_asgi())]
+    extra_routes = [path("ws/echo/", EchoConsumer.as_asgi())]
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": websocket_application(),
+        "websocket": websocket_application(extra_routes),
     }
 )
