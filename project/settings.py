@@ -63,6 +63,7 @@ if django.VERSION >= (6, 0):
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],  # the API docs' icons are data: URIs
         "connect-src": ["'self'"],  # same-origin ws:// and wss:// too (CSP Level 3)
         "object-src": ["'none'"],
         "base-uri": ["'none'"],

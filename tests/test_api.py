@@ -25,7 +25,7 @@ from rest_framework.test import APIClient
 
 import chatactions as ca
 from chatactions import protocol
-from chatactions.api.serializers import NOT_SPACE
+from chatactions.api.serializers import NOT_SPACE, STORABLE_TEXT
 from chatactions.api.views import HTTP_STATUS, ConversationList
 from chatactions.models import Action, ActionClick, Conversation, Message
 
@@ -368,6 +368,13 @@ def test_the_schemas_not_blank_pattern_is_exactly_what_strip_keeps():
         for c in range(sys.maxunicode + 1)
         if (re.search(NOT_SPACE, chr(c)) is None) != chr(c).isspace()
     ]
+
+
+def test_the_schemas_content_pattern_is_not_blank_and_has_no_nul():
+    accepted = [c for c in range(0x3100) if re.search(STORABLE_TEXT, chr(c))]
+    assert accepted == [c for c in range(0x3100) if c and not chr(c).isspace()]
+    assert re.search(STORABLE_TEXT, "a b\nc") and re.search(STORABLE_TEXT, "ok\n")
+    assert not re.search(STORABLE_TEXT, "a\x00b") and not re.search(STORABLE_TEXT, "ab\x00\n")
 
 
 def test_a_body_without_content_is_400_and_nothing_is_written(api):

@@ -7,9 +7,11 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from asgiref.sync import sync_to_async
+from asgiref.sync import async_to_sync, sync_to_async
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 import chatactions as ca
 from chatactions.dispatch import UNFINISHED
@@ -160,3 +162,22 @@ async def test_running_click_already_has_its_row_so_a_crash_cannot_lose_it(chat,
     [done] = await clicks()
     assert done.pk == running.pk
     assert (done.outcome, done.error) == ("ok", "")
+
+
+def test_throttled_api_click_on_an_existing_action_is_recorded(visitor, settings):
+    cache.clear()  # the API's throttle counts live in the cache
+    conversation = visitor.start()
+    message = ca.Message("x", actions=[ca.Action("cancel_delete")], conversation=conversation)
+    async_to_sync(message.send)()
+    settings.CHATACTIONS = {"RATE_LIMIT": 1, "RATE_LIMIT_PERIOD": 600}
+    api = APIClient()
+    api.cookies = visitor.client.cookies
+    api.get("/api/chat/conversations/")  # spends the only request; hands out the CSRF cookie
+    url = f"/api/chat/conversations/{conversation.uuid}/actions/{message.actions[0].id}/click/"
+    response = api.post(url, HTTP_X_CSRFTOKEN=api.cookies["csrftoken"].value)
+    assert response.status_code == 429
+    [click] = ActionClick.objects.all()
+    assert (click.via, click.outcome) == ("api", "rate_limited")
+    assert click.visitor == conversation.visitor
+    assert conversation.messages.count() == 2  # the callback did not run
+    cache.clear()

@@ -93,6 +93,24 @@ async def test_live_html_draws_hostile_content_as_text(chat):
     assert frame["content"] == HOSTILE  # the JSON field is plain text, as sent
 
 
+HOSTILE_MARKDOWN = """[click me](javascript:alert(1)) ![x](https://evil.example/x.png)
+<a href="javascript:alert(2)">raw</a>
+
+| left | right |
+|:-----|------:|
+| a    | b     |
+"""
+
+
+async def test_markdown_draws_no_script_url_image_or_inline_style(chat):
+    _, _, socket = chat
+    frames, _ = await socket.request({"type": "message", "content": HOSTILE_MARKDOWN})
+    html = frames[0]["html"]
+    assert inline_code(html).found == []  # no javascript: URL in any attribute either
+    assert "&lt;a href=" in html  # raw HTML is shown as text
+    assert "<img" not in html and "<table>" in html  # the table is drawn, unstyled
+
+
 async def test_users_own_hostile_message_is_echoed_as_text(chat):
     _, _, socket = chat
     frames, _ = await socket.request({"type": "message", "content": HOSTILE})

@@ -129,6 +129,15 @@ class TextField(serializers.CharField):
 # JSON Schema (ECMAScript) differ, and the schema must promise what the check does.
 NOT_SPACE = r"[^\t\n\v\f\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
 
+# What the user writes: a character that is not a space, and no NUL anywhere, which
+# no database stores (``chatactions.storable``; DRF refuses it too). The schema
+# says so, so a client (or a fuzzer) is never surprised by the 400.
+STORABLE_TEXT = (
+    r"^[^\x00]*"
+    r"[^\x00\t\n\v\f\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+    r"[^\x00]*$"
+)
+
 
 class NewMessageSerializer(serializers.Serializer[Any]):
     """What the user writes: the same rules as a ``message`` frame on the socket."""
@@ -139,7 +148,7 @@ class NewMessageSerializer(serializers.Serializer[Any]):
             "content": TextField(
                 max_length=int(chat_settings.MAX_MESSAGE_LENGTH),
                 trim_whitespace=False,
-                validators=[RegexValidator(NOT_SPACE, "This field may not be blank.")],
+                validators=[RegexValidator(STORABLE_TEXT, "This field may not be blank.")],
                 help_text="What the user writes; at least one character that is not a space.",
             )
         }

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from asgiref.sync import async_to_sync
 from django.db.models import Prefetch
@@ -241,6 +241,16 @@ class ActionClickView(ChatAPIView):
             requester, conversation_key, action_key, ActionClick.Via.API
         )
         return _answer(outcome, messages_url(request, conversation_key, before))
+
+    def throttled(self, request: Request, wait: float) -> NoReturn:
+        """Refuse with 429, as for any request; a click on an existing button is audited first."""
+        requester = self.requester()
+        action_key = _uuid(str(self.kwargs.get("action_id", "")))
+        if requester is not None and action_key is not None:
+            async_to_sync(dispatch.refuse_click)(
+                requester, action_key, ActionClick.Via.API, protocol.RATE_LIMITED
+            )
+        super().throttled(request, wait)
 
 
 def _uuid(value: str) -> uuid.UUID | None:
