@@ -82,6 +82,15 @@ def test_click_posted_to_a_missing_conversation_is_404_like_a_foreign_one(visito
     assert foreign.content == missing.content
 
 
+def test_click_posted_without_a_session_is_404_and_runs_nothing(visitor):
+    conversation = visitor.start()
+    action_id = offer(conversation)
+    before = snapshot()
+    response = Client().post(f"/chat/{conversation.uuid}/actions/{action_id}/click/")
+    assert response.status_code == 404
+    assert snapshot() == before
+
+
 async def test_click_over_the_socket_on_a_foreign_action_answers_like_a_missing_one(chat):
     _, _, socket = chat
     theirs = await sync_to_async(Visitor().start)()
@@ -211,7 +220,9 @@ def test_without_anonymous_chats_pages_and_forms_send_visitors_to_log_in(visitor
     missing = visitor.client.get(f"/chat/{uuid.uuid4()}/")
     posted = visitor.client.post(f"/chat/{conversation.uuid}/", {"content": "hi"})
     clicked = visitor.client.post(f"/chat/{conversation.uuid}/actions/{action_id}/click/")
-    for response in (page, missing, posted, clicked):
+    asked = visitor.client.get(f"/chat/{conversation.uuid}/actions/{action_id}/confirm/")
+    confirmed = visitor.client.post(f"/chat/{conversation.uuid}/actions/{action_id}/confirm/")
+    for response in (page, missing, posted, clicked, asked, confirmed):
         assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
     assert clicked["Location"].endswith(f"?next=/chat/{conversation.uuid}/")
     assert snapshot() == before
