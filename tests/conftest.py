@@ -51,7 +51,7 @@ class Socket:
         self.refs = 0
 
     async def connect(self) -> None:
-        connected, code = await self.comm.connect()
+        connected, code = await self.comm.connect(timeout=5)  # a hang guard on a busy machine
         assert connected, code
 
     async def send(self, frame: dict[str, Any]) -> str:

@@ -26,6 +26,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 MAX_FRAME_BYTES = 2048
 MAX_MESSAGE_LENGTH = 200
+WAIT = 20
 
 TEXT = st.text(st.characters(exclude_categories=()) | st.sampled_from(["\x00", "\ud800", "\n"]))
 JSON = st.recursive(
@@ -106,13 +107,15 @@ def test_random_frames_are_answered_write_nothing_and_the_chat_still_works(visit
 
     async def throw(events: list[dict[str, Any]]) -> None:
         socket = visitor.socket(conversation)
-        await socket.connect()
+        # Generous waits: a hang guard on a busy machine, not a timing goal.
+        connected, _ = await socket.comm.connect(timeout=WAIT)
+        assert connected
         before = await asnapshot()
         for event in events:
             await socket.comm.send_input(event)
         answers = []
         while len(answers) < len(events):
-            frame = await socket.receive()
+            frame = await socket.receive(timeout=WAIT)
             if frame["type"] != "message":  # a sync's resent messages are not answers
                 answers.append(frame)
         assert all(
@@ -121,7 +124,8 @@ def test_random_frames_are_answered_write_nothing_and_the_chat_still_works(visit
             for a in answers
         ), answers
         assert await asnapshot() == before
-        frames, ack = await socket.request({"type": "message", "content": "still there?"})
+        alive = await socket.send({"type": "message", "content": "still there?"})
+        frames, ack = await socket.until_ack(alive, timeout=WAIT)
         assert ack["status"] == "ok" and [f["from_user"] for f in frames] == [True, False]
         await socket.close()
         thrown.append(len(events))
