@@ -123,9 +123,12 @@ class ChatConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # untyped bas
         except protocol.FrameError:
             frame = None
         if isinstance(frame, protocol.ActionFrame):
-            await dispatch.refuse_click(
-                self.requester, frame.id, "websocket", protocol.RATE_LIMITED
-            )
+            try:
+                await dispatch.refuse_click(
+                    self.requester, frame.id, "websocket", protocol.RATE_LIMITED
+                )
+            except Exception:  # the database is gone: the refusal still goes out
+                logger.exception("chatactions: could not record a rate-limited click")
         ref = None if text is None else protocol.peek_ref(text)
         await self.refuse(
             protocol.FrameError(

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
+from chatactions import dispatch
 from chatactions.conf import DEFAULTS
 from chatactions.limits import TokenBucket
 
@@ -50,6 +53,20 @@ async def test_rate_limited_malformed_frame_with_a_ref_keeps_it(flooded):
 async def test_rate_limited_binary_frame_gets_an_error_frame(flooded):
     await flooded.send_raw(data=b"\xff")
     assert (await flooded.receive())["type"] == "error"
+
+
+async def test_rate_limited_click_is_answered_even_when_its_audit_row_cannot_be_written(
+    flooded, monkeypatch, caplog
+):
+    async def database_down(*args):
+        raise ConnectionError("database is down")
+
+    monkeypatch.setattr(dispatch, "refuse_click", database_down)
+    _, ack = await flooded.request({"type": "action", "id": str(uuid.uuid4()), "ref": "c"})
+    assert ack["status"] == "rate_limited"
+    assert "could not record a rate-limited click" in caplog.text
+    await flooded.send_raw("still open?")
+    assert (await flooded.receive())["type"] == "error"  # answered, so the socket is open
 
 
 async def test_rate_limit_zero_turns_the_limit_off(chat, settings):
