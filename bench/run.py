@@ -27,7 +27,12 @@ from websockets.asyncio.client import ClientConnection, connect
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.servers import Browser, Daphne, postgres_database, redis_env, sqlite_database
 
-BENCH_ENV = {"CHATACTIONS_RATE_LIMIT": "0", "CHATACTIONS_BENCH_ECHO": "1", "DJANGO_DEBUG": "0"}
+BENCH_ENV = {
+    "CHATACTIONS_RATE_LIMIT": "0",
+    "CHATACTIONS_BENCH_ECHO": "1",
+    "DJANGO_DEBUG": "0",
+    "DJANGO_SETTINGS_MODULE": "bench.settings",
+}
 
 
 def pct(values: list[float], q: float) -> float:
@@ -92,7 +97,7 @@ def servers(kind: str, count: int) -> Iterator[list[Daphne]]:
 
 async def open_client(server: Daphne, chat_server: Daphne) -> Client:
     browser = Browser(chat_server.url)
-    conversation = await asyncio.to_thread(browser.start)
+    conversation = await asyncio.to_thread(browser.start, "/bench/")
     ws = await connect(**browser.socket_args(conversation, server), max_size=None)
     client = Client(ws)
     client.refs += 1

@@ -23,6 +23,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from . import dispatch, emitter, owners, protocol
 from .conf import chat_settings
 from .context import Chat
+from .handlers import failure
 from .limits import TokenBucket
 from .models import Conversation
 from .owners import Requester
@@ -109,7 +110,7 @@ class ChatConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # untyped bas
             await handler
         except Exception as exc:
             logger.exception("chatactions: frame handler failed")
-            outcome = dispatch.failure(exc)
+            outcome = failure(exc)
             await self.reply(protocol.ack(ref, outcome.status, outcome.detail))
 
     async def refuse_flood(self, text: str | None) -> None:

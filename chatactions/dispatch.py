@@ -13,49 +13,32 @@ fails (the database is down) answers ``error`` with a plain "try again".
 
 from __future__ import annotations
 
-import inspect
 import logging
 import time
-import traceback
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 from channels.db import database_sync_to_async
-from django.conf import settings
-from django.db import InterfaceError, OperationalError
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from . import ask, emitter, protocol
 from .action import Action
 from .conf import chat_settings
-from .context import Chat, chat_context
+from .context import Chat
+from .handlers import CONNECTION_ERRORS, Outcome, failure, run_handler
 from .message import Message
 from .models import Action as ActionRow
 from .models import ActionClick, Conversation
 from .models import Message as MessageRow
 from .owners import Requester
-from .registry import NotRegistered, Registration, get_registry
+from .registry import NotRegistered, get_registry
 from .signals import action_clicked
 from .storable import text_problem
 
 logger = logging.getLogger(__name__)
-
-#: Errors that mean the database went away (a restart, a failover, a cut network),
-#: not that a callback is wrong: the user can only try again.
-CONNECTION_ERRORS = (OperationalError, InterfaceError)
-DATABASE_UNAVAILABLE = "The database is unavailable right now; please try again."
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """The answer to a click or message: a protocol status, a detail and a notice."""
-
-    status: str
-    detail: str = ""
-    notice: str = ""
 
 
 @dataclass
@@ -146,22 +129,23 @@ def _claim(
         _record(row, requester, via, protocol.OK, started)
         return _Answer(row, chat, removed)
     token = uuid.uuid4()
-    won = (
-        ActionRow.objects.filter(pk=row.pk, removed_at__isnull=True)
-        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
-        .update(
-            claimed_until=now + timedelta(seconds=chat_settings.CLAIM_TIMEOUT),
-            claim_token=token,
+    with transaction.atomic():  # one commit for the claim and its audit row
+        won = (
+            ActionRow.objects.filter(pk=row.pk, removed_at__isnull=True)
+            .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
+            .update(
+                claimed_until=now + timedelta(seconds=chat_settings.CLAIM_TIMEOUT),
+                claim_token=token,
+            )
         )
-    )
-    if not won:
-        if ActionRow.objects.filter(pk=row.pk, removed_at__isnull=False).exists():
-            return refuse(protocol.GONE, "This button is no longer available.")
-        return refuse(protocol.BUSY, "This action is already running.")
-    removed = []
-    if row.message.exclusive:
-        removed = emitter.mark_message_actions_removed(chat, row.message.uuid)
-    click = _insert_click(row, requester, via, protocol.ERROR, started, UNFINISHED)
+        if not won:
+            if ActionRow.objects.filter(pk=row.pk, removed_at__isnull=False).exists():
+                return refuse(protocol.GONE, "This button is no longer available.")
+            return refuse(protocol.BUSY, "This action is already running.")
+        removed = []
+        if row.message.exclusive:
+            removed = emitter.mark_message_actions_removed(chat, row.message.uuid)
+        click = _insert_click(row, requester, via, protocol.ERROR, started, UNFINISHED)
     return _Claim(row, chat, token, started, removed, click)
 
 
@@ -178,15 +162,16 @@ async def _run_callback(claim: _Claim) -> tuple[Outcome, str]:
 
 
 def _release(claim: _Claim, outcome: Outcome, error: str) -> None:
-    # The token makes sure a worker whose lease ran out cannot free a later click's claim.
-    ActionRow.objects.filter(pk=claim.row.pk, claim_token=claim.token).update(
-        claimed_until=None, claim_token=None
-    )
     click = claim.click
     click.outcome = outcome.status
     click.duration_ms = (time.perf_counter() - claim.started) * 1000
     click.error = error
-    click.save(update_fields=["outcome", "duration_ms", "error"])
+    with transaction.atomic():  # one commit for the release and the audit row
+        # The token makes sure a worker whose lease ran out cannot free a later claim.
+        ActionRow.objects.filter(pk=claim.row.pk, claim_token=claim.token).update(
+            claimed_until=None, claim_token=None
+        )
+        click.save(update_fields=["outcome", "duration_ms", "error"])
     _announce(click)
 
 
@@ -300,20 +285,14 @@ async def missed(chat: Chat, after: uuid.UUID | None) -> list[str] | None:
 
 
 def _missed(chat: Chat, after: uuid.UUID | None) -> list[str] | None:
-    messages = MessageRow.objects.filter(conversation=chat.conversation)
-    if after is not None:
-        anchor = messages.filter(uuid=after).values_list("pk", flat=True).first()
-        if anchor is None:
-            return None
-        messages = messages.filter(pk__gt=anchor)
-    messages = messages.filter(removed_at__isnull=True)
-    rows = list(messages.order_by("-pk")[: chat_settings.SYNC_LIMIT])[::-1]
-    live: dict[int, list[ActionRow]] = {row.pk: [] for row in rows}
-    for action in ActionRow.objects.filter(message__in=rows, removed_at__isnull=True):
-        live[action.message_id].append(action)
+    try:
+        live = MessageRow.objects.live(chat.conversation, after)
+    except MessageRow.DoesNotExist:
+        return None
+    rows = list(live.order_by("-pk")[: chat_settings.SYNC_LIMIT])[::-1]
     for row in rows:
         row.conversation = chat.conversation
-    return [emitter.render_message(row, live[row.pk]) for row in rows]
+    return [emitter.render_message(row, row.live_actions) for row in rows]  # type: ignore[attr-defined]
 
 
 async def start_chat(chat: Chat) -> Outcome:
@@ -323,43 +302,3 @@ async def start_chat(chat: Chat) -> Outcome:
         return Outcome(protocol.OK)
     outcome, _ = await run_handler(registration, chat, chat)
     return outcome
-
-
-# Running user code ----------------------------------------------------------------
-
-
-async def run_handler(
-    registration: Registration, chat: Chat, argument: Any
-) -> tuple[Outcome, str]:
-    """Call a handler in the chat's context; turn what it returns or raises into an outcome.
-
-    A plain ``def`` runs in a worker thread so it cannot block the event loop;
-    it is not the database thread, so a slow callback does not stall other
-    sockets' database work. The worker thread keeps its own connection, so it
-    goes through ``database_sync_to_async`` too: without ``close_old_connections``
-    around each call, a connection the database dropped would fail every later
-    callback on that thread.
-    """
-    func = registration.func
-    args = (argument,) if registration.wants_argument else ()
-    with chat_context(chat):
-        try:
-            if inspect.iscoroutinefunction(func):
-                result = await func(*args)
-            else:
-                result = await database_sync_to_async(func, thread_sensitive=False)(*args)
-                if inspect.isawaitable(result):
-                    result = await result
-        except Exception as exc:
-            logger.exception("chatactions: %s raised", registration.where)
-            return failure(exc), traceback.format_exc()
-    notice = result if isinstance(result, str) else ""
-    return Outcome(protocol.OK, notice=notice), ""
-
-
-def failure(exc: BaseException) -> Outcome:
-    """The ``error`` answer: the exception's text only with ``DEBUG``, as it may hold secrets."""
-    if isinstance(exc, CONNECTION_ERRORS):
-        return Outcome(protocol.ERROR, DATABASE_UNAVAILABLE)
-    detail = f"{type(exc).__name__}: {exc}" if settings.DEBUG else "Something went wrong."
-    return Outcome(protocol.ERROR, detail)

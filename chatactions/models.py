@@ -52,6 +52,26 @@ class Conversation(models.Model):
         return f"Conversation {self.uuid}"
 
 
+class MessageQuerySet(models.QuerySet["Message"]):
+    def live(self, conversation: Conversation, after: uuid.UUID | None = None) -> MessageQuerySet:
+        """What a tab shows: messages not removed, each with its live buttons as ``live_actions``.
+
+        With ``after``, only those saved after that message of the conversation
+        (``Message.DoesNotExist`` if it has none such). The page, ``sync`` and
+        the HTTP API all read through here, so they draw the same thing.
+        """
+        rows = self.filter(conversation=conversation)
+        if after is not None:
+            rows = rows.filter(pk__gt=rows.values_list("pk", flat=True).get(uuid=after))
+        return rows.filter(removed_at__isnull=True).prefetch_related(
+            models.Prefetch(
+                "actions",
+                queryset=Action.objects.filter(removed_at__isnull=True),
+                to_attr="live_actions",
+            )
+        )
+
+
 class Message(models.Model):
     """A message of the user or of the bot; its buttons are ``Action`` rows."""
 
@@ -77,6 +97,8 @@ class Message(models.Model):
     answer = models.ForeignKey(
         "Action", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+
+    objects = MessageQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]

@@ -13,14 +13,13 @@ import functools
 import logging
 from typing import Any
 
-from django.db.models import Prefetch
 from django.utils.safestring import SafeString, mark_safe
 from lucide import IconDoesNotExist
 from lucide.templatetags.lucide import lucide
 
 from .conf import chat_settings
-from .models import Action as ActionRow
 from .models import Conversation
+from .models import Message as MessageRow
 
 logger = logging.getLogger(__name__)
 
@@ -38,15 +37,7 @@ def chat_context(conversation: Conversation, *, title: str = DEFAULT_TITLE) -> d
     Whoever calls this has already checked that the requester owns the
     conversation; nothing here looks at the request.
     """
-    rows = list(
-        conversation.messages.filter(removed_at__isnull=True).prefetch_related(
-            Prefetch(
-                "actions",
-                queryset=ActionRow.objects.filter(removed_at__isnull=True),
-                to_attr="live_actions",
-            )
-        )
-    )
+    rows = list(MessageRow.objects.live(conversation))
     for row in rows:
         row.conversation = conversation  # saves a query per button's URL
     return {

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from . import dispatch, owners, protocol, rendering
 from .context import Chat
+from .handlers import Outcome
 from .models import Action as ActionRow
 from .models import ActionClick, Conversation
 from .owners import Requester
@@ -116,7 +117,7 @@ def confirm(
     if action is None:
         raise Http404("No such action.")
     if action.is_removed or action.is_expired or action.message.removed_at is not None:
-        _flash(request, dispatch.Outcome(protocol.GONE))
+        _flash(request, Outcome(protocol.GONE))
         return redirect("chatactions:conversation", conversation_id=conversation.uuid)
     return render(
         request,
@@ -149,7 +150,7 @@ def _to_login(conversation_id: uuid.UUID) -> HttpResponse:
     return redirect_to_login(reverse("chatactions:conversation", args=[conversation_id]))
 
 
-def _flash(request: HttpRequest, outcome: dispatch.Outcome) -> None:
+def _flash(request: HttpRequest, outcome: Outcome) -> None:
     """Tell a no-JavaScript user what a socket user sees as a notice."""
     text = outcome.notice or NOTICE_TEXT.get(outcome.status, "")
     if text:

@@ -56,7 +56,7 @@ async def test_callback_error_is_logged_with_its_traceback_and_where(chat, callb
     action_id = await offer(socket, conversation, "boom")
     await socket.request({"type": "action", "id": action_id})
     [record] = tracebacks(caplog)
-    assert record.name == "chatactions.dispatch"
+    assert record.name == "chatactions.handlers"
     assert "test_errors" in record.getMessage() and "boom" in record.getMessage()
     assert record.exc_info[0] is RuntimeError and "kaboom" in caplog.text
 

@@ -14,12 +14,12 @@ from django.db import InterfaceError, OperationalError
 from django.test import override_settings
 
 import chatactions as ca
-from chatactions import ask, dispatch, emitter
+from chatactions import ask, dispatch, emitter, handlers
 from chatactions.models import ActionClick, Message
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-UNAVAILABLE = dispatch.DATABASE_UNAVAILABLE
+UNAVAILABLE = handlers.DATABASE_UNAVAILABLE
 
 
 def down(*args, **kwargs):

@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from asgiref.sync import async_to_sync
-from django.db.models import Prefetch
 from django.middleware.csrf import get_token
 from rest_framework import status
 from rest_framework.exceptions import APIException, NotAuthenticated, NotFound
@@ -28,7 +27,7 @@ from rest_framework.throttling import BaseThrottle
 from .. import dispatch, owners, protocol
 from ..conf import chat_settings
 from ..context import Chat
-from ..models import Action as ActionRow
+from ..handlers import Outcome
 from ..models import ActionClick, Conversation
 from ..models import Message as MessageRow
 from ..owners import Requester
@@ -58,7 +57,7 @@ HTTP_STATUS = {
 }
 
 # Missing, foreign and malformed ids all get exactly this: no leak of which ids exist.
-NO_SUCH_ACTION = dispatch.Outcome(protocol.NOT_FOUND, "No such action.")
+NO_SUCH_ACTION = Outcome(protocol.NOT_FOUND, "No such action.")
 NO_SUCH_CONVERSATION = "No such conversation."
 
 
@@ -181,26 +180,12 @@ class MessageList(ChatAPIView):
         query = MessageQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         after: uuid.UUID | None = query.validated_data.get("after")
-        rows = MessageRow.objects.filter(conversation=conversation, removed_at__isnull=True)
-        if after is not None:
-            anchor = (
-                MessageRow.objects.filter(conversation=conversation, uuid=after)
-                .values_list("pk", flat=True)
-                .first()
-            )
-            if anchor is None:
-                raise NotFound("No such message.")
-            rows = rows.filter(pk__gt=anchor)
+        try:
+            rows = MessageRow.objects.live(conversation, after)
+        except MessageRow.DoesNotExist:
+            raise NotFound("No such message.") from None
         limit = int(chat_settings.SYNC_LIMIT)
-        page = list(
-            rows.order_by("pk").prefetch_related(
-                Prefetch(
-                    "actions",
-                    queryset=ActionRow.objects.filter(removed_at__isnull=True),
-                    to_attr="live_actions",
-                )
-            )[: limit + 1]
-        )
+        page = list(rows.order_by("pk")[: limit + 1])
         has_more = len(page) > limit
         page = page[:limit]
         last = page[-1].uuid if page else after
@@ -272,7 +257,7 @@ def _last_message(conversation_id: uuid.UUID, requester: Requester) -> uuid.UUID
     )
 
 
-def _answer(outcome: dispatch.Outcome, replies: str | None) -> Response:
+def _answer(outcome: Outcome, replies: str | None) -> Response:
     if outcome.status == protocol.NOT_FOUND:
         replies = None  # nothing to read in a conversation that is not yours
     body = {

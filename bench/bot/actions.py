@@ -1,0 +1,42 @@
+"""The chapter's confirmation bot exactly as the chapter writes it, in its own app.
+
+The demo bot removes a clicked button; the chapter's (and Chainlit's demo) does
+not, so the benchmark clicks one button again and again, as Chainlit's figures
+were measured.
+"""
+
+from __future__ import annotations
+
+import chatactions as ca
+
+bench = ca.ChatRegistry("bench")
+
+
+@bench.on_message
+async def handle_message(message: ca.Message) -> None:
+    if "delete my data" in message.content.lower():
+        await ca.Message(
+            content="Are you sure you want to delete your data?",
+            actions=[
+                ca.Action(
+                    name="confirm_delete",
+                    label="Confirm Deletion",
+                    payload={"user_id": "user123", "file": "important_data.txt"},
+                ),
+                ca.Action(name="cancel_delete", label="Cancel"),
+            ],
+        ).send()
+    else:
+        await ca.Message(content="Sorry, I didn't understand that. Try 'delete my data'.").send()
+
+
+@bench.action_callback("confirm_delete")
+async def on_confirm(action: ca.Action) -> None:
+    user_id = action.payload.get("user_id", "unknown user")
+    file = action.payload.get("file", "some data")
+    await ca.Message(content=f"Okay, deleting '{file}' for {user_id}... (Not really!)").send()
+
+
+@bench.action_callback("cancel_delete")
+async def on_cancel(action: ca.Action) -> None:
+    await ca.Message(content="Deletion cancelled.").send()
