@@ -82,7 +82,7 @@ def save_message(chat: Chat, message: Message) -> tuple[MessageRow, str]:
             exclusive=message.exclusive,
             awaiting=message.awaiting,
         )
-        actions = _action_rows(row, message.actions)
+        actions = _action_rows(row, message.actions) if message.actions else []
     message_sent.send(MessageRow, message=row, conversation=chat.conversation)
     return row, render_message(row, actions)
 

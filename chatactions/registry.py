@@ -8,6 +8,7 @@ it from their ``actions.py``, found by ``autodiscover()`` like ``admin.py``.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import weakref
 from collections.abc import Awaitable, Callable
@@ -32,7 +33,7 @@ class InvalidCallback(TypeError):
     """A function that the dispatcher could not call was registered."""
 
 
-@dataclass(frozen=True)
+@dataclass
 class Registration:
     """A registered function and where it was defined, for error messages and listings."""
 
@@ -50,8 +51,9 @@ class Registration:
             return qualname
         return f"{qualname} ({filename}:{line})"
 
-    @property
+    @functools.cached_property
     def wants_argument(self) -> bool:
+        """Read once: ``inspect.signature`` on every click is measurable."""
         return bool(inspect.signature(self.func).parameters)
 
 
