@@ -296,7 +296,7 @@ async def main() -> None:
         out += report(title, figures)
         print("\n".join(report(title, figures)), flush=True)
     if "page" in only:
-        out += page_render(args)
+        out += await asyncio.to_thread(page_render, args)  # the ORM is sync code
     if "sockets" in only:
         out += await idle_sockets(args)
     print("\n".join(out))

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 
 from .markdown import render_markdown
 from .models import Action, ActionClick, Conversation, Message
@@ -28,7 +29,8 @@ class ActionInline(admin.TabularInline):
 class ConversationAdmin(admin.ModelAdmin):
     list_display = ["uuid", "app", "user", "visitor", "created_at"]
     list_filter = ["app", "created_at"]
-    search_fields = ["uuid", "user__username"]
+    # The user model's own login field: sites with a custom user model have no "username".
+    search_fields = ["uuid", f"user__{get_user_model().USERNAME_FIELD}"]
     readonly_fields = ["uuid", "created_at"]
     inlines = [MessageInline]
 
@@ -59,4 +61,7 @@ class ActionClickAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: object, obj: object = None) -> bool:
         return False

@@ -12,13 +12,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from .models import Conversation
 from .owners import Requester
-
-if TYPE_CHECKING:
-    from .store import State
 
 
 class NoChatContext(RuntimeError):
@@ -40,13 +36,6 @@ class Chat:
     @property
     def id(self) -> str:
         return str(self.conversation.uuid)
-
-    @property
-    def state(self) -> State:
-        """The conversation's persisted key-value store."""
-        from .store import State
-
-        return State(self.conversation)
 
 
 #: What API calls accept to name a conversation outside a handler.

@@ -116,22 +116,21 @@ def _claim(
         # Same answer as for an id that does not exist: no leak of which ids exist.
         # The row is still written: someone tried a button that is not theirs.
         return refuse(protocol.NOT_FOUND, "No such action.")
-    if row.removed_at is not None or row.message.removed_at is not None:
-        return refuse(protocol.GONE, "This button is no longer available.")
-    now = timezone.now()
-    if row.expires_at is not None and row.expires_at <= now:
-        return refuse(protocol.GONE, "This button has expired.")
+    if (reason := row.unavailable_reason()) is not None:
+        return refuse(protocol.GONE, reason)
     chat = Chat(conversation, requester)
     if row.message.awaiting:
-        removed = ask.answer(row, chat)
-        if removed is None:
-            return refuse(protocol.GONE, "This question was already answered.")
-        _record(row, requester, via, protocol.OK, started)
+        with transaction.atomic():  # the answer and its audit row commit together
+            removed = ask.answer(row, chat)
+            if removed is None:
+                return refuse(protocol.GONE, "This question was already answered.")
+            _record(row, requester, via, protocol.OK, started)
         return _Answer(row, chat, removed)
+    now = timezone.now()
     token = uuid.uuid4()
     with transaction.atomic():  # one commit for the claim and its audit row
         won = (
-            ActionRow.objects.filter(pk=row.pk, removed_at__isnull=True)
+            ActionRow.objects.filter(pk=row.pk, removed_at__isnull=True, disabled=False)
             .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
             .update(
                 claimed_until=now + timedelta(seconds=chat_settings.CLAIM_TIMEOUT),
@@ -252,11 +251,7 @@ async def user_message(requester: Requester, conversation_id: uuid.UUID, content
         return Outcome(protocol.NOT_FOUND, "No such conversation.")
     chat, message, text = saved
     await emitter.broadcast(chat, text)
-    registration = get_registry(chat.conversation.app).get_hook("on_message")
-    if registration is None:
-        return Outcome(protocol.OK)
-    outcome, _ = await run_handler(registration, chat, message)
-    return outcome
+    return await _run_hook(chat, "on_message", message)
 
 
 def _save_user_message(
@@ -297,8 +292,21 @@ def _missed(chat: Chat, after: uuid.UUID | None) -> list[str] | None:
 
 async def start_chat(chat: Chat) -> Outcome:
     """Run ``on_chat_start`` for a new conversation."""
-    registration = get_registry(chat.conversation.app).get_hook("on_chat_start")
+    return await _run_hook(chat, "on_chat_start", chat)
+
+
+async def _run_hook(chat: Chat, name: str, argument: object) -> Outcome:
+    """Run the conversation app's ``name`` handler, if it has one.
+
+    A conversation whose app is no longer registered (renamed, removed) gets an
+    ``error`` answer, as a button without a callback does, not a crash.
+    """
+    try:
+        registration = get_registry(chat.conversation.app).get_hook(name)
+    except NotRegistered as exc:
+        logger.error("chatactions: %s", exc)
+        return failure(exc)
     if registration is None:
         return Outcome(protocol.OK)
-    outcome, _ = await run_handler(registration, chat, chat)
+    outcome, _ = await run_handler(registration, chat, argument)
     return outcome

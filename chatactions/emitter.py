@@ -44,24 +44,23 @@ def render_message(row: MessageRow, actions: list[ActionRow], kind: str = "messa
     return protocol.dumps(protocol.message_frame(row, actions, html, kind))
 
 
-def _action_rows(row: MessageRow, actions: Iterable[Action], start: int = 0) -> list[ActionRow]:
-    return ActionRow.objects.bulk_create(
-        ActionRow(
-            uuid=a.id,
-            message=row,
-            name=a.name,
-            label=a.label,
-            payload=a.payload,
-            tooltip=a.tooltip,
-            icon=a.icon,
-            variant=a.variant,
-            disabled=a.disabled,
-            confirm=a.confirm,
-            expires_at=a.expires_at,
-            order=start + i,
-        )
-        for i, a in enumerate(actions)
+#: What ``Message.update()`` may change on a button it keeps (not name or payload).
+DRAWN_FIELDS = ["label", "tooltip", "icon", "variant", "disabled", "confirm", "expires_at"]
+
+
+def _action_row(row: MessageRow, action: Action, order: int) -> ActionRow:
+    return ActionRow(
+        uuid=action.id,
+        message=row,
+        name=action.name,
+        payload=action.payload,
+        order=order,
+        **{field: getattr(action, field) for field in DRAWN_FIELDS},
     )
+
+
+def _action_rows(row: MessageRow, actions: Iterable[Action]) -> list[ActionRow]:
+    return ActionRow.objects.bulk_create(_action_row(row, a, i) for i, a in enumerate(actions))
 
 
 def save_message(chat: Chat, message: Message) -> tuple[MessageRow, str]:
@@ -93,7 +92,12 @@ async def send_message(chat: Chat, message: Message) -> None:
 
 
 def save_update(chat: Chat, message: Message) -> str | None:
-    """Save new content and exactly ``message.actions`` as its buttons; ``None`` if gone."""
+    """Save new content and exactly ``message.actions`` as its buttons; ``None`` if gone.
+
+    A button kept from before keeps its id, name, payload and claim, and takes
+    the new label, look, ``disabled`` and expiry; a button removed earlier stays
+    removed even if listed again.
+    """
     for action in message.actions:
         action.validate()
     row = MessageRow.objects.filter(
@@ -112,9 +116,18 @@ def save_update(chat: Chat, message: Message) -> str | None:
         row.actions.filter(removed_at__isnull=True).exclude(uuid__in=wanted).update(
             removed_at=row.updated_at
         )
-        kept = {a.uuid for a in row.actions.filter(uuid__in=wanted)}
-        _action_rows(row, [a for a in message.actions if a.id not in kept], len(kept))
-        live = list(row.actions.filter(removed_at__isnull=True))
+        existing = {a.uuid: a for a in row.actions.filter(uuid__in=wanted)}
+        kept, new = [], []
+        for order, action in enumerate(message.actions):
+            old = existing.get(action.id)
+            if old is None:
+                new.append(_action_row(row, action, order))
+            elif old.removed_at is None:
+                kept.append(_action_row(row, action, order))
+                kept[-1].pk = old.pk
+        ActionRow.objects.bulk_update(kept, [*DRAWN_FIELDS, "order"])
+        ActionRow.objects.bulk_create(new)
+        live = list(row.actions.filter(removed_at__isnull=True).order_by("order", "id"))
     row.conversation = chat.conversation
     return render_message(row, live, "message.update")
 

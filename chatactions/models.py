@@ -110,8 +110,8 @@ class Message(models.Model):
 class Action(models.Model):
     """A button on a message. The payload stays here; the browser only sees ``uuid``.
 
-    ``variant``, ``disabled`` and ``confirm`` only change how the button is drawn
-    and asked for; ``expires_at`` makes a click after that time answer ``gone``.
+    ``variant`` and ``confirm`` change how the button is drawn and asked for;
+    a ``disabled`` button, or one clicked after ``expires_at``, answers ``gone``.
 
     ``claimed_until`` is a lease: a click sets it with one conditional UPDATE,
     so two clicks cannot both win, and a worker that dies mid-callback frees the
@@ -152,6 +152,20 @@ class Action(models.Model):
     @property
     def is_expired(self) -> bool:
         return self.expires_at is not None and self.expires_at <= timezone.now()
+
+    def unavailable_reason(self) -> str | None:
+        """Why a click on this button is ``gone``, or ``None`` if it may run.
+
+        Checked by every door (socket, forms, API) through ``dispatch``, and by
+        the no-JavaScript confirmation page before it asks.
+        """
+        if self.removed_at is not None or self.message.removed_at is not None:
+            return "This button is no longer available."
+        if self.disabled:
+            return "This button is disabled."
+        if self.is_expired:
+            return "This button has expired."
+        return None
 
 
 class ActionClick(models.Model):

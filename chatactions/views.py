@@ -116,7 +116,7 @@ def confirm(
     )
     if action is None:
         raise Http404("No such action.")
-    if action.is_removed or action.is_expired or action.message.removed_at is not None:
+    if action.unavailable_reason() is not None:
         _flash(request, Outcome(protocol.GONE))
         return redirect("chatactions:conversation", conversation_id=conversation.uuid)
     return render(

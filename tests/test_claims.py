@@ -206,3 +206,21 @@ async def test_socket_and_form_clicks_share_one_claim(chat, callbacks):
     assert ack["status"] == "ok"
     outcomes = {c.via: c.outcome async for c in ActionClick.objects.all()}
     assert outcomes == {"form": "busy", "websocket": "ok"}
+
+
+async def test_a_crafted_click_on_a_disabled_button_is_gone_and_runs_nothing(chat, callbacks):
+    _, conversation, socket = chat
+    runs = []
+
+    @callbacks("locked")
+    async def locked(action):
+        runs.append(action)
+
+    message = await ca.Message(
+        "x", actions=[ca.Action("locked", disabled=True)], conversation=conversation
+    ).send()
+    await socket.receive()
+    _, ack = await socket.request({"type": "action", "id": str(message.actions[0].id)})
+    assert (ack["status"], ack["detail"]) == ("gone", "This button is disabled.")
+    assert runs == []
+    assert (await ActionClick.objects.aget()).outcome == "gone"

@@ -200,3 +200,14 @@ def test_admin_edit_of_content_redraws_its_html(visitor):
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     assert Message.objects.get(pk=message.pk).content_html == "<p><strong>edited</strong></p>"
+
+
+async def test_a_conversation_whose_app_is_gone_answers_error_not_a_crash(chat):
+    visitor, conversation, _ = chat
+    await Conversation.objects.filter(pk=conversation.pk).aupdate(app="retired")
+    fresh = visitor.socket(conversation)
+    await fresh.connect()
+    frames, ack = await fresh.request({"type": "message", "content": "anyone?"})
+    assert ack["status"] == "error"
+    assert [f["content"] for f in frames] == ["anyone?"]  # the message itself is kept
+    await fresh.close()

@@ -292,3 +292,28 @@ async def test_concurrent_sends_from_one_callback_all_arrive(chat, callbacks):
     await socket.receive()
     frames, _ = await socket.request({"type": "action", "id": str(message.actions[0].id)})
     assert sorted(f["content"] for f in frames) == [f"m{i}" for i in range(5)]
+
+
+async def test_update_redraws_a_kept_button_with_its_new_look(chat):
+    _, conversation, socket = chat
+    button = ca.Action("go", "Go", payload={"n": 1})
+    message = await ca.Message("x", actions=[button], conversation=conversation).send()
+    await socket.receive()
+    button.label, button.disabled, button.variant = "Going…", True, "secondary"
+    await message.update()
+    frame = await socket.receive()
+    assert frame["actions"][0]["id"] == str(button.id)
+    assert (frame["actions"][0]["label"], frame["actions"][0]["disabled"]) == ("Going…", True)
+    row = await Action.objects.aget(uuid=button.id)
+    assert (row.variant, row.payload) == ("secondary", {"n": 1})
+
+
+async def test_update_keeps_a_removed_button_removed(chat):
+    _, conversation, socket = chat
+    button = ca.Action("go")
+    message = await ca.Message("x", actions=[button], conversation=conversation).send()
+    await socket.receive()
+    await button.remove()
+    await socket.receive()
+    await message.update()
+    assert (await socket.receive())["actions"] == []

@@ -276,3 +276,16 @@ def test_a_button_without_a_question_is_asked_plainly(visitor):
     send(conversation, "x", [plain])
     html = visitor.client.get(f"/chat/{conversation.uuid}/actions/{plain.id}/confirm/")
     assert "Are you sure?" in html.content.decode()
+
+
+def test_the_confirmation_page_of_a_disabled_button_says_it_is_gone(visitor):
+    conversation = visitor.start()
+    message = ca.Message(
+        "x",
+        actions=[ca.Action("cancel_delete", confirm="Sure?", disabled=True)],
+        conversation=conversation,
+    ).send_sync()
+    url = f"/chat/{conversation.uuid}/actions/{message.actions[0].id}/confirm/"
+    response = visitor.client.get(url, follow=True)
+    assert response.redirect_chain[-1][0] == f"/chat/{conversation.uuid}/"
+    assert "That button is no longer available." in response.content.decode()
