@@ -27,6 +27,7 @@ from .markdown import render_markdown
 from .models import Action as ActionRow
 from .models import Message as MessageRow
 from .signals import message_sent
+from .storable import text_problem
 
 if TYPE_CHECKING:
     from .action import Action
@@ -63,12 +64,21 @@ def _action_rows(row: MessageRow, actions: Iterable[Action]) -> list[ActionRow]:
     return ActionRow.objects.bulk_create(_action_row(row, a, i) for i, a in enumerate(actions))
 
 
-def save_message(chat: Chat, message: Message) -> tuple[MessageRow, str]:
-    """Validate, save and render ``message``; sync, for one database thread hop."""
+def validate(message: Message) -> None:
+    """Check a message and its buttons before anything of it is saved."""
     for action in message.actions:
         action.validate()
     if not isinstance(message.content, str):
         raise TypeError(f"Message content must be a string, not {type(message.content)}.")
+    for field in ("content", "author"):
+        value = getattr(message, field)
+        if value and (problem := text_problem(value)) is not None:
+            raise ValueError(f"Message {field} {problem}.")
+
+
+def save_message(chat: Chat, message: Message) -> tuple[MessageRow, str]:
+    """Validate, save and render ``message``; sync, for one database thread hop."""
+    validate(message)
     author = message.author or ("You" if message.from_user else chat_settings.DEFAULT_AUTHOR)
     with transaction.atomic():
         row = MessageRow.objects.create(
@@ -98,8 +108,7 @@ def save_update(chat: Chat, message: Message) -> str | None:
     the new label, look, ``disabled`` and expiry; a button removed earlier stays
     removed even if listed again.
     """
-    for action in message.actions:
-        action.validate()
+    validate(message)
     row = MessageRow.objects.filter(
         uuid=message.id, conversation=chat.conversation, removed_at__isnull=True
     ).first()

@@ -317,3 +317,14 @@ async def test_update_keeps_a_removed_button_removed(chat):
     await socket.receive()
     await message.update()
     assert (await socket.receive())["actions"] == []
+
+
+@pytest.mark.parametrize("field", ["content", "author"])
+async def test_text_no_database_can_store_is_refused_before_saving(chat, field):
+    _, conversation, _ = chat
+    before = await Message.objects.acount()
+    message = ca.Message("fine", author="Bot", conversation=conversation)
+    setattr(message, field, "bad\x00text")
+    with pytest.raises(ValueError, match=f"Message {field} contains a NUL character"):
+        await message.send()
+    assert await Message.objects.acount() == before
