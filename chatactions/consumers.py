@@ -63,9 +63,7 @@ class ChatConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # untyped bas
         requester = owners.resolve(user, self.scope.get("session"))
         if requester is None:
             return protocol.CLOSE_NOT_FOUND
-        conversation = Conversation.objects.filter(
-            requester.conversations_q(), uuid=conversation_id
-        ).first()
+        conversation = requester.conversation(conversation_id)
         return protocol.CLOSE_NOT_FOUND if conversation is None else (requester, conversation)
 
     async def disconnect(self, code: int) -> None:

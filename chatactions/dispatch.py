@@ -101,9 +101,7 @@ def _claim(
     requester: Requester, conversation_id: uuid.UUID, action_id: uuid.UUID, via: str
 ) -> _Claim | _Answer | Outcome:
     started = time.perf_counter()
-    # By id alone: a click on an existing action of another conversation is recorded too.
-    rows = ActionRow.objects.select_related("message__conversation").filter(uuid=action_id)
-    row = next(iter(rows.order_by()[:1]), None)  # uuid is unique: no ORDER BY needed
+    row = _find_action(action_id)
     if row is None:
         return Outcome(protocol.NOT_FOUND, "No such action.")
     conversation = row.message.conversation
@@ -185,10 +183,15 @@ async def refuse_click(requester: Requester, action_id: uuid.UUID, via: str, sta
 
 def _record_refusal(requester: Requester, action_id: uuid.UUID, via: str, status: str) -> None:
     started = time.perf_counter()
-    rows = ActionRow.objects.select_related("message__conversation").filter(uuid=action_id)
-    row = next(iter(rows.order_by()[:1]), None)
+    row = _find_action(action_id)
     if row is not None:
         _record(row, requester, via, status, started)
+
+
+def _find_action(action_id: uuid.UUID) -> ActionRow | None:
+    """The action by id alone, whoever owns it: a click on a foreign one is recorded too."""
+    rows = ActionRow.objects.select_related("message__conversation").filter(uuid=action_id)
+    return next(iter(rows.order_by()[:1]), None)  # uuid is unique: no ORDER BY needed
 
 
 def _record(
@@ -257,9 +260,7 @@ async def user_message(requester: Requester, conversation_id: uuid.UUID, content
 def _save_user_message(
     requester: Requester, conversation_id: uuid.UUID, content: str
 ) -> tuple[Chat, Message, str] | None:
-    conversation = Conversation.objects.filter(
-        requester.conversations_q(), uuid=conversation_id
-    ).first()
+    conversation = requester.conversation(conversation_id)
     if conversation is None:
         return None
     chat = Chat(conversation, requester)
@@ -288,6 +289,13 @@ def _missed(chat: Chat, after: uuid.UUID | None) -> list[str] | None:
     for row in rows:
         row.conversation = chat.conversation
     return [emitter.render_message(row, row.live_actions) for row in rows]  # type: ignore[attr-defined]
+
+
+async def start_conversation(requester: Requester, app: str) -> Conversation:
+    """Create a conversation of chat app ``app`` for the requester and run its start."""
+    conversation = await Conversation.objects.acreate(app=app, **requester.owner_fields())
+    await start_chat(Chat(conversation, requester))
+    return conversation
 
 
 async def start_chat(chat: Chat) -> Outcome:

@@ -160,12 +160,10 @@ async def remove_message(chat: Chat, message_id: uuid.UUID) -> None:
         await broadcast(chat, protocol.dumps({"type": "message.remove", "id": str(message_id)}))
 
 
-def mark_removed(chat: Chat, action_ids: Iterable[uuid.UUID]) -> list[uuid.UUID]:
-    """Mark buttons removed; returns those that were live in this chat until now."""
+def _mark_live_removed(chat: Chat, **lookup: Any) -> list[uuid.UUID]:
+    """Mark this chat's live buttons matching ``lookup`` removed; returns their ids."""
     live = ActionRow.objects.filter(
-        uuid__in=list(action_ids),
-        message__conversation=chat.conversation,
-        removed_at__isnull=True,
+        message__conversation=chat.conversation, removed_at__isnull=True, **lookup
     )
     ids = list(live.values_list("uuid", flat=True))
     ActionRow.objects.filter(uuid__in=ids, removed_at__isnull=True).update(
@@ -174,13 +172,14 @@ def mark_removed(chat: Chat, action_ids: Iterable[uuid.UUID]) -> list[uuid.UUID]
     return ids
 
 
+def mark_removed(chat: Chat, action_ids: Iterable[uuid.UUID]) -> list[uuid.UUID]:
+    """Mark buttons removed; returns those that were live in this chat until now."""
+    return _mark_live_removed(chat, uuid__in=list(action_ids))
+
+
 def mark_message_actions_removed(chat: Chat, message_id: uuid.UUID) -> list[uuid.UUID]:
-    ids = ActionRow.objects.filter(
-        message__uuid=message_id,
-        message__conversation=chat.conversation,
-        removed_at__isnull=True,
-    ).values_list("uuid", flat=True)
-    return mark_removed(chat, list(ids))
+    """Mark all of a message's live buttons removed; returns their ids."""
+    return _mark_live_removed(chat, message__uuid=message_id)
 
 
 async def remove_actions(chat: Chat, action_ids: Iterable[uuid.UUID]) -> None:

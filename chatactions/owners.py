@@ -41,6 +41,10 @@ class Requester:
             return Q(**{f"{prefix}user_id": self.user_id})
         return Q(**{f"{prefix}user__isnull": True, f"{prefix}visitor": self.visitor})
 
+    def conversation(self, conversation_id: uuid.UUID) -> Conversation | None:
+        """This requester's conversation of that id; ``None`` for a missing *or foreign* one."""
+        return Conversation.objects.filter(self.conversations_q(), uuid=conversation_id).first()
+
     def owner_fields(self) -> dict[str, Any]:
         """Field values that make a new conversation or click row this requester's."""
         return {"user_id": self.user_id, "visitor": self.visitor}

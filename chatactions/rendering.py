@@ -31,7 +31,9 @@ def socket_path(conversation: Conversation) -> str:
     return f"/ws/chat/{conversation.uuid}/"
 
 
-def chat_context(conversation: Conversation, *, title: str = DEFAULT_TITLE) -> dict[str, Any]:
+def chat_template_context(
+    conversation: Conversation, *, title: str = DEFAULT_TITLE
+) -> dict[str, Any]:
     """The context of ``chatactions/chat.html``: live messages with their live buttons.
 
     Whoever calls this has already checked that the requester owns the

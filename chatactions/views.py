@@ -19,7 +19,6 @@ from django.views import View
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import dispatch, owners, protocol, rendering
-from .context import Chat
 from .handlers import Outcome
 from .models import Action as ActionRow
 from .models import ActionClick, Conversation
@@ -43,9 +42,7 @@ def _owned(request: HttpRequest, conversation_id: uuid.UUID) -> tuple[Requester,
     requester = _requester(request)
     if requester is None:
         raise Http404("No such conversation.")
-    conversation = Conversation.objects.filter(
-        requester.conversations_q(), uuid=conversation_id
-    ).first()
+    conversation = requester.conversation(conversation_id)
     if conversation is None:
         raise Http404("No such conversation.")
     return requester, conversation
@@ -66,8 +63,7 @@ class StartChatView(View):
         requester = _requester(request, create=True)
         if requester is None:
             return redirect_to_login(request.get_full_path())
-        conversation = Conversation.objects.create(app=self.app, **requester.owner_fields())
-        async_to_sync(dispatch.start_chat)(Chat(conversation, requester))
+        conversation = async_to_sync(dispatch.start_conversation)(requester, self.app)
         return redirect("chatactions:conversation", conversation_id=conversation.uuid)
 
 
@@ -84,7 +80,7 @@ def conversation(request: HttpRequest, conversation_id: uuid.UUID) -> HttpRespon
             outcome = async_to_sync(dispatch.user_message)(requester, conversation.uuid, content)
             _flash(request, outcome)
         return HttpResponseRedirect(request.path)
-    context = rendering.chat_context(conversation)
+    context = rendering.chat_template_context(conversation)
     return render(request, "chatactions/page.html", {**context, "heading_level": 1})
 
 

@@ -26,7 +26,6 @@ from rest_framework.throttling import BaseThrottle
 
 from .. import dispatch, owners, protocol
 from ..conf import chat_settings
-from ..context import Chat
 from ..handlers import Outcome
 from ..models import ActionClick, Conversation
 from ..models import Message as MessageRow
@@ -101,7 +100,7 @@ class ChatAPIView(GenericAPIView[Any]):
         key = _uuid(conversation_id)
         if requester is None or key is None:
             raise NotFound(NO_SUCH_CONVERSATION)
-        conversation = Conversation.objects.filter(requester.conversations_q(), uuid=key).first()
+        conversation = requester.conversation(key)
         if conversation is None:
             raise NotFound(NO_SUCH_CONVERSATION)
         return requester, conversation
@@ -151,8 +150,7 @@ class ConversationList(ChatAPIView):
         requester = self.requester(create=True)
         if requester is None:  # MayChat let an anonymous visitor in without a session
             raise NotAuthenticated()
-        conversation = Conversation.objects.create(app=self.app, **requester.owner_fields())
-        async_to_sync(dispatch.start_chat)(Chat(conversation, requester))
+        conversation = async_to_sync(dispatch.start_conversation)(requester, self.app)
         data = self.get_serializer(conversation).data
         return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})
 

@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
 from ..models import Conversation
-from ..rendering import DEFAULT_TITLE, chat_context, icon_svg
+from ..rendering import DEFAULT_TITLE, chat_template_context, icon_svg
 
 register = template.Library()
 
@@ -36,7 +36,7 @@ def chatactions_chat(
     (``django.contrib.messages``); without ``django.template.context_processors.request``
     the surrounding context's ``csrf_token`` is used instead.
     """
-    data = chat_context(conversation, title=title)
+    data = chat_template_context(conversation, title=title)
     request = context.get("request")
     if request is None:
         data["csrf_token"] = context.get("csrf_token", "")
