@@ -21,10 +21,9 @@ from datetime import timedelta
 
 from channels.db import database_sync_to_async
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
-from . import ask, emitter, protocol
+from . import ask, emitter, protocol, statements
 from .action import Action
 from .conf import chat_settings
 from .context import Chat
@@ -127,15 +126,8 @@ def _claim(
     now = timezone.now()
     token = uuid.uuid4()
     with transaction.atomic():  # one commit for the claim and its audit row
-        won = (
-            ActionRow.objects.filter(pk=row.pk, removed_at__isnull=True, disabled=False)
-            .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
-            .update(
-                claimed_until=now + timedelta(seconds=chat_settings.CLAIM_TIMEOUT),
-                claim_token=token,
-            )
-        )
-        if not won:
+        until = now + timedelta(seconds=chat_settings.CLAIM_TIMEOUT)
+        if not statements.claim(row, now, until, token):
             if ActionRow.objects.filter(pk=row.pk, removed_at__isnull=False).exists():
                 return refuse(protocol.GONE, "This button is no longer available.")
             return refuse(protocol.BUSY, "This action is already running.")
@@ -165,10 +157,8 @@ def _release(claim: _Claim, outcome: Outcome, error: str) -> None:
     click.error = error
     with transaction.atomic():  # one commit for the release and the audit row
         # The token makes sure a worker whose lease ran out cannot free a later claim.
-        ActionRow.objects.filter(pk=claim.row.pk, claim_token=claim.token).update(
-            claimed_until=None, claim_token=None
-        )
-        click.save(update_fields=["outcome", "duration_ms", "error"])
+        statements.release(claim.row, claim.token)
+        statements.finish_click(click)
     _announce(click)
 
 
@@ -190,8 +180,7 @@ def _record_refusal(requester: Requester, action_id: uuid.UUID, via: str, status
 
 def _find_action(action_id: uuid.UUID) -> ActionRow | None:
     """The action by id alone, whoever owns it: a click on a foreign one is recorded too."""
-    rows = ActionRow.objects.select_related("message__conversation").filter(uuid=action_id)
-    return next(iter(rows.order_by()[:1]), None)  # uuid is unique: no ORDER BY needed
+    return statements.find_action(action_id)
 
 
 def _record(
@@ -213,7 +202,7 @@ def _insert_click(
     started: float,
     error: str = "",
 ) -> ActionClick:
-    return ActionClick.objects.create(
+    click = ActionClick(
         action=row,
         via=via,
         outcome=outcome,
@@ -221,6 +210,7 @@ def _insert_click(
         error=error,
         **requester.owner_fields(),
     )
+    return statements.insert(click)
 
 
 def _announce(click: ActionClick) -> None:

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from . import protocol
+from . import protocol, statements
 from .conf import chat_settings
 from .context import Chat
 from .markdown import render_markdown
@@ -81,7 +81,7 @@ def save_message(chat: Chat, message: Message) -> tuple[MessageRow, str]:
     validate(message)
     author = message.author or ("You" if message.from_user else chat_settings.DEFAULT_AUTHOR)
     with transaction.atomic():
-        row = MessageRow.objects.create(
+        row = MessageRow(
             uuid=message.id,
             conversation=chat.conversation,
             author=author[:100],
@@ -91,6 +91,7 @@ def save_message(chat: Chat, message: Message) -> tuple[MessageRow, str]:
             exclusive=message.exclusive,
             awaiting=message.awaiting,
         )
+        statements.insert(row)
         actions = _action_rows(row, message.actions) if message.actions else []
     message_sent.send(MessageRow, message=row, conversation=chat.conversation)
     return row, render_message(row, actions)
