@@ -7,6 +7,8 @@ the output as a second wall, which also makes every link open safely.
 
 from __future__ import annotations
 
+import functools
+
 import nh3
 from markdown_it import MarkdownIt
 
@@ -20,8 +22,26 @@ _TAGS = {
 }  # fmt: skip
 
 
+#: Texts up to this long are cached, at most 1,024 of them; longer ones are drawn each time.
+CACHED_LENGTH = 2000
+
+
 def render_markdown(text: str) -> str:
-    """Sanitised HTML for ``text``; store it, as rendering on every page view is waste."""
+    """Sanitised HTML for ``text``; store it, as rendering on every page view is waste.
+
+    Short texts are cached: a bot says the same few things again and again
+    ("Deletion cancelled."), and parsing and cleaning cost more than saving
+    the message did.
+    """
+    return _cached(text) if len(text) <= CACHED_LENGTH else _render(text)
+
+
+@functools.lru_cache(maxsize=1024)
+def _cached(text: str) -> str:
+    return _render(text)
+
+
+def _render(text: str) -> str:
     html = _parser.render(text)
     return nh3.clean(
         html,
