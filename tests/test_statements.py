@@ -1,0 +1,130 @@
+"""The click's hand-written statements read and write rows exactly as the ORM does."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.db.models.signals import post_save, pre_save
+from django.utils import timezone
+
+from chatactions import statements
+from chatactions.models import Action, ActionClick, Conversation, Message
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def button() -> Action:
+    visitor = uuid.uuid4()
+    conversation = Conversation.objects.create(app="default", visitor=visitor)
+    message = Message.objects.create(conversation=conversation, author="Bot", content="Sure?")
+    return Action.objects.create(
+        message=message,
+        name="confirm",
+        label="Yes",
+        payload={"file": "a.txt", "n": [1, 2]},
+        expires_at=timezone.now() + timedelta(hours=1),
+    )
+
+
+def test_find_action_reads_the_button_its_message_and_conversation_as_the_orm_does(button):
+    found = statements.find_action(button.uuid)
+    orm = Action.objects.select_related("message__conversation").get(pk=button.pk)
+    assert found is not None
+    for model, mine, theirs in (
+        (Action, found, orm),
+        (Message, found.message, orm.message),
+        (Conversation, found.message.conversation, orm.message.conversation),
+    ):
+        for field in model._meta.concrete_fields:
+            assert getattr(mine, field.attname) == getattr(theirs, field.attname), field.name
+    assert isinstance(found.payload, dict) and isinstance(found.uuid, uuid.UUID)
+    assert found.expires_at is not None and found.expires_at.tzinfo is not None
+
+
+def test_find_action_of_an_unknown_id_is_none(button):
+    assert statements.find_action(uuid.uuid4()) is None
+
+
+def test_only_one_claim_wins_until_it_is_released_with_its_own_token(button):
+    now = timezone.now()
+    first, second = uuid.uuid4(), uuid.uuid4()
+    assert statements.claim(button, now, now + timedelta(seconds=30), first)
+    assert not statements.claim(button, now, now + timedelta(seconds=30), second)
+    statements.release(button, second)  # not its claim: nothing happens
+    assert Action.objects.get(pk=button.pk).claim_token == first
+    statements.release(button, first)
+    assert Action.objects.get(pk=button.pk).claim_token is None
+    assert statements.claim(button, now, now + timedelta(seconds=30), second)
+
+
+def test_a_removed_or_disabled_button_cannot_be_claimed(button):
+    now = timezone.now()
+    Action.objects.filter(pk=button.pk).update(disabled=True)
+    assert not statements.claim(button, now, now + timedelta(seconds=30), uuid.uuid4())
+    Action.objects.filter(pk=button.pk).update(disabled=False, removed_at=now)
+    assert not statements.claim(button, now, now + timedelta(seconds=30), uuid.uuid4())
+
+
+def test_insert_and_finish_send_the_save_signals_a_site_listens_to(button):
+    seen: list[tuple[str, bool | None, object]] = []
+
+    def before(sender, instance, update_fields, **kwargs):
+        seen.append(("pre", None, update_fields))
+
+    def after(sender, instance, created, update_fields, **kwargs):
+        seen.append(("post", created, update_fields))
+
+    pre_save.connect(before, sender=ActionClick)
+    post_save.connect(after, sender=ActionClick)
+    try:
+        click = statements.insert(ActionClick(action=button, via="websocket", outcome="error"))
+        click.outcome, click.error = "ok", ""
+        statements.finish_click(click)
+    finally:
+        pre_save.disconnect(before, sender=ActionClick)
+        post_save.disconnect(after, sender=ActionClick)
+    fields = frozenset(statements.OUTCOME_FIELDS)
+    assert seen == [
+        ("pre", None, None),
+        ("post", True, None),
+        ("pre", None, fields),
+        ("post", False, fields),
+    ]
+    assert ActionClick.objects.get(pk=click.pk).outcome == "ok"
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="pretends to be a database without it")
+def test_a_database_without_insert_returning_saves_through_the_orm(button, monkeypatch):
+    monkeypatch.setattr(connection.features, "can_return_columns_from_insert", False)
+    click = statements.insert(ActionClick(action=button, via="form", outcome="ok"))
+    assert ActionClick.objects.get(pk=click.pk).via == "form"
+
+
+@pytest.mark.skipif(connection.vendor == "postgresql", reason="this is the PostgreSQL run itself")
+def test_the_same_holds_on_postgresql():
+    """The statements are written per connection: run this file again on PostgreSQL."""
+    import subprocess
+    import sys
+
+    from tests.servers import POSTGRES_ADMIN_URL, ROOT, postgres_database
+
+    with postgres_database():  # fails under CI, skips on a laptop, if PostgreSQL is missing
+        pass
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--no-cov", __file__],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "DATABASE_URL": POSTGRES_ADMIN_URL,
+            "DJANGO_TEST_DB_NAME": f"chatactions_statements_{uuid.uuid4().hex[:8]}",
+        },
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "5 passed, 2 skipped" in done.stdout, done.stdout
