@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -125,16 +126,20 @@ def _claim(
         return _Answer(row, chat, removed)
     now = timezone.now()
     token = uuid.uuid4()
-    with transaction.atomic():  # one commit for the claim and its audit row
-        until = now + timedelta(seconds=chat_settings.CLAIM_TIMEOUT)
-        if not statements.claim(row, now, until, token):
-            if ActionRow.objects.filter(pk=row.pk, removed_at__isnull=False).exists():
-                return refuse(protocol.GONE, "This button is no longer available.")
-            return refuse(protocol.BUSY, "This action is already running.")
+    until = now + timedelta(seconds=chat_settings.CLAIM_TIMEOUT)
+    click = _new_click(row, requester, via, protocol.ERROR, started, UNFINISHED)
+    exclusive = row.message.exclusive
+    # The claim and its audit row are written together (in one statement on
+    # PostgreSQL); an exclusive message's other buttons go in the same commit.
+    with transaction.atomic() if exclusive else nullcontext():
+        won = statements.claim(row, now, until, token, click)
         removed = []
-        if row.message.exclusive:
+        if won and exclusive:
             removed = emitter.mark_message_actions_removed(chat, row.message.uuid)
-        click = _insert_click(row, requester, via, protocol.ERROR, started, UNFINISHED)
+    if not won:
+        if ActionRow.objects.filter(pk=row.pk, removed_at__isnull=False).exists():
+            return refuse(protocol.GONE, "This button is no longer available.")
+        return refuse(protocol.BUSY, "This action is already running.")
     return _Claim(row, chat, token, started, removed, click)
 
 
@@ -155,10 +160,7 @@ def _release(claim: _Claim, outcome: Outcome, error: str) -> None:
     click.outcome = outcome.status
     click.duration_ms = (time.perf_counter() - claim.started) * 1000
     click.error = error
-    with transaction.atomic():  # one commit for the release and the audit row
-        # The token makes sure a worker whose lease ran out cannot free a later claim.
-        statements.release(claim.row, claim.token)
-        statements.finish_click(click)
+    statements.release(claim.row, claim.token, click)
     _announce(click)
 
 
@@ -191,10 +193,10 @@ def _record(
     started: float,
     error: str = "",
 ) -> None:
-    _announce(_insert_click(row, requester, via, outcome, started, error))
+    _announce(statements.insert(_new_click(row, requester, via, outcome, started, error)))
 
 
-def _insert_click(
+def _new_click(
     row: ActionRow,
     requester: Requester,
     via: str,
@@ -202,7 +204,8 @@ def _insert_click(
     started: float,
     error: str = "",
 ) -> ActionClick:
-    click = ActionClick(
+    """An audit row, not saved yet."""
+    return ActionClick(
         action=row,
         via=via,
         outcome=outcome,
@@ -210,7 +213,6 @@ def _insert_click(
         error=error,
         **requester.owner_fields(),
     )
-    return statements.insert(click)
 
 
 def _announce(click: ActionClick) -> None:

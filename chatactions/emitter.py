@@ -80,19 +80,23 @@ def save_message(chat: Chat, message: Message) -> tuple[MessageRow, str]:
     """Validate, save and render ``message``; sync, for one database thread hop."""
     validate(message)
     author = message.author or ("You" if message.from_user else chat_settings.DEFAULT_AUTHOR)
-    with transaction.atomic():
-        row = MessageRow(
-            uuid=message.id,
-            conversation=chat.conversation,
-            author=author[:100],
-            from_user=message.from_user,
-            content=message.content,
-            content_html=render_markdown(message.content),
-            exclusive=message.exclusive,
-            awaiting=message.awaiting,
-        )
+    row = MessageRow(
+        uuid=message.id,
+        conversation=chat.conversation,
+        author=author[:100],
+        from_user=message.from_user,
+        content=message.content,
+        content_html=render_markdown(message.content),
+        exclusive=message.exclusive,
+        awaiting=message.awaiting,
+    )
+    actions: list[ActionRow] = []
+    if not message.actions:  # one INSERT is atomic on its own
         statements.insert(row)
-        actions = _action_rows(row, message.actions) if message.actions else []
+    else:
+        with transaction.atomic():  # the message and its buttons, or nothing
+            statements.insert(row)
+            actions = _action_rows(row, message.actions)
     message_sent.send(MessageRow, message=row, conversation=chat.conversation)
     return row, render_message(row, actions)
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
-from django.db import connections, router
+from django.db import connections, router, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model
 from django.db.models.signals import post_save, pre_save
@@ -33,7 +33,7 @@ Converter = Callable[[Any, Any, BaseDatabaseWrapper], Any]
 
 #: The models of the lookup's join, in the order their columns are selected.
 JOINED: tuple[type[Model], ...] = (Action, Message, Conversation)
-#: What ``finish_click`` writes.
+#: What a release writes to the click's audit row.
 OUTCOME_FIELDS = ("outcome", "duration_ms", "error")
 
 
@@ -60,12 +60,30 @@ class _Statements:
     claim: str
     release: str
     finish_click: str
+    #: PostgreSQL only: the claim with its audit row, and the release with the
+    #: click's outcome, each in one statement (data-modifying ``WITH``), so each
+    #: is one round trip instead of four (BEGIN, two statements, COMMIT).
+    claim_and_record: str | None
+    release_and_record: str | None
     #: (column index, expression, converters) for each selected column that needs them.
     converters: list[tuple[int, Any, list[Converter]]]
 
 
+@dataclass(frozen=True)
+class _Insert:
+    """``INSERT INTO table (columns) ... RETURNING id`` of one model, for one connection."""
+
+    into: str
+    fields: list[Field[Any, Any]]
+    returning: str
+
+    @property
+    def sql(self) -> str:
+        return f"{self.into} VALUES ({', '.join(['%s'] * len(self.fields))}){self.returning}"
+
+
 _built: dict[str, _Statements] = {}
-_inserts: dict[tuple[str, type[Model]], tuple[str, list[Field[Any, Any]]]] = {}
+_inserts: dict[tuple[str, type[Model]], _Insert] = {}
 
 
 def _statements(connection: BaseDatabaseWrapper) -> _Statements:
@@ -117,7 +135,24 @@ def _build(connection: BaseDatabaseWrapper) -> _Statements:
         f"UPDATE {table(ActionClick)} SET {assignments}"
         f" WHERE {qn(cast(str, _pk(ActionClick).column))} = %s"
     )
-    return _Statements(find, claim, release, finish_click, converters)
+    claim_and_record = release_and_record = None
+    if connection.vendor == "postgresql":
+        click = _insert_statement(connection, ActionClick)
+        values = ", ".join(f"CAST(%s AS {f.cast_db_type(connection)})" for f in click.fields)
+        claim_and_record = (
+            f"WITH claimed AS ({claim} RETURNING {a_pk})"
+            f" {click.into} SELECT {values} FROM claimed{click.returning}"
+        )
+        release_and_record = f"WITH released AS ({release}) {finish_click}"
+    return _Statements(
+        find=find,
+        claim=claim,
+        release=release,
+        finish_click=finish_click,
+        claim_and_record=claim_and_record,
+        release_and_record=release_and_record,
+        converters=converters,
+    )
 
 
 def find_action(action_id: uuid.UUID) -> Action | None:
@@ -146,13 +181,19 @@ def find_action(action_id: uuid.UUID) -> Action | None:
     return cast(Action, action)
 
 
-def claim(row: Action, now: datetime, until: datetime, token: uuid.UUID) -> bool:
-    """Take the button's lease if it is live, enabled and unclaimed, in one conditional UPDATE.
+def claim(
+    row: Action, now: datetime, until: datetime, token: uuid.UUID, click: ActionClick
+) -> bool:
+    """Take the button's lease and save the click's audit row: both or neither.
 
-    Two workers running this at once cannot both win: the database checks the
-    condition and writes the lease as one step.
+    One conditional UPDATE takes the lease, so two workers cannot both win: the
+    database checks the condition and writes the lease as one step. Whether the
+    button was removed, disabled or busy is the caller's question, asked only
+    when this returns false.
     """
-    connection = connections[router.db_for_write(Action, instance=row)]
+    using = router.db_for_write(Action, instance=row)
+    connection = connections[using]
+    sql = _statements(connection)
     params = [
         _prep(Action, "claimed_until", until, connection),
         _prep(Action, "claim_token", token, connection),
@@ -160,19 +201,47 @@ def claim(row: Action, now: datetime, until: datetime, token: uuid.UUID) -> bool
         False,
         _prep(Action, "claimed_until", now, connection),
     ]
+    if sql.claim_and_record is None:
+        with transaction.atomic(using=using):
+            with connection.cursor() as cursor:
+                cursor.execute(sql.claim, params)
+                won = bool(cursor.rowcount)
+            if won:
+                insert(click)
+        return won
+    pre_save.send(ActionClick, instance=click, raw=False, using=using, update_fields=None)
     with connection.cursor() as cursor:
-        cursor.execute(_statements(connection).claim, params)
-        return bool(cursor.rowcount)
+        cursor.execute(sql.claim_and_record, params + _insert_params(click, connection))
+        found = cursor.fetchone()
+    if found is None:
+        return False
+    _inserted(click, found[0], using)
+    return True
 
 
-def release(row: Action, token: uuid.UUID) -> None:
-    """Free the button, unless a later claim (after our lease ran out) holds it now."""
-    connection = connections[router.db_for_write(Action, instance=row)]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _statements(connection).release,
-            [row.pk, _prep(Action, "claim_token", token, connection)],
-        )
+def release(row: Action, token: uuid.UUID, click: ActionClick) -> None:
+    """Free the button and write the click's outcome, duration and error: both or neither.
+
+    The token makes sure a worker whose lease ran out cannot free a later
+    claim. The click is written as ``save(update_fields=...)`` would write it.
+    """
+    using = router.db_for_write(Action, instance=row)
+    connection = connections[using]
+    sql = _statements(connection)
+    fields = frozenset(OUTCOME_FIELDS)
+    pre_save.send(ActionClick, instance=click, raw=False, using=using, update_fields=fields)
+    freed = [row.pk, _prep(Action, "claim_token", token, connection)]
+    outcome = [*(getattr(click, name) for name in OUTCOME_FIELDS), click.pk]
+    if sql.release_and_record is None:
+        with transaction.atomic(using=using), connection.cursor() as cursor:
+            cursor.execute(sql.release, freed)
+            cursor.execute(sql.finish_click, outcome)
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(sql.release_and_record, freed + outcome)
+    post_save.send(
+        ActionClick, instance=click, created=False, raw=False, using=using, update_fields=fields
+    )
 
 
 def insert(instance: _M) -> _M:
@@ -183,49 +252,40 @@ def insert(instance: _M) -> _M:
     if not connection.features.can_return_columns_from_insert:
         instance.save(force_insert=True, using=using)  # no RETURNING: let the ORM find the id
         return instance
-    sql, fields = _insert_statement(connection, model)
+    sql = _insert_statement(connection, model).sql
     pre_save.send(model, instance=instance, raw=False, using=using, update_fields=None)
-    params = [f.get_db_prep_save(f.pre_save(instance, add=True), connection) for f in fields]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        instance.pk = cursor.fetchone()[0]
+        cursor.execute(sql, _insert_params(instance, connection))
+        pk = cursor.fetchone()[0]
+    return _inserted(instance, pk, using)
+
+
+def _insert_params(instance: Model, connection: BaseDatabaseWrapper) -> list[Any]:
+    fields = _insert_statement(connection, type(instance)).fields
+    return [f.get_db_prep_save(f.pre_save(instance, add=True), connection) for f in fields]
+
+
+def _inserted(instance: _M, pk: Any, using: str) -> _M:
+    """Mark a row as saved with its new id, and tell ``post_save`` receivers."""
+    instance.pk = pk
     instance._state.adding = False
     instance._state.db = using
     post_save.send(
-        model, instance=instance, created=True, raw=False, using=using, update_fields=None
+        type(instance), instance=instance, created=True, raw=False, using=using, update_fields=None
     )
     return instance
 
 
-def _insert_statement(
-    connection: BaseDatabaseWrapper, model: type[Model]
-) -> tuple[str, list[Field[Any, Any]]]:
+def _insert_statement(connection: BaseDatabaseWrapper, model: type[Model]) -> _Insert:
     key = (connection.alias, model)
     built = _inserts.get(key)
     if built is None:
         qn = connection.ops.quote_name
         fields = [f for f in model._meta.concrete_fields if not f.primary_key]
         columns = ", ".join(qn(cast(str, f.column)) for f in fields)
-        sql = (
-            f"INSERT INTO {qn(model._meta.db_table)} ({columns})"
-            f" VALUES ({', '.join(['%s'] * len(fields))})"
-            f" RETURNING {qn(cast(str, _pk(model).column))}"
+        built = _inserts[key] = _Insert(
+            into=f"INSERT INTO {qn(model._meta.db_table)} ({columns})",
+            fields=fields,
+            returning=f" RETURNING {qn(cast(str, _pk(model).column))}",
         )
-        built = _inserts[key] = (sql, fields)
     return built
-
-
-def finish_click(click: ActionClick) -> None:
-    """Write a click's outcome, duration and error, as ``save(update_fields=...)`` does."""
-    using = router.db_for_write(ActionClick, instance=click)
-    connection = connections[using]
-    fields = frozenset(OUTCOME_FIELDS)
-    pre_save.send(ActionClick, instance=click, raw=False, using=using, update_fields=fields)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _statements(connection).finish_click,
-            [*(getattr(click, name) for name in OUTCOME_FIELDS), click.pk],
-        )
-    post_save.send(
-        ActionClick, instance=click, created=False, raw=False, using=using, update_fields=fields
-    )

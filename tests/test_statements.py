@@ -50,27 +50,41 @@ def test_find_action_of_an_unknown_id_is_none(button):
     assert statements.find_action(uuid.uuid4()) is None
 
 
+def click_on(button: Action) -> ActionClick:
+    return ActionClick(action=button, via="websocket", outcome="error", error="unfinished")
+
+
+def claim(button: Action, token: uuid.UUID) -> tuple[bool, ActionClick]:
+    now, click = timezone.now(), click_on(button)
+    return statements.claim(button, now, now + timedelta(seconds=30), token, click), click
+
+
 def test_only_one_claim_wins_until_it_is_released_with_its_own_token(button):
-    now = timezone.now()
     first, second = uuid.uuid4(), uuid.uuid4()
-    assert statements.claim(button, now, now + timedelta(seconds=30), first)
-    assert not statements.claim(button, now, now + timedelta(seconds=30), second)
-    statements.release(button, second)  # not its claim: nothing happens
+    won, click = claim(button, first)
+    assert won and click.pk is not None
+    assert ActionClick.objects.get(pk=click.pk).error == "unfinished"
+    lost, not_saved = claim(button, second)
+    assert not lost and not_saved.pk is None
+    assert ActionClick.objects.count() == 1  # a lost claim writes no audit row here
+    statements.release(button, second, click)  # not its claim: the button stays claimed
     assert Action.objects.get(pk=button.pk).claim_token == first
-    statements.release(button, first)
+    click.outcome, click.error = "ok", ""
+    statements.release(button, first, click)
     assert Action.objects.get(pk=button.pk).claim_token is None
-    assert statements.claim(button, now, now + timedelta(seconds=30), second)
+    assert ActionClick.objects.get(pk=click.pk).outcome == "ok"
+    assert claim(button, second)[0]
 
 
 def test_a_removed_or_disabled_button_cannot_be_claimed(button):
-    now = timezone.now()
     Action.objects.filter(pk=button.pk).update(disabled=True)
-    assert not statements.claim(button, now, now + timedelta(seconds=30), uuid.uuid4())
-    Action.objects.filter(pk=button.pk).update(disabled=False, removed_at=now)
-    assert not statements.claim(button, now, now + timedelta(seconds=30), uuid.uuid4())
+    assert not claim(button, uuid.uuid4())[0]
+    Action.objects.filter(pk=button.pk).update(disabled=False, removed_at=timezone.now())
+    assert not claim(button, uuid.uuid4())[0]
+    assert not ActionClick.objects.exists()
 
 
-def test_insert_and_finish_send_the_save_signals_a_site_listens_to(button):
+def test_claim_insert_and_release_send_the_save_signals_a_site_listens_to(button):
     seen: list[tuple[str, bool | None, object]] = []
 
     def before(sender, instance, update_fields, **kwargs):
@@ -82,9 +96,9 @@ def test_insert_and_finish_send_the_save_signals_a_site_listens_to(button):
     pre_save.connect(before, sender=ActionClick)
     post_save.connect(after, sender=ActionClick)
     try:
-        click = statements.insert(ActionClick(action=button, via="websocket", outcome="error"))
-        click.outcome, click.error = "ok", ""
-        statements.finish_click(click)
+        _, click = claim(button, token := uuid.uuid4())
+        statements.release(button, token, click)
+        statements.insert(click_on(button))
     finally:
         pre_save.disconnect(before, sender=ActionClick)
         post_save.disconnect(after, sender=ActionClick)
@@ -94,8 +108,9 @@ def test_insert_and_finish_send_the_save_signals_a_site_listens_to(button):
         ("post", True, None),
         ("pre", None, fields),
         ("post", False, fields),
+        ("pre", None, None),
+        ("post", True, None),
     ]
-    assert ActionClick.objects.get(pk=click.pk).outcome == "ok"
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="pretends to be a database without it")
