@@ -11,13 +11,19 @@ from __future__ import annotations
 
 import functools
 import logging
+import uuid
+from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from lucide import IconDoesNotExist
 from lucide.templatetags.lucide import lucide
 
 from .conf import chat_settings
+from .models import Action as ActionRow
 from .models import Conversation
 from .models import Message as MessageRow
 
@@ -40,8 +46,7 @@ def chat_template_context(
     conversation; nothing here looks at the request.
     """
     rows = list(MessageRow.objects.live(conversation))
-    for row in rows:
-        row.conversation = conversation  # saves a query per button's URL
+    prepare(rows, conversation)
     return {
         "conversation": conversation,
         "chat_messages": rows,
@@ -49,6 +54,44 @@ def chat_template_context(
         "socket_path": socket_path(conversation),
         "max_message_length": chat_settings.MAX_MESSAGE_LENGTH,
     }
+
+
+#: Stands for a button's id in a URL reversed once per render (a UUID never handed out).
+_SOME_ACTION = uuid.UUID(int=0)
+
+
+class _ActionURL:
+    """The click or confirm URL of this conversation's buttons, reversed once."""
+
+    def __init__(self, name: str, conversation: Conversation) -> None:
+        url = reverse(name, args=[conversation.uuid, _SOME_ACTION])
+        self.head, self.tail = url.rsplit(str(_SOME_ACTION), 1)
+
+    def __call__(self, action: ActionRow) -> str:
+        return f"{self.head}{action.uuid}{self.tail}"
+
+
+def prepare(rows: Iterable[MessageRow], conversation: Conversation) -> None:
+    """Work out once, in Python, what ``message.html`` and ``action.html`` draw.
+
+    Each message gets its time as the templates show it (``time_iso``,
+    ``time_hm``, and ``ts`` for ``data-ts``: in the current time zone, as the
+    ``date`` filter would); each of its ``live_actions`` gets ``form_url``,
+    where its form goes. A ``{% url %}`` per button and four ``date`` filters
+    per message were over a third of the template time of a long conversation.
+    """
+    click = _ActionURL("chatactions:click", conversation)
+    confirm = _ActionURL("chatactions:confirm", conversation)
+    for row in rows:
+        row.conversation = conversation
+        when = row.created_at
+        if settings.USE_TZ and timezone.is_aware(when):
+            when = timezone.localtime(when)
+        row.ts = f"{int(when.timestamp())}{when.microsecond:06d}"  # type: ignore[attr-defined]
+        row.time_iso = when.isoformat()  # type: ignore[attr-defined]
+        row.time_hm = f"{when.hour:02d}:{when.minute:02d}"  # type: ignore[attr-defined]
+        for action in row.live_actions:  # type: ignore[attr-defined]
+            action.form_url = confirm(action) if action.confirm else click(action)
 
 
 @functools.lru_cache(maxsize=256)
