@@ -13,11 +13,13 @@ import functools
 import logging
 import uuid
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import conditional_escape as esc
 from django.utils.safestring import SafeString, mark_safe
 from lucide import IconDoesNotExist
 from lucide.templatetags.lucide import lucide
@@ -71,8 +73,15 @@ class _ActionURL:
         return f"{self.head}{action.uuid}{self.tail}"
 
 
+def _local(when: datetime) -> datetime:
+    """``when`` in the current time zone, as the ``date`` filter shows it."""
+    if settings.USE_TZ and timezone.is_aware(when):
+        return timezone.localtime(when)
+    return when
+
+
 def prepare(rows: Iterable[MessageRow], conversation: Conversation) -> None:
-    """Work out once, in Python, what ``message.html`` and ``action.html`` draw.
+    """Work out once, in Python, what ``message.html`` draws.
 
     Each message gets its time as the templates show it (``time_iso``,
     ``time_hm``, and ``ts`` for ``data-ts``: in the current time zone, as the
@@ -84,14 +93,48 @@ def prepare(rows: Iterable[MessageRow], conversation: Conversation) -> None:
     confirm = _ActionURL("chatactions:confirm", conversation)
     for row in rows:
         row.conversation = conversation
-        when = row.created_at
-        if settings.USE_TZ and timezone.is_aware(when):
-            when = timezone.localtime(when)
+        when = _local(row.created_at)
         row.ts = f"{int(when.timestamp())}{when.microsecond:06d}"  # type: ignore[attr-defined]
         row.time_iso = when.isoformat()  # type: ignore[attr-defined]
         row.time_hm = f"{when.hour:02d}:{when.minute:02d}"  # type: ignore[attr-defined]
         for action in row.live_actions:  # type: ignore[attr-defined]
             action.form_url = confirm(action) if action.confirm else click(action)
+
+
+def buttons_html(actions: Iterable[ActionRow], csrf_input: str = "") -> SafeString:
+    """A message's buttons, each a form; ``prepare()`` has given them their ``form_url``.
+
+    Drawn here rather than by a template included per button: on a page of
+    thousands of buttons the template engine's per-variable cost was most of
+    the page. Every value a callback or a user wrote is escaped. A form that
+    posts carries ``csrf_input`` (none in a live frame, which has no request).
+    """
+    return mark_safe("".join([_button(action, csrf_input) for action in actions]))
+
+
+def _button(action: ActionRow, csrf_input: str) -> str:
+    ident = str(action.uuid)  # hex digits and hyphens: nothing to escape
+    url = esc(action.form_url)  # type: ignore[attr-defined]
+    if action.confirm:
+        form = f' method="get" action="{url}" data-confirm="{esc(action.confirm)}"'
+    else:
+        form = f' method="post" action="{url}"'
+    if action.expires_at:
+        form += f' data-expires-at="{esc(_local(action.expires_at).isoformat())}"'
+    token = "" if action.confirm else csrf_input
+    button = f' class="ca-action ca-action--{esc(action.variant)}" type="submit"'
+    button += f' data-action="{esc(action.name)}"'
+    tip = ""
+    if action.tooltip:
+        button += f' title="{esc(action.tooltip)}" aria-describedby="ca-tip-{ident}"'
+        tip = f'<span class="ca-visually-hidden" id="ca-tip-{ident}">{esc(action.tooltip)}</span>'
+    if action.disabled:
+        button += " disabled data-disabled"
+    return (
+        f'<form class="ca-action-form" data-action-id="{ident}"{form}>{token}'
+        f"<button{button}>{icon_svg(action.icon)}"
+        f'<span class="ca-label">{esc(action.label or action.name)}</span></button>{tip}</form>\n'
+    )
 
 
 @functools.lru_cache(maxsize=256)

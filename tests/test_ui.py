@@ -196,6 +196,23 @@ def test_templates_are_overridable_the_django_way(visitor, settings, tmp_path):
     )
 
 
+def test_an_overriding_message_template_can_draw_its_own_buttons(visitor, settings, tmp_path):
+    folder = tmp_path / "chatactions"
+    folder.mkdir()
+    (folder / "message.html").write_text(
+        "{% for action in message.live_actions %}"
+        '<a data-action-id="{{ action.uuid }}" href="{{ action.form_url }}">{{ action.label }}</a>'
+        "{% endfor %}"
+    )
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path]}]
+    conversation = visitor.start()
+    go, asks = ca.Action("go", "Go"), ca.Action("ask", "<Ask>", confirm="Sure?")
+    send(conversation, "x", [go, asks])
+    html = page(visitor, conversation)
+    assert f'href="/chat/{conversation.uuid}/actions/{go.id}/click/">Go</a>' in html
+    assert f'href="/chat/{conversation.uuid}/actions/{asks.id}/confirm/">&lt;Ask&gt;</a>' in html
+
+
 # The no-JavaScript confirmation step -------------------------------------------------------
 
 
