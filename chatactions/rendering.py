@@ -10,6 +10,7 @@ and a strict Content-Security-Policy has nothing to allow.
 from __future__ import annotations
 
 import functools
+import html
 import logging
 import uuid
 from collections.abc import Iterable
@@ -19,7 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import conditional_escape as esc
+from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
 from lucide import IconDoesNotExist
 from lucide.templatetags.lucide import lucide
@@ -110,6 +111,18 @@ def buttons_html(actions: Iterable[ActionRow], csrf_input: str = "") -> SafeStri
     posts carries ``csrf_input`` (none in a live frame, which has no request).
     """
     return mark_safe("".join([_button(action, csrf_input) for action in actions]))
+
+
+def esc(value: object) -> str:
+    """``conditional_escape`` without its lazy-argument wrapper, a third of its time.
+
+    Called some 15,000 times for a page of 3,000 buttons.
+    """
+    if isinstance(value, Promise):
+        value = str(value)
+    if hasattr(value, "__html__"):
+        return str(value.__html__())
+    return html.escape(str(value))
 
 
 def _button(action: ActionRow, csrf_input: str) -> str:
