@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from asgiref.sync import async_to_sync
 from django.template import Context, Template
+from django.template.defaulttags import CsrfTokenNode
 from django.test import Client, RequestFactory
 from django.utils import timezone
 
@@ -17,6 +18,7 @@ import chatactions as ca
 from chatactions.emitter import render_message
 from chatactions.models import Action, ActionClick, Message
 from chatactions.rendering import icon_svg
+from chatactions.templatetags.chatactions import _csrf_input
 
 from .conftest import Visitor
 
@@ -178,6 +180,16 @@ def test_the_chat_tag_without_a_request_uses_the_contexts_token(visitor):
     template = Template("{% load chatactions %}{% chatactions_chat conversation %}")
     html = template.render(Context({"conversation": conversation, "csrf_token": "t0k3n"}))
     assert 'name="csrfmiddlewaretoken" value="t0k3n"' in html
+
+
+@pytest.mark.parametrize("token", ["t0k3n", "", None, '"<x>&'])
+def test_the_buttons_draw_the_csrf_input_as_the_csrf_token_tag_does(token):
+    context = Context({"csrf_token": token})
+    assert _csrf_input(context) == CsrfTokenNode().render(context)
+
+
+def test_the_buttons_draw_no_csrf_input_when_the_token_was_not_provided():
+    assert _csrf_input(Context({"csrf_token": "NOTPROVIDED"})) == ""  # as {% csrf_token %}
 
 
 def test_the_icon_tag_draws_a_lucide_icon_at_a_size():
