@@ -20,7 +20,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from . import protocol, statements
+from . import protocol, rendering, statements
 from .conf import chat_settings
 from .context import Chat
 from .markdown import render_markdown
@@ -41,6 +41,7 @@ MESSAGE_TEMPLATE = "chatactions/message.html"
 def render_message(row: MessageRow, actions: list[ActionRow], kind: str = "message") -> str:
     """The JSON text of a message frame, with the message drawn by the page's template."""
     row.live_actions = actions  # type: ignore[attr-defined]  # as MessageQuerySet.live() sets
+    rendering.prepare([row], row.conversation)
     html = render_to_string(MESSAGE_TEMPLATE, {"message": row, "conversation": row.conversation})
     return protocol.dumps(protocol.message_frame(row, actions, html, kind))
 

@@ -12,8 +12,12 @@ from html.parser import HTMLParser
 import django
 import pytest
 from asgiref.sync import async_to_sync
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
 
 import chatactions as ca
+from chatactions.rendering import esc
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -160,3 +164,10 @@ def test_demo_page_carries_a_strict_content_security_policy(visitor):
     assert policy["script-src"] == "'self'" and policy["style-src"] == "'self'"
     assert policy["object-src"] == "'none'" and policy["base-uri"] == "'none'"
     assert "unsafe" not in response["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize(
+    "value", [HOSTILE, mark_safe("<b>kept</b>"), gettext_lazy("<lazy> & 'q'"), 42, ""]
+)
+def test_buttons_escape_exactly_as_django_does(value):
+    assert esc(value) == conditional_escape(value)

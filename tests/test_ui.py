@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from asgiref.sync import async_to_sync
 from django.template import Context, Template
+from django.template.defaulttags import CsrfTokenNode
 from django.test import Client, RequestFactory
 from django.utils import timezone
 
@@ -17,6 +18,7 @@ import chatactions as ca
 from chatactions.emitter import render_message
 from chatactions.models import Action, ActionClick, Message
 from chatactions.rendering import icon_svg
+from chatactions.templatetags.chatactions import _csrf_input
 
 from .conftest import Visitor
 
@@ -180,6 +182,16 @@ def test_the_chat_tag_without_a_request_uses_the_contexts_token(visitor):
     assert 'name="csrfmiddlewaretoken" value="t0k3n"' in html
 
 
+@pytest.mark.parametrize("token", ["t0k3n", "", None, '"<x>&'])
+def test_the_buttons_draw_the_csrf_input_as_the_csrf_token_tag_does(token):
+    context = Context({"csrf_token": token})
+    assert _csrf_input(context) == CsrfTokenNode().render(context)
+
+
+def test_the_buttons_draw_no_csrf_input_when_the_token_was_not_provided():
+    assert _csrf_input(Context({"csrf_token": "NOTPROVIDED"})) == ""  # as {% csrf_token %}
+
+
 def test_the_icon_tag_draws_a_lucide_icon_at_a_size():
     html = Template('{% load chatactions %}{% chatactions_icon "bot" 24 %}').render(Context())
     assert html.startswith('<svg width="24" height="24"') and "\n" not in html
@@ -194,6 +206,23 @@ def test_templates_are_overridable_the_django_way(visitor, settings, tmp_path):
     assert "<li data-message-id" in page(visitor, conversation) and "MINE" in page(
         visitor, conversation
     )
+
+
+def test_an_overriding_message_template_can_draw_its_own_buttons(visitor, settings, tmp_path):
+    folder = tmp_path / "chatactions"
+    folder.mkdir()
+    (folder / "message.html").write_text(
+        "{% for action in message.live_actions %}"
+        '<a data-action-id="{{ action.uuid }}" href="{{ action.form_url }}">{{ action.label }}</a>'
+        "{% endfor %}"
+    )
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path]}]
+    conversation = visitor.start()
+    go, asks = ca.Action("go", "Go"), ca.Action("ask", "<Ask>", confirm="Sure?")
+    send(conversation, "x", [go, asks])
+    html = page(visitor, conversation)
+    assert f'href="/chat/{conversation.uuid}/actions/{go.id}/click/">Go</a>' in html
+    assert f'href="/chat/{conversation.uuid}/actions/{asks.id}/confirm/">&lt;Ask&gt;</a>' in html
 
 
 # The no-JavaScript confirmation step -------------------------------------------------------
