@@ -147,6 +147,12 @@ async def round_for(procs: list[Daphne], figures: Figures, args: argparse.Namesp
     lat, _ = await timed([echo], Client.echo, args.n)
     figures.add("echo p50", pct(lat, 0.5))
     await echo.ws.close()
+    # The ceiling: how many bare round trips this daphne carries for 50 clients.
+    echoes = [await open_echo(procs[0]) for _ in range(50)]
+    lat, wall = await timed(echoes, Client.echo, max(5, args.n * 2 // 50))
+    figures.add("echo 50 clients /s", len(lat) / wall)
+    for c in echoes:
+        await c.ws.close()
 
     one = await open_client(procs[0], procs[0])
     await timed([one], Client.click, 20)  # warm up

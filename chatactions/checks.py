@@ -22,6 +22,8 @@ from django.core.handlers.asgi import ASGIHandler
 from django.utils.module_loading import import_string
 
 IN_MEMORY = "channels.layers.InMemoryChannelLayer"
+#: Layers that only reach the sockets of their own process.
+PROCESS_LOCAL = {IN_MEMORY, "chatactions.layers.InMemoryChannelLayer"}
 ORIGIN_HINT = (
     'Use chatactions.routing.websocket_application() as the "websocket" entry of your '
     "ProtocolTypeRouter, or wrap your routes in "
@@ -47,7 +49,7 @@ def check_channel_layer(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
                 id="chatactions.E004",
             )
         ]
-    if layer.get("BACKEND") == IN_MEMORY and not settings.DEBUG:
+    if layer.get("BACKEND") in PROCESS_LOCAL and not settings.DEBUG:
         return [
             CheckWarning(
                 "The default channel layer is in memory, with DEBUG off: with more than one "

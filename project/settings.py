@@ -146,7 +146,7 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            "BACKEND": "chatactions.layers.InMemoryChannelLayer",
             "CONFIG": {"capacity": 1000},
         }
     }
