@@ -22,8 +22,6 @@ from django.core.handlers.asgi import ASGIHandler
 from django.utils.module_loading import import_string
 
 IN_MEMORY = "channels.layers.InMemoryChannelLayer"
-#: Layers that only reach the sockets of their own process.
-PROCESS_LOCAL = {IN_MEMORY, "chatactions.layers.InMemoryChannelLayer"}
 ORIGIN_HINT = (
     'Use chatactions.routing.websocket_application() as the "websocket" entry of your '
     "ProtocolTypeRouter, or wrap your routes in "
@@ -49,7 +47,7 @@ def check_channel_layer(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
                 id="chatactions.E004",
             )
         ]
-    if layer.get("BACKEND") in PROCESS_LOCAL and not settings.DEBUG:
+    if _in_memory(layer.get("BACKEND")) and not settings.DEBUG:
         return [
             CheckWarning(
                 "The default channel layer is in memory, with DEBUG off: with more than one "
@@ -183,3 +181,12 @@ def _reaches_chat(app: Any, depth: int = 0) -> bool | None:
         if (inner := getattr(app, attribute, None)) is not None:
             return _reaches_chat(inner, depth + 1)
     return None
+
+
+def _in_memory(backend: Any) -> bool:
+    """Is this layer Channels' in-memory one (or built on it): the sockets of one process only?"""
+    try:
+        layer = import_string(str(backend))
+    except ImportError:
+        return False
+    return isinstance(layer, type) and issubclass(layer, import_string(IN_MEMORY))

@@ -24,7 +24,7 @@ from channels.db import database_sync_to_async
 from django.db import transaction
 from django.utils import timezone
 
-from . import ask, emitter, protocol, statements
+from . import ask, emitter, inserts, protocol, statements
 from .action import Action
 from .conf import chat_settings
 from .context import Chat
@@ -101,7 +101,7 @@ def _claim(
     requester: Requester, conversation_id: uuid.UUID, action_id: uuid.UUID, via: str
 ) -> _Claim | _Answer | Outcome:
     started = time.perf_counter()
-    row = _find_action(action_id)
+    row = statements.find_action(action_id)
     if row is None:
         return Outcome(protocol.NOT_FOUND, "No such action.")
     conversation = row.message.conversation
@@ -175,14 +175,9 @@ async def refuse_click(requester: Requester, action_id: uuid.UUID, via: str, sta
 
 def _record_refusal(requester: Requester, action_id: uuid.UUID, via: str, status: str) -> None:
     started = time.perf_counter()
-    row = _find_action(action_id)
+    row = statements.find_action(action_id)
     if row is not None:
         _record(row, requester, via, status, started)
-
-
-def _find_action(action_id: uuid.UUID) -> ActionRow | None:
-    """The action by id alone, whoever owns it: a click on a foreign one is recorded too."""
-    return statements.find_action(action_id)
 
 
 def _record(
@@ -193,7 +188,7 @@ def _record(
     started: float,
     error: str = "",
 ) -> None:
-    _announce(statements.insert(_new_click(row, requester, via, outcome, started, error)))
+    _announce(inserts.insert(_new_click(row, requester, via, outcome, started, error)))
 
 
 def _new_click(

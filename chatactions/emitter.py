@@ -20,7 +20,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from . import protocol, rendering, statements
+from . import inserts, protocol, rendering
 from .conf import chat_settings
 from .context import Chat
 from .markdown import render_markdown
@@ -93,10 +93,10 @@ def save_message(chat: Chat, message: Message) -> tuple[MessageRow, str]:
     )
     actions: list[ActionRow] = []
     if not message.actions:  # one INSERT is atomic on its own
-        statements.insert(row)
+        inserts.insert(row)
     else:
         with transaction.atomic():  # the message and its buttons, or nothing
-            statements.insert(row)
+            inserts.insert(row)
             actions = _action_rows(row, message.actions)
     message_sent.send(MessageRow, message=row, conversation=chat.conversation)
     return row, render_message(row, actions)

@@ -144,8 +144,15 @@ def esc(value: object) -> str:
 
 
 def _button(action: ActionRow, csrf_input: str) -> str:
-    ident = str(action.uuid)  # hex digits and hyphens: nothing to escape
-    url = esc(action.form_url)  # type: ignore[attr-defined]
+    ident = esc(action.uuid)
+    try:
+        url = esc(action.form_url)  # type: ignore[attr-defined]
+    except AttributeError:
+        raise TypeError(
+            "A button drawn by chatactions_buttons has no form_url: pass the messages "
+            "through chatactions.rendering.prepare(rows, conversation) first, as the chat "
+            "page and live frames do."
+        ) from None
     if action.confirm:
         form = f' method="get" action="{url}" data-confirm="{esc(action.confirm)}"'
     else:

@@ -1,34 +1,36 @@
-"""The SQL of a click, written once per database connection and reused.
+"""The SQL of a click, written once per database alias and reused.
 
 Every click runs the same few statements: find the button with its message and
-conversation, claim it and write its audit row, save the callback's reply, then
-release the button and write the click's outcome. Through the ORM each of them
-was compiled anew on every click (joins, lookups, the WHERE tree), and that
-compiling cost more than the database did: it made Django's query compiler the
-bottleneck of a busy process (docs/benchmarks.md). Here each statement is
-written once per connection from the models' own metadata (tables, columns,
-quoting), and values go in and come out through the fields' own conversions,
-so the database sees what the ORM would have sent. ``pre_save`` and
-``post_save`` are sent as ``save()`` sends them. Everything off the hot path
-stays ORM.
+conversation, claim it and save its audit row, then release it and write the
+click's outcome. Through the ORM each of them was compiled anew on every click
+(joins, lookups, the WHERE tree), and that compiling cost more than the
+database did: it made Django's query compiler the bottleneck of a busy process
+(docs/benchmarks.md). Here each statement is written once from the models' own
+metadata (tables, columns, the connection's quoting); field values go in
+through the fields' ``get_db_prep_value`` and come out through the converters
+the ORM's compiler applies. Writes go where ``router.db_for_write`` sends the
+model, as ``QuerySet.update()`` does. Everything off the hot path stays ORM.
 """
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 from django.db import connections, router, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Field, Model
+from django.db.models import CharField, Field, Model, TextField
 from django.db.models.signals import post_save, pre_save
 
+from . import inserts
 from .models import Action, ActionClick, Conversation, Message
 
-_M = TypeVar("_M", bound=Model)
+logger = logging.getLogger(__name__)
+
 Converter = Callable[[Any, Any, BaseDatabaseWrapper], Any]
 
 #: The models of the lookup's join, in the order their columns are selected.
@@ -37,31 +39,16 @@ JOINED: tuple[type[Model], ...] = (Action, Message, Conversation)
 OUTCOME_FIELDS = ("outcome", "duration_ms", "error")
 
 
-def _field(model: type[Model], name: str) -> Field[Any, Any]:
-    return cast("Field[Any, Any]", model._meta.get_field(name))
-
-
-def _pk(model: type[Model]) -> Field[Any, Any]:
-    pk = model._meta.pk
-    assert pk is not None
-    return pk
-
-
-def _prep(model: type[Model], name: str, value: Any, connection: BaseDatabaseWrapper) -> Any:
-    """A value as the ORM would send it for that field (a UUID is its hex on SQLite)."""
-    return _field(model, name).get_db_prep_value(value, connection)
-
-
 @dataclass(frozen=True)
 class _Statements:
-    """The click's statements for one connection (its vendor, its quoting)."""
+    """The click's statements for one database alias (its vendor, its quoting)."""
 
     find: str
     claim: str
     release: str
     finish_click: str
     #: PostgreSQL only: the claim with its audit row, and the release with the
-    #: click's outcome, each in one statement (data-modifying ``WITH``), so each
+    #: click's outcome, each in one statement (a data-modifying ``WITH``), so each
     #: is one round trip instead of four (BEGIN, two statements, COMMIT).
     claim_and_record: str | None
     release_and_record: str | None
@@ -69,21 +56,7 @@ class _Statements:
     converters: list[tuple[int, Any, list[Converter]]]
 
 
-@dataclass(frozen=True)
-class _Insert:
-    """``INSERT INTO table (columns) ... RETURNING id`` of one model, for one connection."""
-
-    into: str
-    fields: list[Field[Any, Any]]
-    returning: str
-
-    @property
-    def sql(self) -> str:
-        return f"{self.into} VALUES ({', '.join(['%s'] * len(self.fields))}){self.returning}"
-
-
 _built: dict[str, _Statements] = {}
-_inserts: dict[tuple[str, type[Model]], _Insert] = {}
 
 
 def _statements(connection: BaseDatabaseWrapper) -> _Statements:
@@ -93,6 +66,11 @@ def _statements(connection: BaseDatabaseWrapper) -> _Statements:
     return built
 
 
+def _column(model: type[Model], name: str, connection: BaseDatabaseWrapper) -> str:
+    field = model._meta.pk if name == "pk" else model._meta.get_field(name)
+    return connection.ops.quote_name(cast(str, cast("Field[Any, Any]", field).column))
+
+
 def _build(connection: BaseDatabaseWrapper) -> _Statements:
     qn = connection.ops.quote_name
 
@@ -100,7 +78,7 @@ def _build(connection: BaseDatabaseWrapper) -> _Statements:
         return qn(model._meta.db_table)
 
     def column(model: type[Model], name: str) -> str:
-        return qn(cast(str, _field(model, name).column))
+        return _column(model, name, connection)
 
     select: list[str] = []
     converters: list[tuple[int, Any, list[Converter]]] = []
@@ -113,13 +91,15 @@ def _build(connection: BaseDatabaseWrapper) -> _Statements:
             if found:
                 converters.append((len(select), expression, found))
             select.append(f"{alias}.{qn(cast(str, field.column))}")
-    a_pk, m_pk, c_pk = (qn(cast(str, _pk(m).column)) for m in JOINED)
     find = (
         f"SELECT {', '.join(select)} FROM {table(Action)} a"
-        f" INNER JOIN {table(Message)} m ON m.{m_pk} = a.{column(Action, 'message')}"
-        f" INNER JOIN {table(Conversation)} c ON c.{c_pk} = m.{column(Message, 'conversation')}"
+        f" INNER JOIN {table(Message)} m"
+        f" ON m.{column(Message, 'pk')} = a.{column(Action, 'message')}"
+        f" INNER JOIN {table(Conversation)} c"
+        f" ON c.{column(Conversation, 'pk')} = m.{column(Message, 'conversation')}"
         f" WHERE a.{column(Action, 'uuid')} = %s"
     )
+    a_pk = column(Action, "pk")
     until, token = column(Action, "claimed_until"), column(Action, "claim_token")
     claim = (
         f"UPDATE {table(Action)} SET {until} = %s, {token} = %s"
@@ -132,13 +112,12 @@ def _build(connection: BaseDatabaseWrapper) -> _Statements:
     )
     assignments = ", ".join(f"{column(ActionClick, name)} = %s" for name in OUTCOME_FIELDS)
     finish_click = (
-        f"UPDATE {table(ActionClick)} SET {assignments}"
-        f" WHERE {qn(cast(str, _pk(ActionClick).column))} = %s"
+        f"UPDATE {table(ActionClick)} SET {assignments} WHERE {column(ActionClick, 'pk')} = %s"
     )
     claim_and_record = release_and_record = None
     if connection.vendor == "postgresql":
-        click = _insert_statement(connection, ActionClick)
-        values = ", ".join(f"CAST(%s AS {f.cast_db_type(connection)})" for f in click.fields)
+        click = inserts.statement(connection, ActionClick)
+        values = ", ".join(f"CAST(%s AS {_cast_type(f, connection)})" for f in click.fields)
         claim_and_record = (
             f"WITH claimed AS ({claim} RETURNING {a_pk})"
             f" {click.into} SELECT {values} FROM claimed{click.returning}"
@@ -155,8 +134,29 @@ def _build(connection: BaseDatabaseWrapper) -> _Statements:
     )
 
 
+def _cast_type(field: Field[Any, Any], connection: BaseDatabaseWrapper) -> str:
+    """The type a value is cast to in ``INSERT ... SELECT``: a NULL needs one.
+
+    Text is cast without its length, so a value too long fails as the ORM's
+    INSERT would, instead of being cut short by the cast.
+    """
+    if isinstance(field, CharField | TextField):
+        return str(connection.ops.cast_char_field_without_max_length)
+    return str(field.cast_db_type(connection))
+
+
+def _prep(model: type[Model], name: str, value: Any, connection: BaseDatabaseWrapper) -> Any:
+    """A value as the ORM would send it for that field (a UUID is its hex on SQLite)."""
+    field = cast("Field[Any, Any]", model._meta.get_field(name))
+    return field.get_db_prep_value(value, connection)
+
+
 def find_action(action_id: uuid.UUID) -> Action | None:
-    """The button by id, with its message and conversation: ``select_related`` in one query."""
+    """The button by id, whoever owns it, with its message and conversation, in one query.
+
+    ``select_related("message__conversation")`` without compiling it: a click on
+    a foreign button is looked up too, so its audit row can be written.
+    """
     using = router.db_for_read(Action)
     connection = connections[using]
     sql = _statements(connection)
@@ -189,33 +189,33 @@ def claim(
     One conditional UPDATE takes the lease, so two workers cannot both win: the
     database checks the condition and writes the lease as one step. Whether the
     button was removed, disabled or busy is the caller's question, asked only
-    when this returns false.
+    when this returns false; a lost claim saves no row and sends no signal.
     """
-    using = router.db_for_write(Action, instance=row)
+    using = router.db_for_write(Action)
     connection = connections[using]
     sql = _statements(connection)
-    params = [
+    lease = [
         _prep(Action, "claimed_until", until, connection),
         _prep(Action, "claim_token", token, connection),
         row.pk,
         False,
         _prep(Action, "claimed_until", now, connection),
     ]
-    if sql.claim_and_record is None:
+    if sql.claim_and_record is None or pre_save.has_listeners(ActionClick):
+        # pre_save must come before the row it announces, and only if it is saved.
         with transaction.atomic(using=using):
             with connection.cursor() as cursor:
-                cursor.execute(sql.claim, params)
+                cursor.execute(sql.claim, lease)
                 won = bool(cursor.rowcount)
             if won:
-                insert(click)
+                inserts.insert(click)
         return won
-    pre_save.send(ActionClick, instance=click, raw=False, using=using, update_fields=None)
-    with connection.cursor() as cursor:
-        cursor.execute(sql.claim_and_record, params + _insert_params(click, connection))
+    with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
+        cursor.execute(sql.claim_and_record, lease + inserts.params(click, connection))
         found = cursor.fetchone()
     if found is None:
         return False
-    _inserted(click, found[0], using)
+    inserts.inserted(click, found[0], using)
     return True
 
 
@@ -225,67 +225,25 @@ def release(row: Action, token: uuid.UUID, click: ActionClick) -> None:
     The token makes sure a worker whose lease ran out cannot free a later
     claim. The click is written as ``save(update_fields=...)`` would write it.
     """
-    using = router.db_for_write(Action, instance=row)
+    using = router.db_for_write(Action)
     connection = connections[using]
     sql = _statements(connection)
     fields = frozenset(OUTCOME_FIELDS)
     pre_save.send(ActionClick, instance=click, raw=False, using=using, update_fields=fields)
     freed = [row.pk, _prep(Action, "claim_token", token, connection)]
-    outcome = [*(getattr(click, name) for name in OUTCOME_FIELDS), click.pk]
-    if sql.release_and_record is None:
-        with transaction.atomic(using=using), connection.cursor() as cursor:
-            cursor.execute(sql.release, freed)
-            cursor.execute(sql.finish_click, outcome)
-    else:
-        with connection.cursor() as cursor:
+    outcome = [_prep(ActionClick, f, getattr(click, f), connection) for f in OUTCOME_FIELDS]
+    outcome.append(click.pk)
+    with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
+        if sql.release_and_record is None:
+            with transaction.atomic(using=using):
+                cursor.execute(sql.release, freed)
+                cursor.execute(sql.finish_click, outcome)
+        else:
             cursor.execute(sql.release_and_record, freed + outcome)
+        written = cursor.rowcount
+    if not written:  # save(update_fields=...) would raise; the callback has run, so say so
+        logger.warning("chatactions: the audit row of click %s was gone at release", click.pk)
+        return
     post_save.send(
         ActionClick, instance=click, created=False, raw=False, using=using, update_fields=fields
     )
-
-
-def insert(instance: _M) -> _M:
-    """Save a new row, as ``Model.objects.create`` does, with the INSERT written once per model."""
-    model = type(instance)
-    using = router.db_for_write(model, instance=instance)
-    connection = connections[using]
-    if not connection.features.can_return_columns_from_insert:
-        instance.save(force_insert=True, using=using)  # no RETURNING: let the ORM find the id
-        return instance
-    sql = _insert_statement(connection, model).sql
-    pre_save.send(model, instance=instance, raw=False, using=using, update_fields=None)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, _insert_params(instance, connection))
-        pk = cursor.fetchone()[0]
-    return _inserted(instance, pk, using)
-
-
-def _insert_params(instance: Model, connection: BaseDatabaseWrapper) -> list[Any]:
-    fields = _insert_statement(connection, type(instance)).fields
-    return [f.get_db_prep_save(f.pre_save(instance, add=True), connection) for f in fields]
-
-
-def _inserted(instance: _M, pk: Any, using: str) -> _M:
-    """Mark a row as saved with its new id, and tell ``post_save`` receivers."""
-    instance.pk = pk
-    instance._state.adding = False
-    instance._state.db = using
-    post_save.send(
-        type(instance), instance=instance, created=True, raw=False, using=using, update_fields=None
-    )
-    return instance
-
-
-def _insert_statement(connection: BaseDatabaseWrapper, model: type[Model]) -> _Insert:
-    key = (connection.alias, model)
-    built = _inserts.get(key)
-    if built is None:
-        qn = connection.ops.quote_name
-        fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-        columns = ", ".join(qn(cast(str, f.column)) for f in fields)
-        built = _inserts[key] = _Insert(
-            into=f"INSERT INTO {qn(model._meta.db_table)} ({columns})",
-            fields=fields,
-            returning=f" RETURNING {qn(cast(str, _pk(model).column))}",
-        )
-    return built

@@ -42,3 +42,9 @@ def test_the_one_process_warning_knows_this_layer(settings):
     settings.DEBUG = False
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "chatactions.layers.InMemoryChannelLayer"}}
     assert [w.id for w in check_channel_layer(None)] == ["chatactions.W003"]
+
+
+def test_a_layer_that_cannot_be_imported_is_not_taken_for_an_in_memory_one(settings):
+    settings.DEBUG = False
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "no.such.Layer"}}
+    assert check_channel_layer(None) == []

@@ -15,6 +15,7 @@ from django.test import Client, RequestFactory
 from django.utils import timezone
 
 import chatactions as ca
+from chatactions import rendering
 from chatactions.emitter import render_message
 from chatactions.models import Action, ActionClick, Message
 from chatactions.rendering import icon_svg
@@ -318,3 +319,75 @@ def test_the_confirmation_page_of_a_disabled_button_says_it_is_gone(visitor):
     response = visitor.client.get(url, follow=True)
     assert response.redirect_chain[-1][0] == f"/chat/{conversation.uuid}/"
     assert "That button is no longer available." in response.content.decode()
+
+
+# Drawn in Python, as the templates drew it --------------------------------------------------
+
+#: The per-button template that ``{% chatactions_buttons %}`` replaced, kept to compare with.
+OLD_ACTION_TEMPLATE = (
+    "{% load chatactions %}"
+    '<form class="ca-action-form" data-action-id="{{ action.uuid }}"'
+    '{% if action.confirm %} method="get" action="{{ action.form_url }}"'
+    ' data-confirm="{{ action.confirm }}"{% else %} method="post"'
+    ' action="{{ action.form_url }}"{% endif %}{% if action.expires_at %}'
+    " data-expires-at=\"{{ action.expires_at|date:'c' }}\"{% endif %}>"
+    "{% if csrf_token and not action.confirm %}{% csrf_token %}{% endif %}"
+    '<button class="ca-action ca-action--{{ action.variant }}" type="submit"'
+    ' data-action="{{ action.name }}"{% if action.tooltip %} title="{{ action.tooltip }}"'
+    ' aria-describedby="ca-tip-{{ action.uuid }}"{% endif %}{% if action.disabled %}'
+    " disabled data-disabled{% endif %}>{% chatactions_icon action.icon %}"
+    '<span class="ca-label">{{ action.label|default:action.name }}</span></button>'
+    '{% if action.tooltip %}<span class="ca-visually-hidden" id="ca-tip-{{ action.uuid }}">'
+    "{{ action.tooltip }}</span>{% endif %}</form>\n"
+)
+HOSTILE = "<script>\"x\"&'y'</script>"
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Kolkata"])
+@pytest.mark.parametrize("token", ["t0k3n", ""])
+def test_buttons_are_the_html_the_per_button_template_drew(visitor, settings, zone, token):
+    settings.TIME_ZONE = zone
+    conversation = visitor.start()
+    actions = [
+        ca.Action("n" + HOSTILE, HOSTILE, icon="archive", variant="danger", tooltip=HOSTILE),
+        ca.Action("b", "", confirm=HOSTILE, ttl=60, disabled=True),
+        ca.Action("c", "C", variant="secondary"),
+    ]
+    message = send(conversation, "x", actions)
+    row = Message.objects.live(conversation).get(uuid=message.id)
+    rendering.prepare([row], conversation)
+    with timezone.override(zone):
+        old = Template(OLD_ACTION_TEMPLATE)
+        expected = "".join(
+            old.render(Context({"action": a, "csrf_token": token})) for a in row.live_actions
+        )
+        drawn = Template(
+            "{% load chatactions %}{% chatactions_buttons message.live_actions %}"
+        ).render(Context({"message": row, "csrf_token": token}))
+    assert drawn == expected
+    assert "<script>" not in drawn
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Kolkata", "America/St_Johns"])
+def test_a_messages_times_are_what_the_date_filters_drew(settings, visitor, zone):
+    settings.TIME_ZONE = zone
+    conversation = visitor.start()
+    message = send(conversation, "x")
+    row = Message.objects.live(conversation).get(uuid=message.id)
+    rendering.prepare([row], conversation)
+    filters = Template(
+        "{{ m.created_at|date:'U' }}{{ m.created_at|date:'u' }}|{{ m.created_at|date:'c' }}|"
+        "{{ m.created_at|time:'H:i' }}"
+    )
+    with timezone.override(zone):
+        assert filters.render(Context({"m": row})) == f"{row.ts}|{row.time_iso}|{row.time_hm}"
+
+
+def test_buttons_of_messages_not_prepared_say_what_to_do(visitor):
+    conversation = visitor.start()
+    message = send(conversation, "x", [ca.Action("go", "Go")])
+    row = Message.objects.live(conversation).get(uuid=message.id)
+    with pytest.raises(TypeError, match=r"rendering\.prepare\(rows, conversation\)"):
+        Template("{% load chatactions %}{% chatactions_buttons m.live_actions %}").render(
+            Context({"m": row})
+        )
