@@ -1,0 +1,87 @@
+"""The database work of one click, step by step, in one process, without daphne.
+
+Times ``dispatch._claim`` (find the button, claim it, write the audit row),
+``emitter.save_message`` (the callback's reply, saved and drawn) and
+``dispatch._release`` (free the button, write the outcome) on a fresh SQLite
+database, and prints the median of each. No event loop, sockets or threads:
+what is left is the ORM, the SQL and the drawing, which is what the database
+thread of a busy process spends its time on.
+
+    python bench/click_steps.py [-n 2000]
+
+To compare two checkouts side by side, run it from each (``ROOT=/path/to/other``
+makes it import that checkout's code) and alternate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(os.environ.get("ROOT", Path(__file__).resolve().parent.parent))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("-n", type=int, default=2000, help="clicks to time")
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    os.chdir(ROOT)
+    os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp()}/steps.sqlite3"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+    os.environ["DJANGO_DEBUG"] = "0"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from chatactions import dispatch, emitter
+    from chatactions.action import Action
+    from chatactions.context import Chat
+    from chatactions.handlers import Outcome
+    from chatactions.message import Message
+    from chatactions.models import Conversation
+    from chatactions.owners import Requester
+
+    call_command("migrate", verbosity=0)
+    requester = Requester(visitor=uuid.uuid4())
+    conversation = Conversation.objects.create(app="bench", **requester.owner_fields())
+    chat = Chat(conversation, requester)
+    question = Message(
+        "Are you sure you want to delete your data?",
+        actions=[
+            Action("confirm_delete", "Confirm Deletion", {"user_id": "user123"}),
+            Action("cancel_delete", "Cancel"),
+        ],
+    )
+    emitter.save_message(chat, question)
+    button = question.actions[0].id
+    steps: dict[str, list[float]] = {"claim": [], "save reply": [], "release": []}
+    for _ in range(args.n):
+        start = time.perf_counter()
+        claim = dispatch._claim(requester, conversation.uuid, button, "websocket")
+        steps["claim"].append(time.perf_counter() - start)
+        assert not isinstance(claim, Outcome), claim
+        start = time.perf_counter()
+        emitter.save_message(claim.chat, Message("Okay, deleting it... (Not really!)"))
+        steps["save reply"].append(time.perf_counter() - start)
+        start = time.perf_counter()
+        dispatch._release(claim, Outcome("ok"), "")
+        steps["release"].append(time.perf_counter() - start)
+    total = 0.0
+    print(f"{ROOT}, {args.n} clicks, medians after the first 10%:")
+    for name, times in steps.items():
+        median = statistics.median(times[args.n // 10 :]) * 1e6
+        total += median
+        print(f"  {name:10s} {median:6.0f} µs")
+    print(f"  {'total':10s} {total:6.0f} µs")
+
+
+if __name__ == "__main__":
+    main()
