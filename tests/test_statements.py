@@ -168,8 +168,14 @@ def test_the_same_holds_on_postgresql():
 
     with postgres_database():  # fails under CI, skips on a laptop, if PostgreSQL is missing
         pass
+    # Under `make test`, the run on PostgreSQL counts towards the coverage report too:
+    # its data file is combined with this process's at the end.
+    import coverage
+
+    measured = ["-m", "coverage", "run", "--parallel-mode"] if coverage.Coverage.current() else []
+    pytest_args = ["-m", "pytest", "-q", "-p", "no:cacheprovider", "--no-cov", __file__]
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--no-cov", __file__],
+        [sys.executable, *measured, *pytest_args],
         cwd=ROOT,
         env={
             **os.environ,
