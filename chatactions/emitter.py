@@ -35,14 +35,14 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-MESSAGE_TEMPLATE = "chatactions/message.html"
-
 
 def render_message(row: MessageRow, actions: list[ActionRow], kind: str = "message") -> str:
     """The JSON text of a message frame, with the message drawn by the page's template."""
     row.live_actions = actions  # type: ignore[attr-defined]  # as MessageQuerySet.live() sets
     rendering.prepare([row], row.conversation)
-    html = render_to_string(MESSAGE_TEMPLATE, {"message": row, "conversation": row.conversation})
+    html = render_to_string(
+        rendering.MESSAGE_TEMPLATE, {"message": row, "conversation": row.conversation}
+    )
     return protocol.dumps(protocol.message_frame(row, actions, html, kind))
 
 

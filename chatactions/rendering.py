@@ -33,6 +33,8 @@ from .models import Message as MessageRow
 logger = logging.getLogger(__name__)
 
 DEFAULT_TITLE = "Chat"
+#: One message: the page draws each with it, and so does every live frame.
+MESSAGE_TEMPLATE = "chatactions/message.html"
 
 
 def socket_path(conversation: Conversation) -> str:

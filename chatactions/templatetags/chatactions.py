@@ -17,7 +17,15 @@ from django.utils.safestring import SafeString, mark_safe
 
 from ..models import Action as ActionRow
 from ..models import Conversation
-from ..rendering import DEFAULT_TITLE, buttons_html, chat_template_context, esc, icon_svg
+from ..models import Message as MessageRow
+from ..rendering import (
+    DEFAULT_TITLE,
+    MESSAGE_TEMPLATE,
+    buttons_html,
+    chat_template_context,
+    esc,
+    icon_svg,
+)
 
 register = template.Library()
 
@@ -43,6 +51,22 @@ def chatactions_chat(
     if request is None:
         data["csrf_token"] = context.get("csrf_token", "")
     return mark_safe(render_to_string("chatactions/chat.html", data, request=request))
+
+
+@register.simple_tag(takes_context=True)
+def chatactions_messages(context: Context, messages: list[MessageRow]) -> SafeString:
+    """Each message drawn by ``chatactions/message.html``: an ``{% include %}`` per message.
+
+    The template is looked up once for the whole list; an include per message
+    looked it up again each time, a tenth of a long page.
+    """
+    assert context.template is not None  # a tag only runs while a template renders
+    message_template = context.template.engine.get_template(MESSAGE_TEMPLATE)
+    drawn = []
+    for message in messages:
+        with context.push(message=message):
+            drawn.append(message_template.render(context))
+    return mark_safe("".join(drawn))
 
 
 @register.simple_tag(takes_context=True)
