@@ -3,8 +3,10 @@
 ``{% chatactions_assets %}`` adds the stylesheet and the script (put it in
 ``<head>``); ``{% chatactions_chat conversation %}`` draws the conversation with
 its message box, exactly as the stock page does; ``{% chatactions_icon "name" %}``
-draws a Lucide icon; ``{% chatactions_buttons message.live_actions %}`` draws a
-message's buttons in ``message.html``. The chat tag draws whatever conversation it is given: the
+draws a Lucide icon. Inside the chat's own templates,
+``{% chatactions_messages chat_messages %}`` draws each message with
+``message.html`` and ``{% chatactions_buttons message.live_actions %}`` a
+message's buttons. The chat tag draws whatever conversation it is given: the
 view that passes it must check that the requester owns it.
 """
 
