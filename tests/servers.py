@@ -11,6 +11,8 @@ machine's one is shared and never touched.
 from __future__ import annotations
 
 import asyncio
+import atexit
+import functools
 import http.cookiejar
 import json
 import os
@@ -70,6 +72,14 @@ def manage(env: Mapping[str, str], *args: str) -> str:
     return done.stdout
 
 
+@functools.cache
+def _logs() -> str:
+    """One folder for the logs of every daphne this run starts, removed when the run ends."""
+    folder = tempfile.mkdtemp(prefix="chatactions-daphne-logs-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
 class Daphne:
     """One ``daphne project.asgi:application`` process on a free port."""
 
@@ -81,7 +91,7 @@ class Daphne:
             **env,
         }
         self.port = port or free_port()
-        self.log = Path(tempfile.mkstemp(prefix=f"daphne-{self.port}-", suffix=".log")[1])
+        self.log = Path(tempfile.mkstemp(prefix=f"{self.port}-", suffix=".log", dir=_logs())[1])
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
