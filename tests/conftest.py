@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
+import chatactions as ca
 from chatactions.models import Conversation
 from chatactions.registry import default_registry
 from project.asgi import application
@@ -119,3 +121,24 @@ async def chat(visitor: Visitor) -> AsyncIterator[tuple[Visitor, Conversation, S
     await socket.connect()
     yield visitor, conversation, socket
     await socket.close()
+
+
+async def offer(socket: Socket, conversation: Conversation, name: str) -> str:
+    """Send a message with one button ``name``; its id, once the socket has the message."""
+    message = await ca.Message("x", actions=[ca.Action(name)], conversation=conversation).send()
+    await socket.receive()
+    return str(message.actions[0].id)
+
+
+def holding(
+    callbacks: Callable[[str], Callable[[Any], Any]], name: str
+) -> tuple[asyncio.Event, asyncio.Event]:
+    """Register callback ``name``: it sets ``started`` when it runs, then waits for ``release``."""
+    started, release = asyncio.Event(), asyncio.Event()
+
+    @callbacks(name)
+    async def held(action: Any) -> None:
+        started.set()
+        await release.wait()
+
+    return started, release

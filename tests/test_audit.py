@@ -17,15 +17,9 @@ import chatactions as ca
 from chatactions.dispatch import UNFINISHED
 from chatactions.models import Action, ActionClick
 
-from .conftest import Visitor
+from .conftest import Visitor, holding, offer
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-async def offer(socket, conversation, name: str) -> str:
-    message = await ca.Message("x", actions=[ca.Action(name)], conversation=conversation).send()
-    await socket.receive()
-    return str(message.actions[0].id)
 
 
 async def clicks() -> list[ActionClick]:
@@ -145,13 +139,7 @@ async def test_rate_limited_answer_is_the_same_whether_the_action_exists_or_not(
 
 async def test_running_click_already_has_its_row_so_a_crash_cannot_lose_it(chat, callbacks):
     _, conversation, socket = chat
-    started, release = asyncio.Event(), asyncio.Event()
-
-    @callbacks("slow")
-    async def slow(action):
-        started.set()
-        await release.wait()
-
+    started, release = holding(callbacks, "slow")
     action_id = await offer(socket, conversation, "slow")
     ref = await socket.send({"type": "action", "id": action_id})
     await asyncio.wait_for(started.wait(), 3)

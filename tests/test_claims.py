@@ -15,15 +15,11 @@ from asgiref.sync import async_to_sync, sync_to_async
 from django.utils import timezone
 
 import chatactions as ca
-from chatactions.models import Action, ActionClick, Conversation
+from chatactions.models import Action, ActionClick
+
+from .conftest import holding, offer
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-async def offer(socket, conversation: Conversation, name: str) -> str:
-    message = await ca.Message("x", actions=[ca.Action(name)], conversation=conversation).send()
-    await socket.receive()
-    return str(message.actions[0].id)
 
 
 async def lease(action_id: str, seconds: float) -> None:
@@ -69,13 +65,7 @@ async def test_live_lease_of_another_worker_makes_a_click_busy(chat, callbacks):
 async def test_claim_lasts_claim_timeout(chat, callbacks, settings):
     _, conversation, socket = chat
     settings.CHATACTIONS = {"CLAIM_TIMEOUT": 120}
-    started, release = asyncio.Event(), asyncio.Event()
-
-    @callbacks("slow")
-    async def slow(action):
-        started.set()
-        await release.wait()
-
+    started, release = holding(callbacks, "slow")
     action_id = await offer(socket, conversation, "slow")
     ref = await socket.send({"type": "action", "id": action_id})
     await asyncio.wait_for(started.wait(), 3)
@@ -188,13 +178,7 @@ def test_form_click_on_a_running_action_is_busy_and_says_so(visitor):
 
 async def test_socket_and_form_clicks_share_one_claim(chat, callbacks):
     visitor, conversation, socket = chat
-    started, release = asyncio.Event(), asyncio.Event()
-
-    @callbacks("shared")
-    async def shared(action):
-        started.set()
-        await release.wait()
-
+    started, release = holding(callbacks, "shared")
     action_id = await offer(socket, conversation, "shared")
     ref = await socket.send({"type": "action", "id": action_id})
     await asyncio.wait_for(started.wait(), 3)

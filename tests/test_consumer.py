@@ -12,7 +12,7 @@ import chatactions as ca
 from chatactions.models import Action, ActionClick, Message
 from project.asgi import application
 
-from .conftest import Visitor
+from .conftest import Visitor, offer
 from .rows import asnapshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -202,14 +202,13 @@ async def test_callback_that_raises_gives_error_and_the_socket_keeps_working(cha
     async def boom(action):
         raise RuntimeError("kaboom")
 
-    msg = await ca.Message("x", actions=[ca.Action("boom")], conversation=conversation).send()
-    await socket.receive()
-    _, ack = await socket.request({"type": "action", "id": str(msg.actions[0].id)})
+    action_id = await offer(socket, conversation, "boom")
+    _, ack = await socket.request({"type": "action", "id": action_id})
     assert ack["status"] == "error"
     assert "kaboom" not in ack["detail"]  # DEBUG is off in tests
     click = await ActionClick.objects.aget()
     assert click.outcome == "error" and "RuntimeError: kaboom" in click.error
-    row = await Action.objects.aget(uuid=msg.actions[0].id)
+    row = await Action.objects.aget(uuid=action_id)
     assert row.claimed_until is None  # released: the button works again
     frames, ack = await socket.request({"type": "message", "content": "still there?"})
     assert ack["status"] == "ok" and len(frames) == 2
@@ -223,9 +222,8 @@ async def test_error_detail_names_the_exception_when_debug_is_on(chat, callbacks
     async def boom(action):
         raise RuntimeError("kaboom")
 
-    msg = await ca.Message("x", actions=[ca.Action("boom")], conversation=conversation).send()
-    await socket.receive()
-    _, ack = await socket.request({"type": "action", "id": str(msg.actions[0].id)})
+    action_id = await offer(socket, conversation, "boom")
+    _, ack = await socket.request({"type": "action", "id": action_id})
     assert ack["detail"] == "RuntimeError: kaboom"
 
 

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-import chatactions as ca
 from chatactions import dispatch
 from chatactions.models import Action, ActionClick, Message
 from chatactions.registry import Registration, default_registry
 
+from .conftest import offer
 from .rows import asnapshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -34,12 +34,6 @@ def hook(monkeypatch) -> Callable[[str], Callable[[Any], Any]]:
 
 def tracebacks(caplog) -> list[logging.LogRecord]:
     return [r for r in caplog.records if r.levelno >= logging.ERROR and r.exc_info]
-
-
-async def offer(socket, conversation, name):
-    message = await ca.Message("x", actions=[ca.Action(name)], conversation=conversation).send()
-    await socket.receive()
-    return str(message.actions[0].id)
 
 
 # Callbacks --------------------------------------------------------------------------
