@@ -107,7 +107,7 @@ def _claim(
     conversation = row.message.conversation
 
     def refuse(status: str, detail: str) -> Outcome:
-        _record(row, requester, via, status, started)
+        _record(_new_click(row, requester, via, status, started))
         return Outcome(status, detail)
 
     if conversation.uuid != conversation_id or not requester.owns(conversation):
@@ -122,7 +122,7 @@ def _claim(
             removed = ask.answer(row, chat)
             if removed is None:
                 return refuse(protocol.GONE, "This question was already answered.")
-            _record(row, requester, via, protocol.OK, started)
+            _record(_new_click(row, requester, via, protocol.OK, started))
         return _Answer(row, chat, removed)
     now = timezone.now()
     token = uuid.uuid4()
@@ -177,18 +177,12 @@ def _record_refusal(requester: Requester, action_id: uuid.UUID, via: str, status
     started = time.perf_counter()
     row = statements.find_action(action_id)
     if row is not None:
-        _record(row, requester, via, status, started)
+        _record(_new_click(row, requester, via, status, started))
 
 
-def _record(
-    row: ActionRow,
-    requester: Requester,
-    via: str,
-    outcome: str,
-    started: float,
-    error: str = "",
-) -> None:
-    _announce(inserts.insert(_new_click(row, requester, via, outcome, started, error)))
+def _record(click: ActionClick) -> None:
+    """Save an audit row whose outcome is already final, and announce it."""
+    _announce(inserts.insert(click))
 
 
 def _new_click(
