@@ -196,24 +196,10 @@ def page_render(args: argparse.Namespace) -> list[str]:
         import django
 
         django.setup()
-        from chatactions.markdown import render_markdown
-        from chatactions.models import Action, Conversation, Message
+        from chatactions.models import Conversation
+        from tests.rows import grow
 
-        conv = Conversation.objects.get(uuid=conversation)
-        rows = Message.objects.bulk_create(
-            Message(
-                conversation=conv,
-                author="Assistant",
-                content=f"Message {i}",
-                content_html=render_markdown(f"Message {i}"),
-            )
-            for i in range(999)
-        )
-        Action.objects.bulk_create(
-            Action(message=m, name="pick", label=f"Option {j}", order=j)
-            for m in rows
-            for j in range(3)
-        )
+        grow(Conversation.objects.get(uuid=conversation), 999, 3)
         times = []
         for _ in range(args.rounds * 5):
             start = time.perf_counter()

@@ -1,4 +1,4 @@
-"""Every row the app owns, to prove a refusal wrote nothing and lost nothing."""
+"""Rows for tests and benchmarks: a snapshot of every table, and a long conversation."""
 
 from __future__ import annotations
 
@@ -6,11 +6,13 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 
+from chatactions.markdown import render_markdown
 from chatactions.models import Action, ActionClick, Conversation, ConversationValue, Message
 
 
 def snapshot() -> dict[str, list[tuple[Any, ...]]]:
-    """The contents (not just the counts) of every chatactions table."""
+    """Every row the app owns, contents and not just counts, to prove a refusal wrote
+    nothing and lost nothing."""
     return {
         "conversations": list(
             Conversation.objects.order_by("pk").values_list("pk", "uuid", "user_id", "visitor")
@@ -31,3 +33,21 @@ def snapshot() -> dict[str, list[tuple[Any, ...]]]:
 
 
 asnapshot = sync_to_async(snapshot)
+
+
+def grow(conversation: Conversation, messages: int, buttons_per_message: int) -> None:
+    """Add ``messages`` bot messages with ``buttons_per_message`` buttons each, in two queries."""
+    rows = Message.objects.bulk_create(
+        Message(
+            conversation=conversation,
+            author="Assistant",
+            content=f"Message {i}",
+            content_html=render_markdown(f"Message {i}"),
+        )
+        for i in range(messages)
+    )
+    Action.objects.bulk_create(
+        Action(message=m, name="pick", label=f"Option {j}", order=j)
+        for m in rows
+        for j in range(buttons_per_message)
+    )

@@ -6,27 +6,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from chatactions.markdown import render_markdown
-from chatactions.models import Action, Message
+from .rows import grow
 
 pytestmark = pytest.mark.django_db
-
-
-def grow(conversation, messages: int, buttons_per_message: int) -> None:
-    rows = Message.objects.bulk_create(
-        Message(
-            conversation=conversation,
-            author="Assistant",
-            content=f"Message {i}",
-            content_html=render_markdown(f"Message {i}"),
-        )
-        for i in range(messages)
-    )
-    Action.objects.bulk_create(
-        Action(message=m, name="pick", label=f"Option {j}", order=j)
-        for m in rows
-        for j in range(buttons_per_message)
-    )
 
 
 def page_queries(visitor, conversation) -> tuple[int, str]:
