@@ -343,6 +343,15 @@ OLD_ACTION_TEMPLATE = (
 HOSTILE = "<script>\"x\"&'y'</script>"
 
 
+def live_row(conversation, actions=(), *, prepared: bool) -> Message:
+    """A new message "x" with ``actions``, read back as the page reads it."""
+    message = send(conversation, "x", actions)
+    row = Message.objects.live(conversation).get(uuid=message.id)
+    if prepared:
+        rendering.prepare([row], conversation)
+    return row
+
+
 @pytest.mark.parametrize("zone", ["UTC", "Asia/Kolkata"])
 @pytest.mark.parametrize("token", ["t0k3n", ""])
 def test_buttons_are_the_html_the_per_button_template_drew(visitor, settings, zone, token):
@@ -353,9 +362,7 @@ def test_buttons_are_the_html_the_per_button_template_drew(visitor, settings, zo
         ca.Action("b", "", confirm=HOSTILE, ttl=60, disabled=True),
         ca.Action("c", "C", variant="secondary"),
     ]
-    message = send(conversation, "x", actions)
-    row = Message.objects.live(conversation).get(uuid=message.id)
-    rendering.prepare([row], conversation)
+    row = live_row(conversation, actions, prepared=True)
     with timezone.override(zone):
         old = Template(OLD_ACTION_TEMPLATE)
         expected = "".join(
@@ -372,9 +379,7 @@ def test_buttons_are_the_html_the_per_button_template_drew(visitor, settings, zo
 def test_a_messages_times_are_what_the_date_filters_drew(settings, visitor, zone):
     settings.TIME_ZONE = zone
     conversation = visitor.start()
-    message = send(conversation, "x")
-    row = Message.objects.live(conversation).get(uuid=message.id)
-    rendering.prepare([row], conversation)
+    row = live_row(conversation, prepared=True)
     filters = Template(
         "{{ m.created_at|date:'U' }}{{ m.created_at|date:'u' }}|{{ m.created_at|date:'c' }}|"
         "{{ m.created_at|time:'H:i' }}"
@@ -385,8 +390,7 @@ def test_a_messages_times_are_what_the_date_filters_drew(settings, visitor, zone
 
 def test_buttons_of_messages_not_prepared_say_what_to_do(visitor):
     conversation = visitor.start()
-    message = send(conversation, "x", [ca.Action("go", "Go")])
-    row = Message.objects.live(conversation).get(uuid=message.id)
+    row = live_row(conversation, [ca.Action("go", "Go")], prepared=False)
     with pytest.raises(TypeError, match=r"rendering\.prepare\(rows, conversation\)"):
         Template("{% load chatactions %}{% chatactions_buttons m.live_actions %}").render(
             Context({"m": row})
