@@ -273,17 +273,12 @@ def test_the_confirmation_post_needs_the_csrf_token(visitor, asking, callbacks):
     assert not ActionClick.objects.exists()
 
 
-def test_the_confirmation_page_of_a_removed_button_goes_back_and_says_so(visitor, asking):
+@pytest.mark.parametrize("ended", ["removed_at", "expires_at"])
+def test_the_confirmation_page_of_a_removed_or_expired_button_goes_back_and_says_so(
+    visitor, asking, ended
+):
     conversation, action, url = asking
-    Action.objects.filter(uuid=action.id).update(removed_at=timezone.now())
-    response = visitor.client.get(url, follow=True)
-    assert response.redirect_chain == [(f"/chat/{conversation.uuid}/", 302)]
-    assert "That button is no longer available." in response.content.decode()
-
-
-def test_the_confirmation_page_of_an_expired_button_goes_back_and_says_so(visitor, asking):
-    conversation, action, url = asking
-    Action.objects.filter(uuid=action.id).update(expires_at=timezone.now())
+    Action.objects.filter(uuid=action.id).update(**{ended: timezone.now()})
     response = visitor.client.get(url, follow=True)
     assert response.redirect_chain == [(f"/chat/{conversation.uuid}/", 302)]
     assert "That button is no longer available." in response.content.decode()
