@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SimpleChatActionsConfig(AppConfig):
     """chatactions without autodiscovery, for sites that register callbacks by hand."""
 
     name = "chatactions"
-    verbose_name = "Chat actions"
+    verbose_name = _("Chat actions")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

@@ -15,10 +15,14 @@ import logging
 import uuid
 from collections.abc import Awaitable
 from typing import Any
+from urllib.parse import parse_qs
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from . import dispatch, emitter, owners, protocol
 from .conf import chat_settings
@@ -44,6 +48,7 @@ class ChatConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # untyped bas
         whatever the id: that says "log in", not whether the conversation exists.
         """
         self.tasks: set[asyncio.Task[None]] = set()
+        self.language = requested_language(self.scope)
         self.bucket = TokenBucket(chat_settings.RATE_LIMIT, chat_settings.RATE_LIMIT_PERIOD)
         conversation_id: uuid.UUID = self.scope["url_route"]["kwargs"]["conversation_id"]
         found = await database_sync_to_async(self._find)(conversation_id)
@@ -72,14 +77,23 @@ class ChatConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # untyped bas
             await self.channel_layer.group_discard(self.chat.group, self.channel_name)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        """Check one frame and start its handler as a task."""
+        """Check one frame and start its handler as a task, in the page's language.
+
+        The task copies the active language with the rest of its context, so
+        everything the frame causes (acks, messages drawn for the broadcast) is
+        in the language of the page that opened the socket.
+        """
+        with translation.override(self.language):
+            await self._receive(text_data)
+
+    async def _receive(self, text_data: str | None) -> None:
         if not hasattr(self, "chat"):
             return
         if not self.bucket.take():
             await self.refuse_flood(text_data)
             return
         if text_data is None:
-            await self.reply(protocol.error("Binary frames are not part of the protocol."))
+            await self.reply(protocol.error(_("Binary frames are not part of the protocol.")))
             return
         try:
             frame = protocol.parse(text_data)
@@ -131,7 +145,7 @@ class ChatConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # untyped bas
         ref = None if text is None else protocol.peek_ref(text)
         await self.refuse(
             protocol.FrameError(
-                "Too many frames; slow down.", ref=ref, status=protocol.RATE_LIMITED
+                _("Too many frames; slow down."), ref=ref, status=protocol.RATE_LIMITED
             )
         )
 
@@ -152,7 +166,7 @@ class ChatConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # untyped bas
     async def handle_sync(self, frame: protocol.SyncFrame) -> None:
         texts = await dispatch.missed(self.chat, frame.after)
         if texts is None:
-            await self.reply(protocol.ack(frame.ref, protocol.NOT_FOUND, "No such message."))
+            await self.reply(protocol.ack(frame.ref, protocol.NOT_FOUND, _("No such message.")))
             return
         await self.reply(*texts, protocol.ack(frame.ref, protocol.OK))
 
@@ -195,3 +209,17 @@ class ChatConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # untyped bas
         """Frames from the channel layer (group broadcasts and our own replies)."""
         for text in event["texts"]:
             await self.send(text_data=text)
+
+
+def requested_language(scope: dict[str, Any]) -> str:
+    """The language the page asked for in ``?lang=`` (see ``rendering.page_socket_url``).
+
+    Only one of ``LANGUAGES`` (or its closest variant) is used; anything else,
+    or none, gets ``LANGUAGE_CODE``, as Django's ``LocaleMiddleware`` would.
+    """
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    wanted = query.get("lang", [""])[0]
+    try:
+        return translation.get_supported_language_variant(wanted)
+    except LookupError:
+        return str(settings.LANGUAGE_CODE)

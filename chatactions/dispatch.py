@@ -23,6 +23,7 @@ from datetime import timedelta
 from channels.db import database_sync_to_async
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from . import ask, emitter, inserts, protocol, statements
 from .action import Action
@@ -103,7 +104,7 @@ def _claim(
     started = time.perf_counter()
     row = statements.find_action(action_id)
     if row is None:
-        return Outcome(protocol.NOT_FOUND, "No such action.")
+        return Outcome(protocol.NOT_FOUND, _("No such action."))
     conversation = row.message.conversation
 
     def refuse(status: str, detail: str) -> Outcome:
@@ -113,7 +114,7 @@ def _claim(
     if conversation.uuid != conversation_id or not requester.owns(conversation):
         # Same answer as for an id that does not exist: no leak of which ids exist.
         # The row is still written: someone tried a button that is not theirs.
-        return refuse(protocol.NOT_FOUND, "No such action.")
+        return refuse(protocol.NOT_FOUND, _("No such action."))
     if (reason := row.unavailable_reason()) is not None:
         return refuse(protocol.GONE, reason)
     chat = Chat(conversation, requester)
@@ -121,7 +122,7 @@ def _claim(
         with transaction.atomic():  # the answer and its audit row commit together
             removed = ask.answer(row, chat)
             if removed is None:
-                return refuse(protocol.GONE, "This question was already answered.")
+                return refuse(protocol.GONE, _("This question was already answered."))
             _record(_new_click(row, requester, via, protocol.OK, started))
         return _Answer(row, chat, removed)
     now = timezone.now()
@@ -138,8 +139,8 @@ def _claim(
             removed = emitter.mark_message_actions_removed(chat, row.message.uuid)
     if not won:
         if ActionRow.objects.filter(pk=row.pk, removed_at__isnull=False).exists():
-            return refuse(protocol.GONE, "This button is no longer available.")
-        return refuse(protocol.BUSY, "This action is already running.")
+            return refuse(protocol.GONE, _("This button is no longer available."))
+        return refuse(protocol.BUSY, _("This action is already running."))
     return _Claim(row, chat, token, started, removed, click)
 
 
@@ -220,7 +221,8 @@ async def user_message(requester: Requester, conversation_id: uuid.UUID, content
     if len(content) > chat_settings.MAX_MESSAGE_LENGTH:
         return Outcome(
             protocol.INVALID,
-            f"Message is longer than {chat_settings.MAX_MESSAGE_LENGTH} characters.",
+            _("Message is longer than %(limit)d characters.")
+            % {"limit": chat_settings.MAX_MESSAGE_LENGTH},
         )
     if (problem := text_problem(content)) is not None:
         return Outcome(protocol.INVALID, f"Message {problem}.")
@@ -232,7 +234,7 @@ async def user_message(requester: Requester, conversation_id: uuid.UUID, content
         logger.exception("chatactions: no database to save a message")
         return failure(exc)
     if saved is None:
-        return Outcome(protocol.NOT_FOUND, "No such conversation.")
+        return Outcome(protocol.NOT_FOUND, _("No such conversation."))
     chat, message, text = saved
     await emitter.broadcast(chat, text)
     return await _run_hook(chat, "on_message", message)

@@ -17,6 +17,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
+from django.utils.translation import gettext, gettext_lazy
 
 from . import protocol
 from .context import Chat, chat_context
@@ -27,7 +28,7 @@ logger = logging.getLogger(__name__)
 #: Errors that mean the database went away (a restart, a failover, a cut network),
 #: not that a callback is wrong: the user can only try again.
 CONNECTION_ERRORS = (OperationalError, InterfaceError)
-DATABASE_UNAVAILABLE = "The database is unavailable right now; please try again."
+DATABASE_UNAVAILABLE = gettext_lazy("The database is unavailable right now; please try again.")
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,6 @@ async def run_handler(
 def failure(exc: BaseException) -> Outcome:
     """The ``error`` answer: the exception's text only with ``DEBUG``, as it may hold secrets."""
     if isinstance(exc, CONNECTION_ERRORS):
-        return Outcome(protocol.ERROR, DATABASE_UNAVAILABLE)
-    detail = f"{type(exc).__name__}: {exc}" if settings.DEBUG else "Something went wrong."
+        return Outcome(protocol.ERROR, str(DATABASE_UNAVAILABLE))
+    detail = f"{type(exc).__name__}: {exc}" if settings.DEBUG else gettext("Something went wrong.")
     return Outcome(protocol.ERROR, detail)

@@ -15,21 +15,21 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views import View
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import dispatch, owners, protocol, rendering
+from . import dispatch, owners, protocol, rendering, texts
 from .handlers import Outcome
 from .models import Action as ActionRow
 from .models import ActionClick, Conversation
 from .owners import Requester
 from .registry import get_registry
 
+#: What a refused form post flashes: the notices ``chat.js`` shows for the same answers.
 NOTICE_TEXT = {
-    protocol.BUSY: "That action is already running.",
-    protocol.GONE: "That button is no longer available.",
-    protocol.ERROR: "Something went wrong.",
-    protocol.INVALID: "That could not be sent.",
+    status: texts.REFUSED[status]
+    for status in (protocol.BUSY, protocol.GONE, protocol.ERROR, protocol.INVALID)
 }
 
 
@@ -41,10 +41,10 @@ def _owned(request: HttpRequest, conversation_id: uuid.UUID) -> tuple[Requester,
     """The requester and their conversation, or 404 exactly as for a missing id."""
     requester = _requester(request)
     if requester is None:
-        raise Http404("No such conversation.")
+        raise Http404(gettext("No such conversation."))
     conversation = requester.conversation(conversation_id)
     if conversation is None:
-        raise Http404("No such conversation.")
+        raise Http404(gettext("No such conversation."))
     return requester, conversation
 
 
@@ -111,7 +111,7 @@ def confirm(
         .first()
     )
     if action is None:
-        raise Http404("No such action.")
+        raise Http404(gettext("No such action."))
     if action.unavailable_reason() is not None:
         _flash(request, Outcome(protocol.GONE))
         return redirect("chatactions:conversation", conversation_id=conversation.uuid)
@@ -121,7 +121,7 @@ def confirm(
         {
             "conversation": conversation,
             "action": action,
-            "question": action.confirm or "Are you sure?",
+            "question": action.confirm or gettext("Are you sure?"),
         },
     )
 
@@ -131,12 +131,12 @@ def _click(request: HttpRequest, conversation_id: uuid.UUID, action_id: uuid.UUI
         return _to_login(conversation_id)
     requester = _requester(request)
     if requester is None:
-        raise Http404("No such action.")
+        raise Http404(gettext("No such action."))
     outcome = async_to_sync(dispatch.click)(
         requester, conversation_id, action_id, ActionClick.Via.FORM
     )
     if outcome.status == protocol.NOT_FOUND:
-        raise Http404("No such action.")
+        raise Http404(gettext("No such action."))
     _flash(request, outcome)
     return redirect("chatactions:conversation", conversation_id=conversation_id)
 
@@ -148,7 +148,7 @@ def _to_login(conversation_id: uuid.UUID) -> HttpResponse:
 
 def _flash(request: HttpRequest, outcome: Outcome) -> None:
     """Tell a no-JavaScript user what a socket user sees as a notice."""
-    text = outcome.notice or NOTICE_TEXT.get(outcome.status, "")
+    text = outcome.notice or str(NOTICE_TEXT.get(outcome.status, ""))
     if text:
         level = flash.INFO if outcome.status == protocol.OK else flash.WARNING
         flash.add_message(request, level, text, fail_silently=True)

@@ -54,7 +54,7 @@ def test_page_draws_messages_buttons_and_the_socket_path(visitor):
     html = visitor.client.get(f"/chat/{conversation.uuid}/").content.decode()
     assert "Hello! I can pretend" in html and "Pick one" in html
     assert 'title="first"' in html and ">Alpha<" in html and ">b<" in html
-    assert f'data-socket="/ws/chat/{conversation.uuid}/"' in html
+    assert f'data-socket="/ws/chat/{conversation.uuid}/?lang=en"' in html
     assert "<script src=" in html and "<script>" not in html  # no inline script
 
 

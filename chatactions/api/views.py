@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from asgiref.sync import async_to_sync
 from django.middleware.csrf import get_token
+from django.utils.translation import gettext, gettext_lazy
 from rest_framework import status
 from rest_framework.exceptions import APIException, NotAuthenticated, NotFound
 from rest_framework.generics import GenericAPIView
@@ -56,8 +57,7 @@ HTTP_STATUS = {
 }
 
 # Missing, foreign and malformed ids all get exactly this: no leak of which ids exist.
-NO_SUCH_ACTION = Outcome(protocol.NOT_FOUND, "No such action.")
-NO_SUCH_CONVERSATION = "No such conversation."
+NO_SUCH_CONVERSATION = gettext_lazy("No such conversation.")
 
 
 class RequestTooLarge(APIException):
@@ -80,7 +80,9 @@ class ChatAPIView(GenericAPIView[Any]):
         except ValueError:
             length = 0
         if length > limit:
-            raise RequestTooLarge(f"Request body is larger than {limit} bytes.")
+            raise RequestTooLarge(
+                gettext("Request body is larger than %(limit)d bytes.") % {"limit": limit}
+            )
         super().initial(request, *args, **kwargs)
         if request.method in SAFE_METHODS:
             get_token(request._request)  # a cookie client's first GET gets its CSRF token
@@ -181,7 +183,7 @@ class MessageList(ChatAPIView):
         try:
             rows = MessageRow.objects.live(conversation, after)
         except MessageRow.DoesNotExist:
-            raise NotFound("No such message.") from None
+            raise NotFound(gettext("No such message.")) from None
         limit = int(chat_settings.SYNC_LIMIT)
         page = list(rows.order_by("pk")[: limit + 1])
         has_more = len(page) > limit
@@ -218,7 +220,7 @@ class ActionClickView(ChatAPIView):
         requester = self.requester()
         conversation_key, action_key = _uuid(conversation_id), _uuid(action_id)
         if requester is None or conversation_key is None or action_key is None:
-            return _answer(NO_SUCH_ACTION, None)
+            return _answer(Outcome(protocol.NOT_FOUND, gettext("No such action.")), None)
         before = _last_message(conversation_key, requester)
         outcome = async_to_sync(dispatch.click)(
             requester, conversation_key, action_key, ActionClick.Via.API
