@@ -12,12 +12,14 @@ from typing import Any
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
+from django.utils.translation import gettext_lazy as _
 
 DEFAULTS: dict[str, Any] = {
     # Let visitors who are not logged in own a conversation through their session.
     "ALLOW_ANONYMOUS": True,
-    # Author shown on messages the bot sends when the callback names none.
-    "DEFAULT_AUTHOR": "Assistant",
+    # Author shown on messages the bot sends when the callback names none; the
+    # default is translated into the active language when the message is saved.
+    "DEFAULT_AUTHOR": _("Assistant"),
     # Largest JSON payload an action may carry, in bytes of its UTF-8 JSON.
     "MAX_PAYLOAD_BYTES": 8 * 1024,
     # Largest WebSocket text frame the server reads, in bytes.

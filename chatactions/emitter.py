@@ -19,6 +19,7 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from . import inserts, protocol, rendering
 from .conf import chat_settings
@@ -80,7 +81,8 @@ def validate(message: Message) -> None:
 def save_message(chat: Chat, message: Message) -> tuple[MessageRow, str]:
     """Validate, save and render ``message``; sync, for one database thread hop."""
     validate(message)
-    author = message.author or ("You" if message.from_user else chat_settings.DEFAULT_AUTHOR)
+    default = gettext("You") if message.from_user else chat_settings.DEFAULT_AUTHOR
+    author = message.author or str(default)
     row = MessageRow(
         uuid=message.id,
         conversation=chat.conversation,
