@@ -30,6 +30,7 @@ import chatactions as ca
 from chatactions import texts
 from chatactions.consumers import requested_language
 from chatactions.models import ActionClick, Message
+from chatactions.rendering import page_socket_url
 from project.asgi import application
 
 from .conftest import ORIGIN, Socket, Visitor
@@ -151,38 +152,44 @@ def send(conversation, content, actions=()):
 # Every string is marked -------------------------------------------------------------
 
 
-def test_every_text_of_the_chat_page_is_marked_for_translation(pseudo):
-    visitor = Visitor(pseudo)
-    conversation = visitor.start()
-    pseudo.post(f"/chat/{conversation.uuid}/", {"content": "⟦Hi⟧"})  # its author: "You"
-    Message.objects.filter(from_user=False).delete()  # the demo bot's texts are the site's
+def in_pseudo(client: Client, content: str, actions=()) -> tuple[str, ca.Message]:
+    """A conversation of ``client``'s holding one bot message saved in the pseudo-language.
+
+    The demo bot's greeting is removed: its texts are the site's, not ours.
+    """
+    conversation = Visitor(client).start()
+    Message.objects.all().delete()
     with translation.override("eo"):  # its author: DEFAULT_AUTHOR, translated when saved
-        send(conversation, "⟦Pick⟧", [ca.Action("go", "⟦Go⟧", tooltip="⟦Tip⟧", confirm="⟦Q⟧")])
-    html = pseudo.get(f"/chat/{conversation.uuid}/").content.decode()
+        message = send(conversation, content, actions)
+    return f"/chat/{conversation.uuid}/", message
+
+
+def test_every_text_of_the_chat_page_is_marked_for_translation(pseudo):
+    actions = [ca.Action("go", "⟦Go⟧", tooltip="⟦Tip⟧", confirm="⟦Q⟧")]
+    url, _ = in_pseudo(pseudo, "⟦Pick⟧", actions)
+    pseudo.post(url, {"content": "⟦Hi⟧"})  # its author: "You"
+    Message.objects.filter(from_user=False).exclude(content="⟦Pick⟧").delete()  # the bot's
+    html = pseudo.get(url).content.decode()
     assert '<html lang="eo"' in html and "⟦Send⟧" in html and ">⟦You⟧<" in html
     assert unwrapped(html) == []
 
 
 def test_the_confirmation_page_is_marked_too(pseudo):
-    visitor = Visitor(pseudo)
-    conversation = visitor.start()
-    Message.objects.all().delete()
-    with translation.override("eo"):
-        message = send(conversation, "⟦Pick⟧", [ca.Action("go", "⟦Go⟧")])
-    url = f"/chat/{conversation.uuid}/actions/{message.actions[0].id}/confirm/"
-    html = pseudo.get(url).content.decode()
+    url, message = in_pseudo(pseudo, "⟦Pick⟧", [ca.Action("go", "⟦Go⟧")])
+    html = pseudo.get(f"{url}actions/{message.actions[0].id}/confirm/").content.decode()
     assert "⟦Are you sure?⟧" in html
     assert unwrapped(html) == []
 
 
 def test_the_check_itself_finds_an_unmarked_string(pseudo):
-    visitor = Visitor(pseudo)
+    url, _ = in_pseudo(pseudo, "Not wrapped")
+    assert unwrapped(pseudo.get(url).content.decode()) == ["Not wrapped"]
+
+
+def test_the_socket_path_has_no_language_when_none_is_active(visitor):
     conversation = visitor.start()
-    Message.objects.all().delete()
-    with translation.override("eo"):
-        send(conversation, "Not wrapped")
-    html = pseudo.get(f"/chat/{conversation.uuid}/").content.decode()
-    assert unwrapped(html) == ["Not wrapped"]
+    with translation.override(None):
+        assert page_socket_url(conversation) == f"/ws/chat/{conversation.uuid}/"
 
 
 def test_the_catalogues_hold_exactly_what_the_code_marks(tmp_path):
