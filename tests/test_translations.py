@@ -372,3 +372,14 @@ async def test_a_message_drawn_for_the_broadcast_is_in_the_sockets_language():
 )
 def test_the_socket_takes_only_a_language_the_site_offers(query, language):
     assert requested_language({"query_string": query}) == language
+
+
+def test_the_scripts_english_fallbacks_say_what_the_server_says_in_english():
+    script = (LOCALE.parent / "static/chatactions/chat.js").read_text(encoding="utf-8")
+    fallbacks = {}
+    for group in ("refused", "states", "other"):
+        block = re.search(rf"var ENGLISH_{group.upper()} = \{{(.*?)\}};", script, re.DOTALL)
+        assert block is not None, group
+        fallbacks[group] = dict(re.findall(r'(\w+): "([^"]*)"', block.group(1)))
+    with translation.override("en"):
+        assert fallbacks == texts.client_strings()
