@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.views import View
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import dispatch, owners, protocol, rendering
+from . import dispatch, origins, owners, protocol, rendering
 from .handlers import Outcome
 from .models import Action as ActionRow
 from .models import ActionClick, Conversation
@@ -53,18 +53,46 @@ class StartChatView(View):
 
     ``app`` names the chat registry that answers; a site with several chat apps
     routes one of these per app, e.g. ``StartChatView.as_view(app="support")``.
+
+    A GET that another site's page caused (a link, an ``<img>``, a fetch) writes
+    nothing: it gets a page whose "Start a chat" button POSTs here, with the
+    CSRF token, so only the visitor's own click starts a conversation.
     """
 
     app = "default"
-    http_method_names = ["get"]
+    http_method_names = ["get", "post"]
 
     def get(self, request: HttpRequest) -> HttpResponse:
         get_registry(self.app)  # fail loudly on a misspelt app, before writing anything
+        if _from_another_site(request):
+            return render(request, "chatactions/start.html")
+        return self.start(request)
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        """The start page's button: a POST, so Django's CSRF check vouches for it."""
+        get_registry(self.app)
+        return self.start(request)
+
+    def start(self, request: HttpRequest) -> HttpResponse:
         requester = _requester(request, create=True)
         if requester is None:
             return redirect_to_login(request.get_full_path())
         conversation = async_to_sync(dispatch.start_conversation)(requester, self.app)
         return redirect("chatactions:conversation", conversation_id=conversation.uuid)
+
+
+def _from_another_site(request: HttpRequest) -> bool:
+    """Whether another site's page made this request, as the browser tells it.
+
+    ``Sec-Fetch-Site`` says so for every request of a current browser; an
+    ``Origin`` (sent with a fetch or a form, not a plain link) must then be the
+    site's own or a trusted one. Neither header (a typed URL, an old browser,
+    curl) is a direct visit.
+    """
+    origin = request.headers.get("Origin")
+    if origin is not None:
+        return not origins.same_site(request, origin)
+    return request.headers.get("Sec-Fetch-Site", "none") not in ("none", "same-origin")
 
 
 @require_http_methods(["GET", "POST"])
