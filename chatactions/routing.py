@@ -33,6 +33,4 @@ def websocket_application(extra: Sequence[URLPattern | URLResolver] = ()) -> Any
     ``CSRF_TRUSTED_ORIGINS`` may open a socket, the origins a form may post
     from; the session and user come from the cookies, as for a page view.
     """
-    return SiteOriginValidator(
-        AuthMiddlewareStack(URLRouter([*websocket_urlpatterns, *extra]))
-    )
+    return SiteOriginValidator(AuthMiddlewareStack(URLRouter([*websocket_urlpatterns, *extra])))

@@ -15,10 +15,12 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import dispatch, origins, owners, protocol, rendering
+from .csp import strict_policy
 from .handlers import Outcome
 from .models import Action as ActionRow
 from .models import ActionClick, Conversation
@@ -48,6 +50,7 @@ def _owned(request: HttpRequest, conversation_id: uuid.UUID) -> tuple[Requester,
     return requester, conversation
 
 
+@method_decorator(strict_policy, name="dispatch")
 class StartChatView(View):
     """Start a conversation for this visitor, greet them, and go to it.
 
@@ -95,6 +98,7 @@ def _from_another_site(request: HttpRequest) -> bool:
     return request.headers.get("Sec-Fetch-Site", "none") not in ("none", "same-origin")
 
 
+@strict_policy
 @require_http_methods(["GET", "POST"])
 def conversation(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
     """The chat page; a POST is the message box without JavaScript."""
@@ -118,6 +122,7 @@ def click(request: HttpRequest, conversation_id: uuid.UUID, action_id: uuid.UUID
     return _click(request, conversation_id, action_id)
 
 
+@strict_policy
 @require_http_methods(["GET", "POST"])
 def confirm(
     request: HttpRequest, conversation_id: uuid.UUID, action_id: uuid.UUID

@@ -269,7 +269,9 @@ def test_a_cursor_position_with_its_offset_is_read_in_any_zone(api, offset):
     hour_ago = (timezone.now() - timedelta(hours=1)).astimezone(
         timezone.get_fixed_timezone(offset)
     )
-    response = api.client.get(CONVERSATIONS, {"cursor": cursor(urlencode({"p": hour_ago.isoformat()}))})
+    response = api.client.get(
+        CONVERSATIONS, {"cursor": cursor(urlencode({"p": hour_ago.isoformat()}))}
+    )
     assert response.status_code == 200
     assert [c["id"] for c in response.json()["results"]] == [str(conversation.uuid)]
     assert newer.created_at > hour_ago

@@ -13,6 +13,7 @@ text is a fair message: that one is saved exactly as sent, and the page shows it
 from __future__ import annotations
 
 import json
+
 import pytest
 from asgiref.sync import async_to_sync
 from hypothesis import HealthCheck, given

@@ -55,7 +55,9 @@ async def test_helper_serves_a_sites_own_extra_routes_behind_the_same_guard(visi
     app = websocket_application([route])
     path = f"/ws/mine/{conversation.uuid}/"
     headers = [(b"cookie", visitor.cookie), (b"host", b"localhost")]
-    evil = WebsocketCommunicator(app, path, headers=[*headers, (b"origin", b"http://evil.example")])
+    evil = WebsocketCommunicator(
+        app, path, headers=[*headers, (b"origin", b"http://evil.example")]
+    )
     assert (await evil.connect())[0] is False
     ours = Socket(WebsocketCommunicator(app, path, headers=[*headers, (b"origin", ORIGIN)]))
     await ours.connect()

@@ -86,7 +86,9 @@ async def test_a_trusted_origin_opens_the_socket(visitor, settings, trusted):
     socket = handshake(visitor, conversation, b"localhost", b"https://chat.example.com")
     await socket.connect()
     await socket.close()
-    assert await refused(handshake(visitor, conversation, b"localhost", b"http://chat.example.com"))
+    assert await refused(
+        handshake(visitor, conversation, b"localhost", b"http://chat.example.com")
+    )
 
 
 async def test_allowed_hosts_are_read_at_each_handshake_not_at_import(visitor, settings):
@@ -100,7 +102,9 @@ async def test_allowed_hosts_are_read_at_each_handshake_not_at_import(visitor, s
 
 
 def scope(origin: str | None, host: str = "localhost", **extra: Any) -> dict[str, Any]:
-    headers = [(b"host", host.encode())] + ([] if origin is None else [(b"origin", origin.encode())])
+    headers = [(b"host", host.encode())] + (
+        [] if origin is None else [(b"origin", origin.encode())]
+    )
     return {"type": "websocket", "path": "/ws/", "headers": headers, **extra}
 
 
@@ -179,7 +183,9 @@ def rows(path: str) -> dict[str, list[tuple[Any, ...]]]:
         return {t: db.execute(f'SELECT * FROM "{t}" ORDER BY 1').fetchall() for t in tables}
 
 
-@pytest.mark.parametrize("origin", ["http://127.0.0.1:1", "https://127.0.0.1", "http://localhost:1"])
+@pytest.mark.parametrize(
+    "origin", ["http://127.0.0.1:1", "https://127.0.0.1", "http://localhost:1"]
+)
 async def test_daphne_refuses_the_origins_of_the_report_and_nothing_is_saved(site, origin):
     server, database = site
     browser = Browser(server.url)

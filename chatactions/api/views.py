@@ -9,8 +9,8 @@ open sockets of the conversation see an HTTP click's replies live.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC
 from collections.abc import Sequence
+from datetime import UTC
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from asgiref.sync import async_to_sync
@@ -125,10 +125,10 @@ class ConversationPagination(CursorPagination):
         if cursor is None or cursor.position is None:
             return cursor
         try:
-            when = parse_datetime(cursor.position)
+            when = parse_datetime(str(cursor.position))
             if when is None or when.tzinfo is None:
                 raise ValueError(cursor.position)
-            position = when.astimezone(UTC).isoformat()
+            position: Any = when.astimezone(UTC).isoformat()  # the stubs say int: it is text
         except (ValueError, OverflowError):
             raise NotFound(self.invalid_cursor_message) from None
         return cursor._replace(position=position)

@@ -20,6 +20,11 @@ open_to_all = ProtocolTypeRouter(
 async def bare(scope, receive, send):
     """An ASGI callable the check cannot see into."""
 
+
 host_only = ProtocolTypeRouter(
-    {"websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))}
+    {
+        "websocket": AllowedHostsOriginValidator(
+            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+        )
+    }
 )
