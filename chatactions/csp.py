@@ -5,9 +5,10 @@ The chat pages have no inline script, style or handler (``chat.js`` and
 own origin costs nothing and keeps an injected tag from running even if one
 slipped through the escaping. Django 6 can send a policy (``SECURE_CSP``),
 Django 5.2 cannot, so the views send ``STRICT`` themselves (or the directives
-of ``CHATACTIONS["CONTENT_SECURITY_POLICY"]``). A site's own policy always wins: with ``SECURE_CSP`` (or its
-report-only twin) set, with django-csp's middleware installed, or with the
-header already on the response, nothing is added.
+of ``CHATACTIONS["CONTENT_SECURITY_POLICY"]``). A site's own policy always
+wins: with ``SECURE_CSP`` (or its report-only twin) set, with django-csp's
+middleware installed, or with the header already on the response, nothing is
+added.
 """
 
 from __future__ import annotations
