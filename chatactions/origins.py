@@ -40,7 +40,6 @@ class HandshakeRequest(HttpRequest):
 
     def __init__(self, scope: dict[str, Any]) -> None:
         super().__init__()
-        self.path = self.path_info = str(scope.get("path", ""))
         self._secure = scope.get("scheme", "ws") in ("wss", "https")
         server = scope.get("server") or ("unknown", "0")
         self.META["SERVER_NAME"], self.META["SERVER_PORT"] = str(server[0]), str(server[1])
