@@ -8,11 +8,18 @@ here, go through the same ``dispatch`` and land back on the conversation.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from asgiref.sync import async_to_sync
 from django.contrib import messages as flash
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseRedirect,
+)
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -65,18 +72,23 @@ class StartChatView(View):
     app = "default"
     http_method_names = ["get", "post"]
 
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        """Fail loudly on a misspelt app, before anything is shown or written."""
+        get_registry(self.app)
+        return super().dispatch(request, *args, **kwargs)
+
     def get(self, request: HttpRequest) -> HttpResponse:
-        get_registry(self.app)  # fail loudly on a misspelt app, before writing anything
+        """Start at once, unless another site's page sent the visitor here."""
         if _from_another_site(request):
             return render(request, "chatactions/start.html")
         return self.start(request)
 
     def post(self, request: HttpRequest) -> HttpResponse:
         """The start page's button: a POST, so Django's CSRF check vouches for it."""
-        get_registry(self.app)
         return self.start(request)
 
     def start(self, request: HttpRequest) -> HttpResponse:
+        """The one place a page visit writes: the visitor's id, the conversation, the greeting."""
         requester = _requester(request, create=True)
         if requester is None:
             return redirect_to_login(request.get_full_path())

@@ -283,3 +283,14 @@ def test_without_anonymous_chats_start_sends_visitors_to_log_in(settings):
     response = Client().get("/chat/")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
     assert not Conversation.objects.exists()
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_a_start_view_of_a_misspelt_app_fails_loudly_and_writes_nothing(rf, method):
+    from chatactions.registry import NotRegistered
+    from chatactions.views import StartChatView
+
+    request = getattr(rf, method)("/support/")
+    with pytest.raises(NotRegistered, match="'supprot'"):
+        StartChatView.as_view(app="supprot")(request)
+    assert not Conversation.objects.exists()
