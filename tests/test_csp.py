@@ -109,6 +109,8 @@ def test_static_files_on_another_host_are_allowed_for_scripts_and_styles(setting
     assert policy_now["script-src"] == "'self' https://cdn.example.com"
     assert policy_now["style-src"] == "'self' https://cdn.example.com"
     assert policy_now["connect-src"] == "'self'"
+    settings.CHATACTIONS = {"CONTENT_SECURITY_POLICY": {"default-src": ["'self'"]}}
+    assert policy() == "default-src 'self'"  # no script-src or style-src to widen
 
 
 def test_a_policy_of_the_sites_choosing_replaces_the_strict_one(visitor, settings):

@@ -208,3 +208,8 @@ async def test_daphne_opens_the_socket_of_the_sites_own_origin(site):
     async with open_tab(browser, conversation) as tab:
         _, ack = await tab.say("hello")
     assert ack["status"] == "ok"
+
+
+def test_an_origin_that_is_not_even_a_url_is_refused(settings):
+    settings.CSRF_TRUSTED_ORIGINS = ["https://*.example.com"]
+    assert not allows(scope("http://[::1"))
