@@ -111,7 +111,7 @@ async def open_client(server: Daphne, chat_server: Daphne) -> Client:
 
 
 async def open_echo(server: Daphne) -> Client:
-    return Client(await connect(f"{server.ws_url}/ws/echo/", origin="http://127.0.0.1"))
+    return Client(await connect(f"{server.ws_url}/ws/echo/", origin=server.url))
 
 
 async def timed(

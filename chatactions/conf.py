@@ -34,6 +34,9 @@ DEFAULTS: dict[str, Any] = {
     "RATE_LIMIT_PERIOD": 10.0,
     # Messages a ``sync`` frame resends at most; older ones stay on the page.
     "SYNC_LIMIT": 500,
+    # The chat pages' Content-Security-Policy where the site sends none (csp.py):
+    # True for the strict one, a dict of directives for another, None for none.
+    "CONTENT_SECURITY_POLICY": True,
 }
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from . import jsontext
 from .conf import chat_settings
 from .models import Action, Message
 from .storable import text_problem
@@ -81,7 +82,9 @@ def parse(text: str) -> ClientFrame:
             ref=peek_ref(text),
         )
     try:
-        data = json.loads(text)
+        data = jsontext.loads(text)
+    except jsontext.TooDeep as exc:
+        raise FrameError(f"Frame is not valid JSON: {exc}") from None
     except ValueError:
         raise FrameError("Frame is not valid JSON.") from None
     if not isinstance(data, dict):
@@ -127,7 +130,7 @@ def peek_ref(text: str) -> str | None:
     if len(text) > 4 * chat_settings.MAX_FRAME_BYTES:
         return None
     try:
-        ref = json.loads(text).get("ref")
+        ref = jsontext.loads(text).get("ref")
     except (ValueError, AttributeError):
         return None
     return ref if isinstance(ref, str) and len(ref) <= MAX_REF_LENGTH else None

@@ -8,18 +8,27 @@ here, go through the same ``dispatch`` and land back on the conversation.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from asgiref.sync import async_to_sync
 from django.contrib import messages as flash
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseRedirect,
+)
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext
 from django.views import View
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import dispatch, owners, protocol, rendering, texts
+from . import dispatch, origins, owners, protocol, rendering, texts
+from .csp import strict_policy
 from .handlers import Outcome
 from .models import Action as ActionRow
 from .models import ActionClick, Conversation
@@ -48,18 +57,38 @@ def _owned(request: HttpRequest, conversation_id: uuid.UUID) -> tuple[Requester,
     return requester, conversation
 
 
+@method_decorator(strict_policy, name="dispatch")
 class StartChatView(View):
     """Start a conversation for this visitor, greet them, and go to it.
 
     ``app`` names the chat registry that answers; a site with several chat apps
     routes one of these per app, e.g. ``StartChatView.as_view(app="support")``.
+
+    A GET that another site's page caused (a link, an ``<img>``, a fetch) writes
+    nothing: it gets a page whose "Start a chat" button POSTs here, with the
+    CSRF token, so only the visitor's own click starts a conversation.
     """
 
     app = "default"
-    http_method_names = ["get"]
+    http_method_names = ["get", "post"]
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        """Fail loudly on a misspelt app, before anything is shown or written."""
+        get_registry(self.app)
+        return super().dispatch(request, *args, **kwargs)
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        get_registry(self.app)  # fail loudly on a misspelt app, before writing anything
+        """Start at once, unless another site's page sent the visitor here."""
+        if _from_another_site(request):
+            return render(request, "chatactions/start.html")
+        return self.start(request)
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        """The start page's button: a POST, so Django's CSRF check vouches for it."""
+        return self.start(request)
+
+    def start(self, request: HttpRequest) -> HttpResponse:
+        """The one place a page visit writes: the visitor's id, the conversation, the greeting."""
         requester = _requester(request, create=True)
         if requester is None:
             return redirect_to_login(request.get_full_path())
@@ -67,6 +96,21 @@ class StartChatView(View):
         return redirect("chatactions:conversation", conversation_id=conversation.uuid)
 
 
+def _from_another_site(request: HttpRequest) -> bool:
+    """Whether another site's page made this request, as the browser tells it.
+
+    ``Sec-Fetch-Site`` says so for every request of a current browser; an
+    ``Origin`` (sent with a fetch or a form, not a plain link) must then be the
+    site's own or a trusted one. Neither header (a typed URL, an old browser,
+    curl) is a direct visit.
+    """
+    origin = request.headers.get("Origin")
+    if origin is not None:
+        return not origins.same_site(request, origin)
+    return request.headers.get("Sec-Fetch-Site", "none") not in ("none", "same-origin")
+
+
+@strict_policy
 @require_http_methods(["GET", "POST"])
 def conversation(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
     """The chat page; a POST is the message box without JavaScript."""
@@ -90,6 +134,7 @@ def click(request: HttpRequest, conversation_id: uuid.UUID, action_id: uuid.UUID
     return _click(request, conversation_id, action_id)
 
 
+@strict_policy
 @require_http_methods(["GET", "POST"])
 def confirm(
     request: HttpRequest, conversation_id: uuid.UUID, action_id: uuid.UUID

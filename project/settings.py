@@ -27,6 +27,16 @@ ALLOWED_HOSTS = [
     h.strip() for h in os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1").split(",") if h
 ]
 
+# Behind a proxy that ends TLS (deploy/nginx.conf), pages and sockets learn that
+# they came over https from X-Forwarded-Proto, which the proxy must overwrite.
+# The socket's origin check needs it: daphne reports no scheme for WebSockets.
+if env_bool("DJANGO_BEHIND_TLS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Other origins whose pages may post forms and open sockets, e.g. https://www.example.com.
+CSRF_TRUSTED_ORIGINS = [
+    o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+]
+
 INSTALLED_APPS = [
     "daphne",
     "django.contrib.admin",

@@ -404,6 +404,33 @@ def test_without_javascript_the_same_flow_works_through_forms(browser, server, t
         context.close()
 
 
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_a_link_from_another_site_starts_nothing_until_the_visitor_clicks_start(
+    browser, server, javascript
+):
+    context = browser.new_context(viewport=VIEWPORT, java_script_enabled=javascript)
+    try:
+        page = context.new_page()
+        # Another site's page, linking to the chat: Chromium marks the visit cross-site.
+        page.route(
+            "http://elsewhere.example/",
+            lambda route: route.fulfill(
+                content_type="text/html", body=f'<a href="{server.url}/chat/">Chat with us</a>'
+            ),
+        )
+        page.goto("http://elsewhere.example/")
+        page.get_by_role("link", name="Chat with us").click()
+        expect(page.get_by_role("heading", name="Start a chat")).to_be_visible()
+        assert page.url == f"{server.url}/chat/"
+        assert "sessionid" not in {c["name"] for c in context.cookies(server.url)}
+        page.get_by_role("button", name="Start a chat").click()
+        expect(contents(page)).to_have_text([GREETING])
+        if javascript:
+            expect(page.locator(".ca-chat")).to_have_attribute("data-state", "open")
+    finally:
+        context.close()
+
+
 # A dropped connection -------------------------------------------------------------------
 
 

@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import UTC
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from asgiref.sync import async_to_sync
 from django.middleware.csrf import get_token
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext, gettext_lazy
 from rest_framework import status
 from rest_framework.exceptions import APIException, NotAuthenticated, NotFound
 from rest_framework.generics import GenericAPIView
-from rest_framework.pagination import CursorPagination
-from rest_framework.parsers import JSONParser
+from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -33,6 +34,7 @@ from ..models import Message as MessageRow
 from ..owners import Requester
 from ..registry import get_registry
 from . import schema
+from .parsers import BoundedJSONParser
 from .permissions import MayChat, SessionWritesNeedCsrf
 from .serializers import (
     ConversationSerializer,
@@ -70,7 +72,7 @@ class RequestTooLarge(APIException):
 class ChatAPIView(GenericAPIView[Any]):
     """What every endpoint shares: the limits, the permissions, the throttle, the owner."""
 
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         """Refuse an oversized body before anything (the CSRF check included) parses it."""
@@ -113,6 +115,25 @@ class ConversationPagination(CursorPagination):
 
     ordering = "-created_at"
     page_size = 50
+    invalid_cursor_message = "Invalid cursor: use a next or previous link as it came."
+
+    def decode_cursor(self, request: Request) -> Cursor | None:
+        """DRF's cursor, whose position must be a time with its offset, as ours always are.
+
+        DRF hands the position to the query as it is, so a forged ``p=not-a-date``
+        fails in the database, a 500; here it is a 404, like any other bad cursor.
+        """
+        cursor = super().decode_cursor(request)
+        if cursor is None or cursor.position is None:
+            return cursor
+        try:
+            when = parse_datetime(str(cursor.position))
+            if when is None or when.tzinfo is None:
+                raise ValueError(cursor.position)
+            position: Any = when.astimezone(UTC).isoformat()  # the stubs say int: it is text
+        except (ValueError, OverflowError):
+            raise NotFound(self.invalid_cursor_message) from None
+        return cursor._replace(position=position)
 
     def get_paginated_response_schema(self, results: dict[str, Any]) -> dict[str, Any]:
         # DRF's own example cursor URL ends in a stray quote; show one of ours instead.
