@@ -169,7 +169,11 @@ class Action(models.Model):
 
 
 class ActionClick(models.Model):
-    """The audit trail: every click on an existing button, whoever sent it."""
+    """The audit trail: every click on an existing button, whoever sent it.
+
+    Rate-limited clicks are the exception that keeps a flood from writing
+    without end: one row per requester per budget window, with their ``count``.
+    """
 
     class Outcome(models.TextChoices):
         OK = "ok"
@@ -198,6 +202,13 @@ class ActionClick(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     duration_ms = models.FloatField(default=0.0)
     error = models.TextField(blank=True)
+    count = models.PositiveIntegerField(
+        default=1,
+        help_text=(
+            "Clicks this row stands for: the rate-limited clicks of one requester "
+            "in one budget window share one row."
+        ),
+    )
 
     class Meta:
         ordering = ["-created_at"]

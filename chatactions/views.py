@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.views import View
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import dispatch, owners, protocol, rendering
+from . import dispatch, limits, owners, protocol, rendering
 from .handlers import Outcome
 from .models import Action as ActionRow
 from .models import ActionClick, Conversation
@@ -30,11 +30,17 @@ NOTICE_TEXT = {
     protocol.GONE: "That button is no longer available.",
     protocol.ERROR: "Something went wrong.",
     protocol.INVALID: "That could not be sent.",
+    protocol.RATE_LIMITED: "Too many requests; wait a moment and try again.",
 }
 
 
 def _requester(request: HttpRequest, *, create: bool = False) -> Requester | None:
     return owners.resolve(request.user, request.session, create=create)
+
+
+def _within_budget(requester: Requester) -> bool:
+    """Spend one of the requester's budget, the one the socket and the API draw on too."""
+    return limits.spend(limits.identity(requester)).allowed
 
 
 def _owned(request: HttpRequest, conversation_id: uuid.UUID) -> tuple[Requester, Conversation]:
@@ -63,6 +69,8 @@ class StartChatView(View):
         requester = _requester(request, create=True)
         if requester is None:
             return redirect_to_login(request.get_full_path())
+        if not _within_budget(requester):
+            return HttpResponse(NOTICE_TEXT[protocol.RATE_LIMITED], status=429)
         conversation = async_to_sync(dispatch.start_conversation)(requester, self.app)
         return redirect("chatactions:conversation", conversation_id=conversation.uuid)
 
@@ -77,7 +85,11 @@ def conversation(request: HttpRequest, conversation_id: uuid.UUID) -> HttpRespon
     if request.method == "POST":
         content = request.POST.get("content", "")
         if content.strip():
-            outcome = async_to_sync(dispatch.user_message)(requester, conversation.uuid, content)
+            outcome = Outcome(protocol.RATE_LIMITED)
+            if _within_budget(requester):
+                outcome = async_to_sync(dispatch.user_message)(
+                    requester, conversation.uuid, content
+                )
             _flash(request, outcome)
         return HttpResponseRedirect(request.path)
     context = rendering.chat_template_context(conversation)
@@ -132,6 +144,12 @@ def _click(request: HttpRequest, conversation_id: uuid.UUID, action_id: uuid.UUI
     requester = _requester(request)
     if requester is None:
         raise Http404("No such action.")
+    if not _within_budget(requester):
+        async_to_sync(dispatch.refuse_click)(
+            requester, action_id, ActionClick.Via.FORM, protocol.RATE_LIMITED
+        )
+        _flash(request, Outcome(protocol.RATE_LIMITED))
+        return redirect("chatactions:conversation", conversation_id=conversation_id)
     outcome = async_to_sync(dispatch.click)(
         requester, conversation_id, action_id, ActionClick.Via.FORM
     )

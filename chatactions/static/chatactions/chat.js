@@ -100,6 +100,11 @@
       if (self.socket !== socket) return; // an older socket, already replaced
       self.socket = null;
       self.failPending();
+      if (event.code === 4401) {
+        // The session ended (logout, login, expiry): the page shows the login or a fresh start.
+        window.location.reload();
+        return;
+      }
       if (event.code === 4404 || event.code === 4403) {
         self.setState("unavailable");
         self.notice("This conversation is not available.", "error");
