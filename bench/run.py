@@ -29,6 +29,9 @@ from tests.servers import Browser, Daphne, postgres_database, redis_env, sqlite_
 
 BENCH_ENV = {
     "CHATACTIONS_RATE_LIMIT": "0",
+    # The idle-socket figure opens thousands of sockets on one conversation.
+    "CHATACTIONS_MAX_SOCKETS_PER_CONVERSATION": "0",
+    "CHATACTIONS_MAX_SOCKETS_PER_REQUESTER": "0",
     "CHATACTIONS_BENCH_ECHO": "1",
     "DJANGO_DEBUG": "0",
     "DJANGO_SETTINGS_MODULE": "bench.settings",
