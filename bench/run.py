@@ -270,7 +270,14 @@ async def main() -> None:
     parser.add_argument("--sockets", type=int, default=2000)
     parts = ["default", "production", "page", "sockets"]
     parser.add_argument("--only", choices=parts, action="append")
+    parser.add_argument(
+        "--rate-limit",
+        default="0",
+        help="CHATACTIONS_RATE_LIMIT of the servers (default 0: off; a large one measures "
+        "the cost of the budget without refusing anything)",
+    )
     args = parser.parse_args()
+    BENCH_ENV["CHATACTIONS_RATE_LIMIT"] = args.rate_limit
     only = set(args.only or parts)
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     when = time.strftime("%Y-%m-%d %H:%M")
