@@ -22,8 +22,13 @@ from .conf import chat_settings
 PREFIX = "chatactions:sockets"
 
 
+def check_interval() -> float:
+    """``SOCKET_CHECK_INTERVAL``, but never so short that a socket's checks spin."""
+    return max(0.1, float(chat_settings.SOCKET_CHECK_INTERVAL))
+
+
 def lease_seconds() -> int:
-    return math.ceil(3 * float(chat_settings.SOCKET_CHECK_INTERVAL))
+    return math.ceil(3 * check_interval())
 
 
 @dataclass

@@ -1,7 +1,8 @@
 """``ChatConsumer``: one WebSocket, thin.
 
-It authenticates at connect, joins the conversation's group, checks each frame
-(size, rate, shape) and hands it to ``dispatch``. Each frame's handler runs as
+It authenticates at connect, takes its places under the socket caps, joins the
+conversation's group and its session's (``lifetime``), checks each frame
+(session, budget, size, shape) and hands it to ``dispatch``. Each frame's handler runs as
 its own task, so a callback that runs long or waits for a click never stops
 the socket from reading the next frame. Answers to the sender travel through
 the channel layer to this consumer's own channel, behind the group frames the
@@ -24,20 +25,15 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.utils import timezone
 
 from . import caps, dispatch, emitter, lifetime, limits, owners, protocol
-from .conf import chat_settings
 from .context import Chat
 from .handlers import failure
 from .models import Conversation
-from .owners import Requester
 
 logger = logging.getLogger(__name__)
 
 
-class ChatConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # untyped base
-    """Wire protocol v1 on ``/ws/chat/<conversation-uuid>/``."""
-
-    chat: Chat
-    requester: Requester
+class ChatConsumer(lifetime.SessionBound, AsyncWebsocketConsumer):  # type: ignore[misc]
+    """Wire protocol v1 on ``/ws/chat/<conversation-uuid>/`` (an untyped base)."""
 
     async def connect(self) -> None:
         """Accept only the conversation's owner; anyone else sees "not found" (4404).
@@ -97,35 +93,6 @@ class ChatConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # untyped bas
                     lifetime.group(self.session_key), self.channel_name
                 )
 
-    # The session's lifetime ------------------------------------------------------------
-
-    async def chat_session_ended(self, event: dict[str, Any]) -> None:
-        """The session logged out or in elsewhere (any process): close with 4401."""
-        await self.end()
-
-    async def end(self) -> None:
-        """Stop reading and receiving at once, then close: the session no longer speaks here."""
-        if self.ended:
-            return
-        self.ended = True
-        await self.channel_layer.group_discard(self.chat.group, self.channel_name)
-        await self.close(code=protocol.CLOSE_SESSION_ENDED)
-
-    async def alive(self) -> bool:
-        """Read the session afresh: does it still exist and speak for this conversation's owner?"""
-        alive: bool
-        alive, self.expires_at = await database_sync_to_async(self._check)()
-        return alive
-
-    def _check(self) -> tuple[bool, datetime | None]:
-        if self.session_key is None:  # a site's own auth without sessions: ownership only
-            return self.requester.conversation(self.chat.conversation.uuid) is not None, None
-        alive = (
-            lifetime.still_speaks_for(self.session_key, self.requester)
-            and self.requester.conversation(self.chat.conversation.uuid) is not None
-        )
-        return alive, lifetime.expiry(self.session_key) if alive else None
-
     async def watch(self) -> None:
         """Every ``SOCKET_CHECK_INTERVAL``: renew the places under the caps, check the session.
 
@@ -133,7 +100,7 @@ class ChatConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # untyped bas
         opened together do not all check at once. A failed check (the database
         is down) closes nothing: the next one tries again.
         """
-        interval = float(chat_settings.SOCKET_CHECK_INTERVAL)
+        interval = caps.check_interval()
         await asyncio.sleep(interval * random.uniform(0.5, 1.0))
         while True:
             try:

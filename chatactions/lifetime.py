@@ -13,10 +13,12 @@ each ``sync``, and every ``SOCKET_CHECK_INTERVAL`` seconds.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Awaitable, Callable
 from importlib import import_module
 from typing import Any
 
 from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib import auth
@@ -25,7 +27,8 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
 
-from . import owners
+from . import owners, protocol
+from .context import Chat
 from .owners import Requester
 
 #: The channel-layer message a session's sockets get when it ends.
@@ -71,6 +74,44 @@ def end_on_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     old = _cookie_key(request)
     if old != getattr(getattr(request, "session", None), "session_key", None):
         end_session(old)
+
+
+class SessionBound:
+    """What a chat socket does when its session ends: stop at once, then close with 4401."""
+
+    chat: Chat
+    requester: Requester
+    ended: bool
+    session_key: str | None
+    expires_at: datetime.datetime | None
+    channel_layer: Any
+    channel_name: str
+    close: Callable[..., Awaitable[None]]
+
+    async def chat_session_ended(self, event: dict[str, Any]) -> None:
+        """The session logged out or in, on any process."""
+        await self.end()
+
+    async def end(self) -> None:
+        """Stop reading and receiving at once, then close: the session no longer speaks here."""
+        if self.ended:
+            return
+        self.ended = True
+        await self.channel_layer.group_discard(self.chat.group, self.channel_name)
+        await self.close(code=protocol.CLOSE_SESSION_ENDED)
+
+    async def alive(self) -> bool:
+        """Read the session afresh: does it still exist and speak for this conversation's owner?"""
+        alive: bool
+        alive, self.expires_at = await database_sync_to_async(self._check)()
+        return alive
+
+    def _check(self) -> tuple[bool, datetime.datetime | None]:
+        owned = self.requester.conversation(self.chat.conversation.uuid) is not None
+        if self.session_key is None:  # a site's own auth without sessions: ownership only
+            return owned, None
+        alive = owned and still_speaks_for(self.session_key, self.requester)
+        return alive, expiry(self.session_key) if alive else None
 
 
 def store(session_key: str) -> SessionBase:
