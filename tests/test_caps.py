@@ -107,3 +107,12 @@ def test_a_lapsed_place_taken_by_another_socket_is_not_given_back_by_the_first(s
     assert second.take("conversation:x", 1)
     first.release()
     assert not caps.Places().take("conversation:x", 1)  # still the second's
+
+
+def test_a_place_that_lapsed_is_taken_again_at_renewal(settings):
+    settings.CHATACTIONS = {"MAX_SOCKETS_PER_CONVERSATION": 1}
+    places = caps.Places()
+    assert places.take("conversation:y", 1)
+    caps.cache.delete_many(places.keys)  # the event loop stalled past the lease
+    places.renew()
+    assert not caps.Places().take("conversation:y", 1)

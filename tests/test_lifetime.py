@@ -158,3 +158,37 @@ def test_group_names_hash_the_session_key():
     assert name.startswith("chatactions.session.") and len(name) < 100
     assert name == lifetime.group("abcdefghijklmnopqrstuvwxyz012345")
     assert name != lifetime.group("abcdefghijklmnopqrstuvwxyz012346")
+
+
+async def test_a_check_that_fails_closes_nothing_and_the_next_one_runs(
+    chat, settings, caplog, monkeypatch
+):
+    visitor, conversation, _ = chat
+    settings.CHATACTIONS = {"SOCKET_CHECK_INTERVAL": 0.1}
+    failures = []
+    real = lifetime.still_speaks_for
+
+    def database_down_once(*args):
+        if not failures:
+            failures.append(1)
+            raise ConnectionError("database is down")
+        return real(*args)
+
+    [socket] = await sockets_of(visitor, conversation, 1)
+    monkeypatch.setattr(lifetime, "still_speaks_for", database_down_once)
+    await asyncio.sleep(0.5)
+    _, ack = await socket.request({"type": "message", "content": "still open"})
+    assert ack["status"] == "ok" and failures == [1]
+    assert "could not check a socket's session" in caplog.text
+    await socket.close()
+
+
+async def test_with_the_cache_session_engine_a_session_gone_from_the_cache_closes(settings):
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    settings.CHATACTIONS = {"SOCKET_CHECK_INTERVAL": 0.2}
+    visitor = Visitor()
+    conversation = await sync_to_async(visitor.start)()
+    [socket] = await sockets_of(visitor, conversation, 1)
+    session = await sync_to_async(lambda: visitor.client.session)()
+    await sync_to_async(session.delete)()
+    assert await closed(socket) == SESSION_ENDED
