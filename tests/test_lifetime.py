@@ -118,15 +118,16 @@ async def test_sync_of_a_session_that_is_gone_closes_instead_of_resending_histor
     assert await socket.comm.receive_output(3) == SESSION_ENDED
 
 
+@sync_to_async
+def set_expiry(visitor: Visitor, seconds: int) -> None:
+    session = visitor.client.session
+    session.set_expiry(seconds)
+    session.save()
+
+
 async def test_an_expired_session_closes_its_socket_at_the_next_frame(visitor):
     conversation = await sync_to_async(visitor.start)()
-
-    def expire_soon() -> None:
-        session = visitor.client.session
-        session.set_expiry(1)
-        session.save()
-
-    await sync_to_async(expire_soon)()
+    await set_expiry(visitor, 1)
     [socket] = await sockets_of(visitor, conversation, 1)
     await asyncio.sleep(1.2)
     before = await asnapshot()
@@ -137,15 +138,9 @@ async def test_an_expired_session_closes_its_socket_at_the_next_frame(visitor):
 
 async def test_a_session_whose_expiry_was_extended_keeps_its_socket(visitor):
     conversation = await sync_to_async(visitor.start)()
-
-    def set_expiry(seconds: int) -> None:
-        session = visitor.client.session
-        session.set_expiry(seconds)
-        session.save()
-
-    await sync_to_async(set_expiry)(1)
+    await set_expiry(visitor, 1)
     [socket] = await sockets_of(visitor, conversation, 1)
-    await sync_to_async(set_expiry)(600)  # the site kept the session alive meanwhile
+    await set_expiry(visitor, 600)  # the site kept the session alive meanwhile
     await asyncio.sleep(1.2)
     _, ack = await socket.request({"type": "message", "content": "still valid"})
     assert ack["status"] == "ok"
