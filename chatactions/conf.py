@@ -36,7 +36,7 @@ DEFAULTS: dict[str, Any] = {
     "MAX_SOCKETS_PER_REQUESTER": 50,
     # Seconds between an open socket's checks of its session (and renewals of
     # its place under the socket caps, which lapses after three of these).
-    "SOCKET_CHECK_INTERVAL": 30.0,
+    "SOCKET_CHECK_INTERVAL": 60.0,
     # Messages a ``sync`` frame resends at most; older ones stay on the page.
     "SYNC_LIMIT": 500,
 }

@@ -25,6 +25,7 @@ from django.contrib import auth
 from django.contrib.sessions.backends.base import SessionBase
 from django.dispatch import receiver
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from . import owners, protocol
@@ -110,8 +111,11 @@ class SessionBound:
         owned = self.requester.conversation(self.chat.conversation.uuid) is not None
         if self.session_key is None:  # a site's own auth without sessions: ownership only
             return owned, None
-        alive = owned and still_speaks_for(self.session_key, self.requester)
-        return alive, expiry(self.session_key) if alive else None
+        if not (owned and still_speaks_for(self.session_key, self.requester)):
+            return False, None
+        if self.expires_at is not None and self.expires_at > timezone.now():
+            return True, self.expires_at  # not due yet: no query for it
+        return True, expiry(self.session_key)  # passed, yet alive: the site extended it
 
 
 def store(session_key: str) -> SessionBase:

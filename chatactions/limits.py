@@ -36,10 +36,9 @@ PREFIX = "chatactions:budget"
 
 @dataclass(frozen=True)
 class Spend:
-    """The answer of the budget to one request: allowed or not, and its window."""
+    """The answer of the budget to one request: allowed, or refused until the window ends."""
 
     allowed: bool
-    window: str  # the window's cache key: what else belongs to this window hangs off it
     retry_after: float = 0.0  # seconds until the window ends
 
 
@@ -67,10 +66,10 @@ def spend(ident: str) -> Spend:
     """
     limit = int(chat_settings.RATE_LIMIT)
     if limit <= 0:
-        return Spend(True, "")
+        return Spend(True)
     key, left = window_key(ident)
     used = count(key, ttl=left + 1)
-    return Spend(used <= limit, key, 0.0 if used <= limit else left)
+    return Spend(True) if used <= limit else Spend(False, left)
 
 
 async def aspend(ident: str) -> Spend:
