@@ -187,3 +187,19 @@ async def test_with_the_cache_session_engine_a_session_gone_from_the_cache_close
     session = await sync_to_async(lambda: visitor.client.session)()
     await sync_to_async(session.delete)()
     assert await closed(socket) == SESSION_ENDED
+
+
+async def test_a_changed_password_closes_the_sockets_of_the_users_other_sessions(
+    visitor, settings
+):
+    user = await sync_to_async(log_in)(visitor)
+    conversation = await sync_to_async(visitor.start)()
+    settings.CHATACTIONS = {"SOCKET_CHECK_INTERVAL": 0.2}
+    [socket] = await sockets_of(visitor, conversation, 1)
+
+    def change_password() -> None:  # elsewhere, without update_session_auth_hash
+        user.set_password("new")
+        user.save()
+
+    await sync_to_async(change_password)()
+    assert await closed(socket) == SESSION_ENDED
