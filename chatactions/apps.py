@@ -12,7 +12,8 @@ class SimpleChatActionsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import checks, owners  # noqa: F401  (registers checks, connects the login signal)
+        # Registers the checks; connects the login and logout signals.
+        from . import checks, lifetime, owners  # noqa: F401
 
 
 class ChatActionsConfig(SimpleChatActionsConfig):

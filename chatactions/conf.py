@@ -28,10 +28,17 @@ DEFAULTS: dict[str, Any] = {
     "MAX_MESSAGE_LENGTH": 4000,
     # Seconds a click holds its action: a crashed worker's claim expires after this.
     "CLAIM_TIMEOUT": 30.0,
-    # Frames one connection may send in a burst; 0 turns the limit off.
+    # Frames, form posts and API requests one requester (user or visitor) may
+    # make per RATE_LIMIT_PERIOD, over every door and socket; 0 turns it off.
     "RATE_LIMIT": 30,
-    # Seconds in which a spent burst refills completely.
+    # Seconds of one budget window.
     "RATE_LIMIT_PERIOD": 10.0,
+    # Most sockets open at once on one conversation, and for one requester; 0: no cap.
+    "MAX_SOCKETS_PER_CONVERSATION": 20,
+    "MAX_SOCKETS_PER_REQUESTER": 50,
+    # Seconds between an open socket's checks of its session (and renewals of
+    # its place under the socket caps, which lapses after three of these).
+    "SOCKET_CHECK_INTERVAL": 60.0,
     # Messages a ``sync`` frame resends at most; older ones stay on the page.
     "SYNC_LIMIT": 500,
     # The chat pages' Content-Security-Policy where the site sends none (csp.py):

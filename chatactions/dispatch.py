@@ -14,6 +14,7 @@ fails (the database is down) answers ``error`` with a plain "try again".
 from __future__ import annotations
 
 import logging
+import math
 import time
 import uuid
 from contextlib import nullcontext
@@ -21,11 +22,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from channels.db import database_sync_to_async
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import ask, emitter, inserts, protocol, statements
+from . import ask, emitter, inserts, limits, protocol, statements
 from .action import Action
 from .conf import chat_settings
 from .context import Chat
@@ -169,16 +171,34 @@ async def refuse_click(requester: Requester, action_id: uuid.UUID, via: str, sta
     """Record a click refused before dispatch (``rate_limited``), so the audit trail has it.
 
     Only a click on an action that exists leaves a row, whoever owns it; the
-    caller's answer does not depend on that, so it reveals nothing.
+    caller's answer does not depend on that, so it reveals nothing. A flood
+    writes one row per requester per budget window, whose ``count`` says how
+    many clicks were refused in it.
     """
     await database_sync_to_async(_record_refusal)(requester, action_id, via, status)
 
 
+_WRITING = "writing"  # the window's row is being written by another request
+
+
 def _record_refusal(requester: Requester, action_id: uuid.UUID, via: str, status: str) -> None:
     started = time.perf_counter()
-    row = statements.find_action(action_id)
-    if row is not None:
-        _record(_new_click(row, requester, via, status, started))
+    window, left = limits.window_key(limits.identity(requester))
+    ttl = math.ceil(left) + 1
+    refused = limits.count(f"{window}:refused", ttl)
+    row_key = f"{window}:row"
+    row_pk = cache.get(row_key)
+    if row_pk is None and cache.add(row_key, _WRITING, timeout=ttl):
+        row = statements.find_action(action_id)
+        if row is None:
+            cache.delete(row_key)
+            return
+        click = _new_click(row, requester, via, status, started)
+        click.count = refused
+        _record(click)
+        cache.set(row_key, click.pk, timeout=ttl)
+    elif row_pk not in (None, _WRITING):
+        ActionClick.objects.filter(pk=row_pk, count__lt=refused).update(count=refused)
 
 
 def _record(click: ActionClick) -> None:

@@ -201,7 +201,11 @@ class Action(models.Model):
 
 
 class ActionClick(models.Model):
-    """The audit trail: every click on an existing button, whoever sent it."""
+    """The audit trail: every click on an existing button, whoever sent it.
+
+    Rate-limited clicks are the exception that keeps a flood from writing
+    without end: one row per requester per budget window, with their ``count``.
+    """
 
     class Outcome(models.TextChoices):
         OK = "ok", _("OK")
@@ -233,6 +237,14 @@ class ActionClick(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
     duration_ms = models.FloatField(_("duration (ms)"), default=0.0)
     error = models.TextField(_("error"), blank=True)
+    count = models.PositiveIntegerField(
+        _("count"),
+        default=1,
+        help_text=_(
+            "Clicks this row stands for: the rate-limited clicks of one requester "
+            "in one budget window share one row."
+        ),
+    )
 
     class Meta:
         verbose_name = _("action click")

@@ -37,6 +37,11 @@ MAX_ECHO = 40
 # WebSocket close codes the server uses (4000-4999 are for applications).
 CLOSE_NOT_FOUND = 4404
 CLOSE_FORBIDDEN = 4403
+# The session that opened the socket ended (logout, login, flush, expiry): the
+# client reloads the page, which shows the login or a fresh start.
+CLOSE_SESSION_ENDED = 4401
+# Over MAX_SOCKETS_PER_CONVERSATION or MAX_SOCKETS_PER_REQUESTER.
+CLOSE_TOO_MANY_SOCKETS = 4429
 # "Service unavailable": the channel layer failed, so this socket may have missed
 # news; the client reconnects and its ``sync`` fetches what was saved meanwhile.
 # (1012 would say it best, but servers only let applications use 1000 and 3000-4999.)

@@ -27,7 +27,7 @@ from django.utils.translation import gettext
 from django.views import View
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import dispatch, origins, owners, protocol, rendering, texts
+from . import dispatch, limits, origins, owners, protocol, rendering, texts
 from .csp import strict_policy
 from .handlers import Outcome
 from .models import Action as ActionRow
@@ -38,12 +38,23 @@ from .registry import get_registry
 #: What a refused form post flashes: the notices ``chat.js`` shows for the same answers.
 NOTICE_TEXT = {
     status: texts.REFUSED[status]
-    for status in (protocol.BUSY, protocol.GONE, protocol.ERROR, protocol.INVALID)
+    for status in (
+        protocol.BUSY,
+        protocol.GONE,
+        protocol.ERROR,
+        protocol.INVALID,
+        protocol.RATE_LIMITED,
+    )
 }
 
 
 def _requester(request: HttpRequest, *, create: bool = False) -> Requester | None:
     return owners.resolve(request.user, request.session, create=create)
+
+
+def _within_budget(requester: Requester) -> bool:
+    """Spend one of the requester's budget, the one the socket and the API draw on too."""
+    return limits.spend(limits.identity(requester)).allowed
 
 
 def _owned(request: HttpRequest, conversation_id: uuid.UUID) -> tuple[Requester, Conversation]:
@@ -92,6 +103,8 @@ class StartChatView(View):
         requester = _requester(request, create=True)
         if requester is None:
             return redirect_to_login(request.get_full_path())
+        if not _within_budget(requester):
+            return HttpResponse(NOTICE_TEXT[protocol.RATE_LIMITED], status=429)
         conversation = async_to_sync(dispatch.start_conversation)(requester, self.app)
         return redirect("chatactions:conversation", conversation_id=conversation.uuid)
 
@@ -121,7 +134,11 @@ def conversation(request: HttpRequest, conversation_id: uuid.UUID) -> HttpRespon
     if request.method == "POST":
         content = request.POST.get("content", "")
         if content.strip():
-            outcome = async_to_sync(dispatch.user_message)(requester, conversation.uuid, content)
+            outcome = Outcome(protocol.RATE_LIMITED)
+            if _within_budget(requester):
+                outcome = async_to_sync(dispatch.user_message)(
+                    requester, conversation.uuid, content
+                )
             _flash(request, outcome)
         return HttpResponseRedirect(request.path)
     context = rendering.chat_template_context(conversation)
@@ -177,6 +194,12 @@ def _click(request: HttpRequest, conversation_id: uuid.UUID, action_id: uuid.UUI
     requester = _requester(request)
     if requester is None:
         raise Http404(gettext("No such action."))
+    if not _within_budget(requester):
+        async_to_sync(dispatch.refuse_click)(
+            requester, action_id, ActionClick.Via.FORM, protocol.RATE_LIMITED
+        )
+        _flash(request, Outcome(protocol.RATE_LIMITED))
+        return redirect("chatactions:conversation", conversation_id=conversation_id)
     outcome = async_to_sync(dispatch.click)(
         requester, conversation_id, action_id, ActionClick.Via.FORM
     )

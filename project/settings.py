@@ -2,7 +2,8 @@
 
 Defaults give ``make demo``: DEBUG on, SQLite, the in-memory channel layer.
 ``DATABASE_URL`` switches to another database (PostgreSQL in production) and
-``REDIS_URL`` to ``channels_redis``, so several daphne processes share chats.
+``REDIS_URL`` to ``channels_redis`` and Django's Redis cache, so several daphne
+processes share chats, budgets and socket counts.
 """
 
 from __future__ import annotations
@@ -155,6 +156,15 @@ if REDIS_URL:
                 "CONFIG": {"hosts": _hosts, "prefix": _prefix},
             }
         }
+    # The same Redis backs Django's cache, so every process shares one budget per
+    # requester and one count of open sockets (docs/security.md).
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _hosts[0],
+            "KEY_PREFIX": _prefix,
+        }
+    }
 else:
     CHANNEL_LAYERS = {
         "default": {
@@ -171,6 +181,9 @@ _CHATACTIONS_NUMBERS = {
     "CLAIM_TIMEOUT": float,
     "RATE_LIMIT": int,
     "RATE_LIMIT_PERIOD": float,
+    "MAX_SOCKETS_PER_CONVERSATION": int,
+    "MAX_SOCKETS_PER_REQUESTER": int,
+    "SOCKET_CHECK_INTERVAL": float,
     "SYNC_LIMIT": int,
 }
 CHATACTIONS: dict[str, Any] = {}

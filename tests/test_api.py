@@ -18,7 +18,6 @@ import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from django.contrib.auth.models import User
 from django.contrib.staticfiles import finders
-from django.core.cache import cache
 from django.test import override_settings
 from django.urls import include, path
 from django.utils import timezone
@@ -71,12 +70,6 @@ MISSING = "3f2504e0-4f89-41d3-9a0c-0305e82c3301"
 GREETING = "Hello! I can pretend to delete data. Try typing 'delete my data'."
 QUESTION = "Are you sure you want to delete your data?"
 CONFIRMED = "Okay, deleting 'important_data.txt' for user123... (Not really!)"
-
-
-@pytest.fixture(autouse=True)
-def fresh_throttle() -> None:
-    """Throttle counts live in the cache; each test starts with a full budget."""
-    cache.clear()
 
 
 @dataclass

@@ -17,6 +17,7 @@
 
   var BACKOFF_BASE_MS = 500;
   var BACKOFF_MAX_MS = 10000;
+  var RELOAD_DELAY_MS = 1000; // after a 4401 close
   var NOTICE_MS = 6000;
 
   // What the clicker reads when a click is refused (the no-JavaScript door says the same).
@@ -135,6 +136,13 @@
       if (self.socket !== socket) return; // an older socket, already replaced
       self.socket = null;
       self.failPending();
+      if (event.code === 4401) {
+        // The session ended (logout, login, expiry): the page shows the login or a fresh
+        // start. Waiting a moment lets the tab that logged in or out store its new cookie.
+        self.setState("closed");
+        window.setTimeout(function () { window.location.reload(); }, RELOAD_DELAY_MS);
+        return;
+      }
       if (event.code === 4404 || event.code === 4403) {
         self.setState("unavailable");
         self.notice(self.text.other.unavailable, "error");
