@@ -12,8 +12,8 @@ class SimpleChatActionsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Registers the checks; connects the login and logout signals.
-        from . import checks, lifetime, owners  # noqa: F401
+        # Registers the checks; connects the login, logout and message signals.
+        from . import checks, history, lifetime, owners  # noqa: F401
 
 
 class ChatActionsConfig(SimpleChatActionsConfig):

@@ -254,6 +254,11 @@ class ChatConsumer(lifetime.SessionBound, AsyncWebsocketConsumer):  # type: igno
         else:
             await self.reply(protocol.ack(exc.ref, exc.status, exc.detail))
 
+    async def chat_deleted(self, event: dict[str, Any]) -> None:
+        """Its owner deleted the conversation (``history.delete``): close as if it never was."""
+        self.ended = True
+        await self.close(code=protocol.CLOSE_NOT_FOUND)
+
     async def chat_frames(self, event: dict[str, Any]) -> None:
         """Frames from the channel layer (group broadcasts and our own replies)."""
         if self.ended:

@@ -13,8 +13,11 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from channels.db import database_sync_to_async
+
 from .models import Conversation
 from .owners import Requester
+from .titles import set_title
 
 
 class NoChatContext(RuntimeError):
@@ -36,6 +39,18 @@ class Chat:
     @property
     def id(self) -> str:
         return str(self.conversation.uuid)
+
+    async def set_title(self, title: str) -> None:
+        """Name the conversation in its owner's history: the handler knows what it is about.
+
+        An empty title gives the history's default back (the first user
+        message); a title over 200 characters raises ``ValueError``.
+        """
+        await database_sync_to_async(self.set_title_sync)(title)
+
+    def set_title_sync(self, title: str) -> None:
+        """``set_title`` for plain ``def`` callbacks and views."""
+        set_title(self.conversation, title)
 
 
 #: What API calls accept to name a conversation outside a handler.

@@ -44,12 +44,39 @@ class Conversation(models.Model):
         help_text=_("Random id kept in an anonymous visitor's session."),
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    title = models.CharField(
+        _("title"),
+        max_length=200,
+        blank=True,
+        help_text=_("Set by code (chat.set_title) or its owner; empty shows the first message."),
+    )
+    last_activity_at = models.DateTimeField(
+        _("last activity at"),
+        default=timezone.now,
+        help_text=_("When its newest message was saved: the history's order."),
+    )
+    deleted_at = models.DateTimeField(
+        _("deleted at"),
+        null=True,
+        blank=True,
+        help_text=_("Deleted by its owner: hidden from them, its rows kept for the audit trail."),
+    )
 
     class Meta:
         verbose_name = _("conversation")
         verbose_name_plural = _("conversations")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["user", "-created_at"])]
+        indexes = [
+            models.Index(fields=["user", "-created_at"]),
+            # The history page and GET /chat/: one owner's conversations of one app,
+            # newest activity first.
+            models.Index(
+                fields=["user", "app", "-last_activity_at"], name="chatactions_history_user"
+            ),
+            models.Index(
+                fields=["visitor", "app", "-last_activity_at"], name="chatactions_history_visitor"
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(user__isnull=False) | Q(visitor__isnull=False),

@@ -31,15 +31,23 @@ class Requester:
     visitor: uuid.UUID | None = None
 
     def owns(self, conversation: Conversation) -> bool:
+        """Whether every door may let this requester in; a deleted conversation is no one's."""
+        if conversation.deleted_at is not None:
+            return False
         if self.user_id is not None:
             return conversation.user_id == self.user_id
         return conversation.user_id is None and conversation.visitor == self.visitor
 
     def conversations_q(self, prefix: str = "") -> Q:
-        """A filter for the conversations this requester owns (``prefix`` for joins)."""
+        """A filter for the conversations this requester owns (``prefix`` for joins).
+
+        A deleted conversation is left out: its rows stay for the audit trail,
+        but no page, socket or API call of its owner finds it again.
+        """
+        live = Q(**{f"{prefix}deleted_at__isnull": True})
         if self.user_id is not None:
-            return Q(**{f"{prefix}user_id": self.user_id})
-        return Q(**{f"{prefix}user__isnull": True, f"{prefix}visitor": self.visitor})
+            return live & Q(**{f"{prefix}user_id": self.user_id})
+        return live & Q(**{f"{prefix}user__isnull": True, f"{prefix}visitor": self.visitor})
 
     def conversation(self, conversation_id: uuid.UUID) -> Conversation | None:
         """This requester's conversation of that id; ``None`` for a missing *or foreign* one."""

@@ -27,7 +27,7 @@ from django.utils.translation import gettext
 from django.views import View
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import dispatch, limits, origins, owners, protocol, rendering, texts
+from . import dispatch, history, limits, origins, owners, protocol, rendering, texts
 from .csp import strict_policy
 from .handlers import Outcome
 from .models import Action as ActionRow
@@ -48,7 +48,7 @@ NOTICE_TEXT = {
 }
 
 
-def _requester(request: HttpRequest, *, create: bool = False) -> Requester | None:
+def requester_of(request: HttpRequest, *, create: bool = False) -> Requester | None:
     return owners.resolve(request.user, request.session, create=create)
 
 
@@ -57,9 +57,9 @@ def _within_budget(requester: Requester) -> bool:
     return limits.spend(limits.identity(requester)).allowed
 
 
-def _owned(request: HttpRequest, conversation_id: uuid.UUID) -> tuple[Requester, Conversation]:
+def owned(request: HttpRequest, conversation_id: uuid.UUID) -> tuple[Requester, Conversation]:
     """The requester and their conversation, or 404 exactly as for a missing id."""
-    requester = _requester(request)
+    requester = requester_of(request)
     if requester is None:
         raise Http404(gettext("No such conversation."))
     conversation = requester.conversation(conversation_id)
@@ -89,18 +89,25 @@ class StartChatView(View):
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        """Start at once, unless another site's page sent the visitor here."""
+        """Open the visitor's latest conversation; start one only if they have none.
+
+        So a reload or a second visit comes back to the same chat. Opening one
+        writes nothing, so it is allowed from anywhere; starting one is not.
+        """
+        requester = requester_of(request)
+        if requester is not None and (found := history.latest(requester, self.app)):
+            return redirect("chatactions:conversation", conversation_id=found.uuid)
         if _from_another_site(request):
             return render(request, "chatactions/start.html")
         return self.start(request)
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        """The start page's button: a POST, so Django's CSRF check vouches for it."""
+        """ "New chat" and the start page's button: a POST, so Django's CSRF check vouches."""
         return self.start(request)
 
     def start(self, request: HttpRequest) -> HttpResponse:
         """The one place a page visit writes: the visitor's id, the conversation, the greeting."""
-        requester = _requester(request, create=True)
+        requester = requester_of(request, create=True)
         if requester is None:
             return redirect_to_login(request.get_full_path())
         if not _within_budget(requester):
@@ -130,7 +137,7 @@ def conversation(request: HttpRequest, conversation_id: uuid.UUID) -> HttpRespon
     if owners.login_required(request.user):
         # Whatever the id: a login page reveals nothing about which chats exist.
         return redirect_to_login(request.get_full_path())
-    requester, conversation = _owned(request, conversation_id)
+    requester, conversation = owned(request, conversation_id)
     if request.method == "POST":
         content = request.POST.get("content", "")
         if content.strip():
@@ -166,7 +173,7 @@ def confirm(
         return _click(request, conversation_id, action_id)
     if owners.login_required(request.user):
         return _to_login(conversation_id)
-    _, conversation = _owned(request, conversation_id)
+    _, conversation = owned(request, conversation_id)
     action = (
         ActionRow.objects.select_related("message")
         .filter(uuid=action_id, message__conversation=conversation)
@@ -191,7 +198,7 @@ def confirm(
 def _click(request: HttpRequest, conversation_id: uuid.UUID, action_id: uuid.UUID) -> HttpResponse:
     if owners.login_required(request.user):
         return _to_login(conversation_id)
-    requester = _requester(request)
+    requester = requester_of(request)
     if requester is None:
         raise Http404(gettext("No such action."))
     if not _within_budget(requester):

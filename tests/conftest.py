@@ -29,7 +29,8 @@ class Visitor:
     client: Client = field(default_factory=Client)
 
     def start(self) -> Conversation:
-        response = self.client.get("/chat/")
+        """A new conversation, as the "New chat" button starts one (``GET /chat/`` reopens)."""
+        response = self.client.post("/chat/")
         assert response.status_code == 302, response
         conversation_id = response["Location"].rstrip("/").rsplit("/", 1)[-1]
         return Conversation.objects.get(uuid=conversation_id)

@@ -158,8 +158,8 @@ def test_list_pages_with_a_cursor(api):
     conversation = Conversation.objects.get(uuid=api.start()["id"])
     now = timezone.now()
     Conversation.objects.bulk_create(
-        Conversation(visitor=conversation.visitor, created_at=now - timedelta(minutes=i))
-        for i in range(1, 52)
+        Conversation(visitor=conversation.visitor, created_at=at, last_activity_at=at)
+        for at in (now - timedelta(minutes=i) for i in range(1, 52))
     )
     page = api.client.get(CONVERSATIONS).json()
     rest = api.client.get(page["next"]).json()
@@ -256,7 +256,7 @@ def test_a_forged_cursor_is_404_with_a_clear_message_and_changes_nothing(api, fo
 @pytest.mark.parametrize("offset", [0, 120])
 def test_a_cursor_position_with_its_offset_is_read_in_any_zone(api, offset):
     conversation = Conversation.objects.get(uuid=api.start()["id"])
-    conversation.created_at = timezone.now() - timedelta(hours=3)
+    conversation.created_at = conversation.last_activity_at = timezone.now() - timedelta(hours=3)
     conversation.save()
     newer = Conversation.objects.create(visitor=conversation.visitor)
     hour_ago = (timezone.now() - timedelta(hours=1)).astimezone(

@@ -112,8 +112,17 @@ def page(context: BrowserContext, errors: Errors) -> Page:
 
 
 def start(page: Page, server: Daphne) -> str:
-    """Open a new conversation and wait for its live socket; returns its id."""
+    """Open a new conversation and wait for its live socket; returns its id.
+
+    A first visit to ``/chat/`` starts one; after that it opens the latest, so a
+    visitor who already chatted presses "New chat" as a person would.
+    """
+    chatted = any(c["name"] == "sessionid" for c in page.context.cookies())
     page.goto(f"{server.url}/chat/")
+    if chatted:
+        latest = page.url
+        page.get_by_role("button", name="New chat").click()
+        page.wait_for_url(lambda url: url != latest)
     expect(page.locator(".ca-chat")).to_have_attribute("data-state", "open")
     return page.url.rstrip("/").rsplit("/", 1)[-1]
 

@@ -123,7 +123,7 @@ async def test_a_chat_start_draws_on_the_budget_too(visitor, settings):
     settings.CHATACTIONS = {"RATE_LIMIT": 1, "RATE_LIMIT_PERIOD": 600}
     await sync_to_async(visitor.start)()
     before = await asnapshot()
-    response = await sync_to_async(visitor.client.get)("/chat/")
+    response = await sync_to_async(visitor.client.post)("/chat/")  # "New chat"
     assert (response.status_code, response.content.decode()) == (429, TOO_MANY)
     assert await asnapshot() == before
     assert await Message.objects.acount() == 2  # two greetings, for the two that started

@@ -26,7 +26,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
 
-from .. import dispatch, owners, protocol
+from .. import dispatch, history, owners, protocol
 from ..conf import chat_settings
 from ..handlers import Outcome
 from ..models import ActionClick, Conversation
@@ -42,6 +42,7 @@ from .serializers import (
     MessageSerializer,
     NewMessageSerializer,
     OutcomeSerializer,
+    RenameSerializer,
     messages_url,
 )
 from .throttling import ChatRateThrottle
@@ -111,9 +112,9 @@ class ChatAPIView(GenericAPIView[Any]):
 
 
 class ConversationPagination(CursorPagination):
-    """Newest first; a cursor, so new conversations do not shift the pages."""
+    """Newest activity first, as the history page; a cursor, so new ones do not shift pages."""
 
-    ordering = "-created_at"
+    ordering = ("-last_activity_at", "-pk")
     page_size = 50
     invalid_cursor_message = "Invalid cursor: use a next or previous link as it came."
 
@@ -158,7 +159,7 @@ class ConversationList(ChatAPIView):
         requester = self.requester()
         if requester is None:
             return Conversation.objects.none()
-        return Conversation.objects.filter(requester.conversations_q())
+        return history.with_preview(history.owned(requester))
 
     @schema.list_conversations
     def get(self, request: Request) -> Response:
@@ -179,14 +180,34 @@ class ConversationList(ChatAPIView):
 
 
 class ConversationDetail(ChatAPIView):
-    """One conversation of the requester's."""
+    """One conversation of the requester's: read, renamed, deleted."""
 
     serializer_class = ConversationSerializer
 
+    def preview(self, conversation_id: str) -> Conversation:
+        """The owned conversation with its first message's start, for ``display_title``."""
+        requester, conversation = self.owned(conversation_id)
+        return history.with_preview(history.owned(requester)).get(pk=conversation.pk)
+
     @schema.get_conversation
     def get(self, request: Request, conversation_id: str) -> Response:
-        _, conversation = self.owned(conversation_id)
-        return Response(self.get_serializer(conversation).data)
+        return Response(self.get_serializer(self.preview(conversation_id)).data)
+
+    @schema.rename_conversation
+    def patch(self, request: Request, conversation_id: str) -> Response:
+        """Rename it, as the history page's form does."""
+        requester, conversation = self.owned(conversation_id)
+        body = RenameSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        history.rename(requester, conversation.uuid, body.validated_data["title"])
+        return Response(self.get_serializer(self.preview(conversation_id)).data)
+
+    @schema.delete_conversation
+    def delete(self, request: Request, conversation_id: str) -> Response:
+        """Delete it for its owner (soft: the rows stay for the audit trail)."""
+        requester, conversation = self.owned(conversation_id)
+        history.delete(requester, conversation.uuid)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MessageList(ChatAPIView):
