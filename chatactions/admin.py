@@ -27,11 +27,11 @@ class ActionInline(admin.TabularInline):
 
 @admin.register(Conversation)
 class ConversationAdmin(admin.ModelAdmin):
-    list_display = ["uuid", "app", "user", "visitor", "created_at"]
-    list_filter = ["app", "created_at"]
+    list_display = ["uuid", "title", "app", "user", "visitor", "last_activity_at", "deleted_at"]
+    list_filter = ["app", "created_at", ("deleted_at", admin.EmptyFieldListFilter)]
     # The user model's own login field: sites with a custom user model have no "username".
-    search_fields = ["uuid", f"user__{get_user_model().USERNAME_FIELD}"]
-    readonly_fields = ["uuid", "created_at"]
+    search_fields = ["uuid", "title", f"user__{get_user_model().USERNAME_FIELD}"]
+    readonly_fields = ["uuid", "created_at", "last_activity_at"]
     inlines = [MessageInline]
 
 

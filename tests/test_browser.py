@@ -596,3 +596,42 @@ def test_screenshots_of_the_demo_in_light_and_dark(page, server, tmp_path):
     expect(page.get_by_role("dialog")).to_be_visible()
     screenshot(page, "confirm-light.png", tmp_path)
     page.keyboard.press("Escape")
+
+
+# Conversations to come back to ----------------------------------------------------------------
+
+
+def test_history_open_rename_delete_and_come_back_to_an_old_conversation(page, server, tmp_path):
+    old = start(page, server)
+    say(page, "delete my data")
+    expect(button(page, "Cancel")).to_be_visible()
+    newer = start(page, server)
+    assert newer != old
+    say(page, "hello")
+    expect(contents(page).last).to_have_text(SORRY)
+
+    page.get_by_role("link", name="History").click()
+    expect(page.get_by_role("heading", name="Your conversations")).to_be_visible()
+    titles = page.locator(".ca-history-title")
+    expect(titles).to_have_text(["hello", "delete my data"])  # newest activity first
+
+    first = page.locator(".ca-history-item").first
+    first.get_by_text("Rename").click()
+    first.get_by_label("New title").fill("Small talk")
+    first.get_by_role("button", name="Save").click()
+    expect(titles).to_have_text(["Small talk", "delete my data"])
+    screenshot(page, "history-light.png", tmp_path)
+
+    page.get_by_role("button", name="Delete “Small talk”").click()
+    expect(page.locator(".ca-notice")).to_have_text(["Conversation deleted."])
+    expect(titles).to_have_text(["delete my data"])
+
+    page.get_by_role("link", name="delete my data").click()
+    expect(page.locator(".ca-chat")).to_have_attribute("data-state", "open")
+    assert page.url.endswith(f"/chat/{old}/")
+    expect(contents(page)).to_have_text([GREETING, "delete my data", QUESTION])
+    button(page, "Cancel").click()  # its buttons still work
+    expect(contents(page).last).to_have_text(CANCELLED)
+    page.goto(f"{server.url}/chat/")  # a second visit opens it again, not a new one
+    assert page.url.endswith(f"/chat/{old}/")
+    assert_no_csp_violations(page)
