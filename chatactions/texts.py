@@ -21,7 +21,7 @@ REFUSED: dict[str, Promise] = {
     protocol.BUSY: _("That action is already running."),
     protocol.GONE: _("That button is no longer available."),
     protocol.NOT_FOUND: _("That button is no longer available."),
-    protocol.RATE_LIMITED: _("Too many clicks at once. Wait a moment, then try again."),
+    protocol.RATE_LIMITED: _("Too many requests; wait a moment and try again."),
     protocol.ERROR: _("Something went wrong."),
     protocol.INVALID: _("That could not be sent."),
 }
