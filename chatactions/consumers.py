@@ -20,12 +20,12 @@ from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from . import dispatch, emitter, owners, protocol
+from . import dispatch, owners, protocol
 from .conf import chat_settings
 from .context import Chat
-from .handlers import failure
 from .limits import TokenBucket
 from .models import Conversation
+from .outcome import failure
 from .owners import Requester
 
 logger = logging.getLogger(__name__)
@@ -179,7 +179,7 @@ class ChatConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # untyped bas
         client reconnects and resyncs from the database, which has everything.
         """
         texts = [f if isinstance(f, str) else protocol.dumps(f) for f in frames]
-        if await emitter.send_to(self.channel_name, *texts):
+        if await dispatch.reply(self.channel_name, *texts):
             return
         for text in texts:
             await self.send(text_data=text)

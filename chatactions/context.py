@@ -13,12 +13,11 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from channels.db import database_sync_to_async
+
+from .exceptions import NoChatContext
 from .models import Conversation
 from .owners import Requester
-
-
-class NoChatContext(RuntimeError):
-    """Chat API used outside a handler or callback without naming a conversation."""
 
 
 @dataclass(frozen=True)
@@ -81,4 +80,4 @@ async def resolve_chat(conversation: ConversationRef | None) -> Chat:
         return conversation
     if isinstance(conversation, Conversation):
         return Chat(conversation)
-    return Chat(await Conversation.objects.aget(uuid=conversation))
+    return Chat(await database_sync_to_async(Conversation.objects.get)(uuid=conversation))

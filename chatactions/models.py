@@ -15,6 +15,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from .outcome import Status
+
 
 class Conversation(models.Model):
     """One chat, owned by a logged-in user or by an anonymous visitor's session."""
@@ -171,13 +173,8 @@ class Action(models.Model):
 class ActionClick(models.Model):
     """The audit trail: every click on an existing button, whoever sent it."""
 
-    class Outcome(models.TextChoices):
-        OK = "ok"
-        BUSY = "busy"
-        GONE = "gone"
-        NOT_FOUND = "not_found"
-        ERROR = "error"
-        RATE_LIMITED = "rate_limited"
+    #: The one outcome vocabulary, shared with the wire and the doors.
+    Outcome = Status
 
     class Via(models.TextChoices):
         WEBSOCKET = "websocket"
@@ -194,7 +191,7 @@ class ActionClick(models.Model):
     )
     visitor = models.UUIDField(null=True, blank=True)
     via = models.CharField(max_length=16, choices=Via.choices)
-    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    outcome = models.CharField(max_length=16, choices=Status.choices)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     duration_ms = models.FloatField(default=0.0)
     error = models.TextField(blank=True)

@@ -17,18 +17,22 @@ from typing import Any
 from django.utils import timezone
 
 from .conf import chat_settings
-from .models import Action, Message
+from .exceptions import FrameError as FrameError  # what parse() raises
+from .models import Action as ActionRow
+from .models import Message as MessageRow
+from .outcome import Status
 from .storable import text_problem
 
 VERSION = 1
 
-OK = "ok"
-BUSY = "busy"
-GONE = "gone"
-NOT_FOUND = "not_found"
-INVALID = "invalid"
-RATE_LIMITED = "rate_limited"
-ERROR = "error"
+# The statuses of an ``ack``, by their old names: one vocabulary, ``outcome.Status``.
+OK = Status.OK
+BUSY = Status.BUSY
+GONE = Status.GONE
+NOT_FOUND = Status.NOT_FOUND
+INVALID = Status.INVALID
+RATE_LIMITED = Status.RATE_LIMITED
+ERROR = Status.ERROR
 
 MAX_REF_LENGTH = 64
 MAX_ECHO = 40
@@ -40,16 +44,6 @@ CLOSE_FORBIDDEN = 4403
 # news; the client reconnects and its ``sync`` fetches what was saved meanwhile.
 # (1012 would say it best, but servers only let applications use 1000 and 3000-4999.)
 CLOSE_RESYNC = 4503
-
-
-class FrameError(Exception):
-    """A client frame that cannot be handled; becomes an ``ack`` (or ``error``) frame."""
-
-    def __init__(self, detail: str, *, ref: str | None = None, status: str = INVALID) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.ref = ref
-        self.status = status
 
 
 @dataclass(frozen=True)
@@ -147,7 +141,7 @@ def error(detail: str) -> dict[str, Any]:
     return {"type": "error", "detail": detail}
 
 
-def action_fields(action: Action) -> dict[str, Any]:
+def action_fields(action: ActionRow) -> dict[str, Any]:
     """What the browser may know of a button: never the payload."""
     return {
         "id": str(action.uuid),
@@ -163,7 +157,7 @@ def action_fields(action: Action) -> dict[str, Any]:
 
 
 def message_frame(
-    message: Message, actions: Iterable[Action], html: str, kind: str = "message"
+    message: MessageRow, actions: Iterable[ActionRow], html: str, kind: str = "message"
 ) -> dict[str, Any]:
     return {
         "type": kind,

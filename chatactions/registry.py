@@ -17,20 +17,10 @@ from typing import Any, TypeVar
 
 from django.utils.module_loading import autodiscover_modules
 
+from .exceptions import AlreadyRegistered, InvalidCallback, NotRegistered
+
 Handler = Callable[..., Awaitable[Any] | Any]
 F = TypeVar("F", bound=Handler)
-
-
-class AlreadyRegistered(Exception):
-    """A name was registered twice in one registry."""
-
-
-class NotRegistered(Exception):
-    """No callback is registered under that name."""
-
-
-class InvalidCallback(TypeError):
-    """A function that the dispatcher could not call was registered."""
 
 
 @dataclass

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 
 from .context import current_chat
 from .models import Conversation, ConversationValue
@@ -49,19 +49,21 @@ class State:
 
     async def aget(self, key: str, default: Any = None) -> Any:
         conversation = self.conversation  # resolved here: the context is this task's
-        return await sync_to_async(State(conversation).get)(key, default)
+        return await database_sync_to_async(State(conversation).get)(key, default)
 
     async def ahas(self, key: str) -> bool:
-        return await sync_to_async(State(self.conversation).has)(key)
+        has: bool = await database_sync_to_async(State(self.conversation).has)(key)
+        return has
 
     async def aset(self, key: str, value: Any) -> None:
-        await sync_to_async(State(self.conversation).set)(key, value)
+        await database_sync_to_async(State(self.conversation).set)(key, value)
 
     async def adelete(self, key: str) -> None:
-        await sync_to_async(State(self.conversation).delete)(key)
+        await database_sync_to_async(State(self.conversation).delete)(key)
 
     async def aitems(self) -> dict[str, Any]:
-        return await sync_to_async(State(self.conversation).items)()
+        items: dict[str, Any] = await database_sync_to_async(State(self.conversation).items)()
+        return items
 
 
 #: The current conversation's store, inside a handler or callback.

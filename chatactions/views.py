@@ -19,13 +19,13 @@ from django.views import View
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import dispatch, owners, protocol, rendering
-from .handlers import Outcome
 from .models import Action as ActionRow
 from .models import ActionClick, Conversation
+from .outcome import Outcome
 from .owners import Requester
 from .registry import get_registry
 
-NOTICE_TEXT = {
+NOTICE_TEXT: dict[str, str] = {
     protocol.BUSY: "That action is already running.",
     protocol.GONE: "That button is no longer available.",
     protocol.ERROR: "Something went wrong.",

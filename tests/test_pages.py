@@ -11,7 +11,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 import chatactions as ca
-from chatactions.emitter import render_message
+from chatactions.core.frames import render_message
 from chatactions.models import Action, ActionClick, Conversation, Message
 
 from .conftest import Visitor

@@ -11,7 +11,7 @@ from django.db import DataError, connection
 from django.db.models.signals import post_save, pre_save
 from django.utils import timezone
 
-from chatactions import inserts, statements
+from chatactions.core import inserts, statements
 from chatactions.models import Action, ActionClick, Conversation, Message
 
 pytestmark = pytest.mark.django_db

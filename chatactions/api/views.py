@@ -26,9 +26,9 @@ from rest_framework.throttling import BaseThrottle
 
 from .. import dispatch, owners, protocol
 from ..conf import chat_settings
-from ..handlers import Outcome
 from ..models import ActionClick, Conversation
 from ..models import Message as MessageRow
+from ..outcome import Outcome
 from ..owners import Requester
 from ..registry import get_registry
 from . import schema
@@ -46,7 +46,7 @@ from .throttling import ChatRateThrottle
 if TYPE_CHECKING:
     from rest_framework.permissions import _SupportsHasPermission
 
-HTTP_STATUS = {
+HTTP_STATUS: dict[str, int] = {
     protocol.OK: status.HTTP_200_OK,
     protocol.BUSY: status.HTTP_409_CONFLICT,
     protocol.GONE: status.HTTP_410_GONE,

@@ -26,8 +26,8 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import CharField, Field, Model, TextField
 from django.db.models.signals import post_save, pre_save
 
+from ..models import Action, ActionClick, Conversation, Message
 from . import inserts
-from .models import Action, ActionClick, Conversation, Message
 
 logger = logging.getLogger(__name__)
 
