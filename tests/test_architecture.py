@@ -24,11 +24,8 @@ def lint(tree: Path) -> subprocess.CompletedProcess[str]:
 
 
 def copy_of_the_package(tmp_path: Path) -> Path:
-    shutil.copytree(
-        ROOT / "chatactions",
-        tmp_path / "chatactions",
-        ignore=shutil.ignore_patterns("__pycache__"),
-    )
+    skip = shutil.ignore_patterns("__pycache__")
+    shutil.copytree(ROOT / "chatactions", tmp_path / "chatactions", ignore=skip)
     return tmp_path
 
 
