@@ -43,7 +43,8 @@ class ConversationPagination(CursorPagination):
 
     ordering = "-created_at"
     page_size = 50
-    invalid_cursor_message = gettext_lazy(
+    # Lazy, as DRF's own default is; the stubs type it str.
+    invalid_cursor_message = gettext_lazy(  # type: ignore[assignment]
         "Invalid cursor: use a next or previous link as it came."
     )
 
