@@ -12,7 +12,7 @@ class SimpleChatActionsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Registers the checks; connects the login, logout and message signals.
+        """Register the checks; connect the login, logout and message signals, once apps load."""
         from . import checks, history, lifetime, owners  # noqa: F401
 
 
@@ -22,6 +22,7 @@ class ChatActionsConfig(SimpleChatActionsConfig):
     default = True
 
     def ready(self) -> None:
+        """Also import every installed app's ``actions.py``, as the admin does ``admin.py``."""
         super().ready()
         from .registry import autodiscover
 

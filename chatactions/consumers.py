@@ -18,19 +18,16 @@ import uuid
 from collections.abc import Awaitable
 from datetime import datetime
 from typing import Any
-from urllib.parse import parse_qs
 
-from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
-from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from . import caps, dispatch, emitter, lifetime, limits, owners, protocol
+from . import caps, dispatch, lifetime, limits, owners, protocol, texts
 from .context import Chat
-from .handlers import failure
 from .models import Conversation
+from .outcome import failure
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +43,7 @@ class ChatConsumer(lifetime.SessionBound, AsyncWebsocketConsumer):  # type: igno
         A socket over a cap (``MAX_SOCKETS_PER_*``) gets 4429.
         """
         self.tasks: set[asyncio.Task[None]] = set()
-        self.language = requested_language(self.scope)
+        self.language = texts.requested_language(self.scope)
         self.ended = False
         self.places: caps.Places | None = None
         self.session_key: str | None = None
@@ -154,6 +151,7 @@ class ChatConsumer(lifetime.SessionBound, AsyncWebsocketConsumer):  # type: igno
             self.start(self.handle_sync(frame), frame.ref)
 
     def start(self, handler: Awaitable[None], ref: str | None) -> None:
+        """Run a frame's handler as its own task, so the socket keeps reading meanwhile."""
         task = asyncio.ensure_future(self._answered(handler, ref))
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
@@ -198,18 +196,21 @@ class ChatConsumer(lifetime.SessionBound, AsyncWebsocketConsumer):  # type: igno
     # Frame handlers, one per client frame type ----------------------------------------
 
     async def handle_message(self, frame: protocol.MessageFrame) -> None:
+        """A user's message: ``dispatch.user_message``, then its ``ack``."""
         outcome = await dispatch.user_message(
             self.requester, self.chat.conversation.uuid, frame.content
         )
         await self.reply(protocol.ack(frame.ref, outcome.status, outcome.detail, outcome.notice))
 
     async def handle_action(self, frame: protocol.ActionFrame) -> None:
+        """A click: ``dispatch.click``, then its ``ack``."""
         outcome = await dispatch.click(
             self.requester, self.chat.conversation.uuid, frame.id, "websocket"
         )
         await self.reply(protocol.ack(frame.ref, outcome.status, outcome.detail, outcome.notice))
 
     async def handle_sync(self, frame: protocol.SyncFrame) -> None:
+        """What a reconnecting tab missed, then the ``ack``."""
         if not await self.alive():  # history is what a stale session must not read
             await self.end()
             return
@@ -218,19 +219,6 @@ class ChatConsumer(lifetime.SessionBound, AsyncWebsocketConsumer):  # type: igno
             await self.reply(protocol.ack(frame.ref, protocol.NOT_FOUND, _("No such message.")))
             return
         await self.reply(*texts, protocol.ack(frame.ref, protocol.OK))
-
-    async def dispatch(self, message: dict[str, Any]) -> None:
-        """Hand a message to its handler, without Channels' per-message connection sweep.
-
-        Channels hops to the database thread before every message to close
-        stale connections; here that would be three hops per click, and none of
-        them needed: every database call of ours goes through
-        ``database_sync_to_async``, which does that sweep around itself.
-        """
-        handler = getattr(self, get_handler_name(message), None)
-        if handler is None:
-            raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
 
     # Sending ------------------------------------------------------------------------
 
@@ -242,17 +230,32 @@ class ChatConsumer(lifetime.SessionBound, AsyncWebsocketConsumer):  # type: igno
         client reconnects and resyncs from the database, which has everything.
         """
         texts = [f if isinstance(f, str) else protocol.dumps(f) for f in frames]
-        if await emitter.send_to(self.channel_name, *texts):
+        if await dispatch.reply(self.channel_name, *texts):
             return
         for text in texts:
             await self.send(text_data=text)
         await self.close(code=protocol.CLOSE_RESYNC)
 
     async def refuse(self, exc: protocol.FrameError) -> None:
+        """A frame that cannot be handled gets an ``ack`` with why (``error`` without a ref)."""
         if exc.ref is None:
             await self.reply(protocol.error(exc.detail))
         else:
             await self.reply(protocol.ack(exc.ref, exc.status, exc.detail))
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Channels' own dispatch, except for frames that only pass through to the socket.
+
+        Channels hops to the database thread before every message to close
+        stale connections. A click brings its socket two or more ``chat.frames``
+        (the broadcasts, the ack), which touch no database: their hops would
+        queue on the thread that is a busy process's bottleneck. Everything
+        else, the socket's own events included, goes through ``super()``.
+        """
+        if message["type"] == "chat.frames":
+            await self.chat_frames(message)
+        else:
+            await super().dispatch(message)
 
     async def chat_deleted(self, event: dict[str, Any]) -> None:
         """Its owner deleted the conversation (``history.delete``): close as if it never was."""
@@ -265,17 +268,3 @@ class ChatConsumer(lifetime.SessionBound, AsyncWebsocketConsumer):  # type: igno
             return
         for text in event["texts"]:
             await self.send(text_data=text)
-
-
-def requested_language(scope: dict[str, Any]) -> str:
-    """The language the page asked for in ``?lang=`` (see ``rendering.page_socket_url``).
-
-    Only one of ``LANGUAGES`` (or its closest variant) is used; anything else,
-    or none, gets ``LANGUAGE_CODE``, as Django's ``LocaleMiddleware`` would.
-    """
-    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-    wanted = query.get("lang", [""])[0]
-    try:
-        return translation.get_supported_language_variant(wanted)
-    except LookupError:
-        return str(settings.LANGUAGE_CODE)

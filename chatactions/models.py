@@ -17,6 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from .outcome import Status
+
 
 class Conversation(models.Model):
     """One chat, owned by a logged-in user or by an anonymous visitor's session."""
@@ -89,6 +91,8 @@ class Conversation(models.Model):
 
 
 class MessageQuerySet(models.QuerySet["Message"]):
+    """The queries every reader shares, so the page, ``sync`` and the API draw the same thing."""
+
     def live(self, conversation: Conversation, after: uuid.UUID | None = None) -> MessageQuerySet:
         """What a tab shows: messages not removed, each with its live buttons as ``live_actions``.
 
@@ -172,6 +176,8 @@ class Action(models.Model):
     """
 
     class Variant(models.TextChoices):
+        """How a button is drawn: its colour and weight."""
+
         PRIMARY = "primary", _("Primary")
         SECONDARY = "secondary", _("Secondary")
         DANGER = "danger", _("Danger")
@@ -206,10 +212,12 @@ class Action(models.Model):
 
     @property
     def is_removed(self) -> bool:
+        """For templates and the admin: a removed button is drawn nowhere."""
         return self.removed_at is not None
 
     @property
     def is_expired(self) -> bool:
+        """For templates and the admin: an expired button answers ``gone``."""
         return self.expires_at is not None and self.expires_at <= timezone.now()
 
     def unavailable_reason(self) -> str | None:
@@ -234,15 +242,12 @@ class ActionClick(models.Model):
     without end: one row per requester per budget window, with their ``count``.
     """
 
-    class Outcome(models.TextChoices):
-        OK = "ok", _("OK")
-        BUSY = "busy", _("Busy")
-        GONE = "gone", _("Gone")
-        NOT_FOUND = "not_found", _("Not found")
-        ERROR = "error", _("Error")
-        RATE_LIMITED = "rate_limited", _("Rate limited")
+    #: The one outcome vocabulary, shared with the wire and the doors.
+    Outcome = Status
 
     class Via(models.TextChoices):
+        """Which door a click came in by, for the audit trail."""
+
         WEBSOCKET = "websocket", _("WebSocket")
         FORM = "form", _("Form")
         API = "api", _("API")

@@ -31,7 +31,10 @@ class Requester:
     visitor: uuid.UUID | None = None
 
     def owns(self, conversation: Conversation) -> bool:
-        """Whether every door may let this requester in; a deleted conversation is no one's."""
+        """Whether this requester may see and use ``conversation``: every door asks it.
+
+        A deleted conversation is no one's any more.
+        """
         if conversation.deleted_at is not None:
             return False
         if self.user_id is not None:

@@ -23,20 +23,21 @@ from django.http import (
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.views import View
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import dispatch, history, limits, origins, owners, protocol, rendering, texts
 from .csp import strict_policy
-from .handlers import Outcome
 from .models import Action as ActionRow
 from .models import ActionClick, Conversation
+from .outcome import Outcome
 from .owners import Requester
 from .registry import get_registry
 
 #: What a refused form post flashes: the notices ``chat.js`` shows for the same answers.
-NOTICE_TEXT = {
+NOTICE_TEXT: dict[str, Promise] = {
     status: texts.REFUSED[status]
     for status in (
         protocol.BUSY,

@@ -13,7 +13,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 import chatactions as ca
-from chatactions.dispatch import UNFINISHED
+from chatactions.core.clicks import UNFINISHED
 from chatactions.models import Action, ActionClick
 
 from .conftest import Visitor, holding, offer

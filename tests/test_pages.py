@@ -12,7 +12,7 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 
 import chatactions as ca
-from chatactions.emitter import render_message
+from chatactions.core.frames import render_message
 from chatactions.models import Action, ActionClick, Conversation, Message
 
 from .conftest import Visitor

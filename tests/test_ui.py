@@ -16,7 +16,7 @@ from django.utils import timezone
 
 import chatactions as ca
 from chatactions import rendering
-from chatactions.emitter import render_message
+from chatactions.core.frames import render_message
 from chatactions.models import Action, ActionClick, Message
 from chatactions.rendering import icon_svg
 from chatactions.templatetags.chatactions import _csrf_input

@@ -25,7 +25,7 @@
     busy: "That action is already running.",
     gone: "That button is no longer available.",
     not_found: "That button is no longer available.",
-    rate_limited: "Too many clicks at once. Wait a moment, then try again.",
+    rate_limited: "Too many requests; wait a moment and try again.",
     error: "Something went wrong.",
     invalid: "That could not be sent."
   };

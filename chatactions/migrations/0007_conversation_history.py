@@ -22,7 +22,7 @@ def set_last_activity(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("chatactions", "0004_click_count"),
+        ("chatactions", "0006_outcome_labels"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
