@@ -60,14 +60,23 @@ def test_patch_renames_and_answers_the_conversation(api):
 
 @pytest.mark.parametrize(
     "body",
-    [{"title": "x" * 201}, {"title": 5}, {}, {"title": "nul\u0000"}],
-    ids=["too-long", "number", "missing", "nul"],
+    [{"title": "x" * 201}, {"title": 5}, {"title": None}, {"title": "nul\u0000"}],
+    ids=["too-long", "number", "null", "nul"],
 )
 def test_a_bad_title_is_a_400_that_writes_nothing(api, body):
     conversation = api.start()
     before = rows()
     response = rename(api, conversation["id"], body)
     assert response.status_code == 400 and "title" in response.json()
+    assert rows() == before
+
+
+def test_a_patch_without_a_title_changes_nothing(api):
+    conversation = api.start()
+    rename(api, conversation["id"], {"title": "Kept"})
+    before = rows()
+    response = rename(api, conversation["id"], {})
+    assert response.status_code == 200 and response.json()["title"] == "Kept"
     assert rows() == before
 
 

@@ -11,6 +11,7 @@ import django
 import pytest
 from asgiref.sync import async_to_sync
 from django.http import HttpRequest, HttpResponse
+from django.test import Client
 
 import chatactions as ca
 from chatactions.csp import HEADER, policy, site_has_policy, strict_policy
@@ -27,7 +28,7 @@ def directives(header: str) -> dict[str, str]:
 
 
 def pages(visitor) -> dict[str, HttpResponse]:
-    """Each page of the package: the chat, a confirmation, the start page of a cross-site link."""
+    """Each page of the package: the chat, a confirmation, the history, the cross-site start."""
     conversation = visitor.start()
     message = ca.Message(
         "x", actions=[ca.Action("archive", confirm="Sure?")], conversation=conversation
@@ -37,7 +38,9 @@ def pages(visitor) -> dict[str, HttpResponse]:
     return {
         "chat": visitor.client.get(f"/chat/{conversation.uuid}/"),
         "confirm": visitor.client.get(f"/chat/{conversation.uuid}/actions/{action}/confirm/"),
-        "start": visitor.client.get("/chat/", HTTP_SEC_FETCH_SITE="cross-site"),
+        "history": visitor.client.get("/chat/history/"),
+        # A visitor with a conversation is sent to it; a first visit gets the page.
+        "start": Client().get("/chat/", HTTP_SEC_FETCH_SITE="cross-site"),
     }
 
 

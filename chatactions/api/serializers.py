@@ -178,6 +178,7 @@ class RenameSerializer(serializers.Serializer[Any]):
     """A new title: the same rules as the history page's rename form."""
 
     title = TextField(
+        required=False,  # a PATCH without it changes nothing, as PATCH does
         max_length=TITLE_LENGTH,
         allow_blank=True,
         validators=[RegexValidator(r"^[^\x00]*$", "This field may not contain NUL.")],

@@ -133,7 +133,8 @@ class ConversationDetail(ChatAPIView):
         requester, conversation = self.owned(conversation_id)
         body = RenameSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        history.rename(requester, conversation.uuid, body.validated_data["title"])
+        if "title" in body.validated_data:
+            history.rename(requester, conversation.uuid, body.validated_data["title"])
         return Response(self.get_serializer(self.preview(conversation_id)).data)
 
     @schema.delete_conversation
