@@ -11,6 +11,8 @@ import chatactions as ca
 from chatactions.core import asks as ask
 from chatactions.models import Action, ActionClick, Message
 
+from .conftest import Callbacks, Chat
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
@@ -27,7 +29,7 @@ def question(conversation, timeout=5.0, **kwargs):
     )
 
 
-async def test_send_returns_the_clicked_action_with_its_payload(chat):
+async def test_send_returns_the_clicked_action_with_its_payload(chat: Chat) -> None:
     _, conversation, socket = chat
     waiting = asyncio.ensure_future(question(conversation).send())
     sent = await socket.receive()
@@ -40,7 +42,7 @@ async def test_send_returns_the_clicked_action_with_its_payload(chat):
     assert (await ActionClick.objects.aget()).outcome == "ok"
 
 
-async def test_timeout_returns_none_and_removes_the_buttons_silently(chat):
+async def test_timeout_returns_none_and_removes_the_buttons_silently(chat: Chat) -> None:
     _, conversation, socket = chat
     asked = question(conversation, timeout=0.3)
     waiting = asyncio.ensure_future(asked.send())
@@ -53,14 +55,14 @@ async def test_timeout_returns_none_and_removes_the_buttons_silently(chat):
     assert ack["status"] == "gone"
 
 
-async def test_timeout_raises_when_asked_to(chat):
+async def test_timeout_raises_when_asked_to(chat: Chat) -> None:
     _, conversation, _ = chat
     with pytest.raises(ca.AskTimeout, match="Continue"):
         await question(conversation, timeout=0.2, raise_on_timeout=True).send()
     assert not await Message.objects.filter(awaiting=True).aexists()
 
 
-async def test_only_the_first_click_answers(chat):
+async def test_only_the_first_click_answers(chat: Chat) -> None:
     visitor, conversation, socket = chat
     other = visitor.socket(conversation)
     await other.connect()
@@ -74,12 +76,14 @@ async def test_only_the_first_click_answers(chat):
     await other.close()
 
 
-async def test_handler_waiting_on_a_question_does_not_block_the_socket(chat, callbacks):
+async def test_handler_waiting_on_a_question_does_not_block_the_socket(
+    chat: Chat, callbacks: Callbacks
+) -> None:
     _, conversation, socket = chat
     answers = []
 
     @callbacks("ask_me")
-    async def ask_me():
+    async def ask_me() -> None:
         picked = await question(None).send()
         answers.append(picked.name if picked else None)
         await ca.Message(f"you said {picked.name}").send()
@@ -100,7 +104,9 @@ async def test_handler_waiting_on_a_question_does_not_block_the_socket(chat, cal
     assert "you said yes" in [f.get("content") for f in frames]
 
 
-async def test_a_lost_notice_costs_one_poll_not_the_answer(chat, monkeypatch):
+async def test_a_lost_notice_costs_one_poll_not_the_answer(
+    chat: Chat, monkeypatch: pytest.MonkeyPatch
+):
     _, conversation, socket = chat
     monkeypatch.setattr(ask, "POLL_INTERVAL", 0.2)
 
@@ -115,7 +121,7 @@ async def test_a_lost_notice_costs_one_poll_not_the_answer(chat, monkeypatch):
     assert picked.name == "no"
 
 
-async def test_answer_is_stored_on_the_question(chat):
+async def test_answer_is_stored_on_the_question(chat: Chat) -> None:
     _, conversation, socket = chat
     asked = question(conversation)
     waiting = asyncio.ensure_future(asked.send())
@@ -127,7 +133,9 @@ async def test_answer_is_stored_on_the_question(chat):
     assert await Action.objects.filter(message=row, removed_at__isnull=True).acount() == 0
 
 
-async def test_a_failed_layer_costs_polls_not_the_answer(chat, monkeypatch):
+async def test_a_failed_layer_costs_polls_not_the_answer(
+    chat: Chat, monkeypatch: pytest.MonkeyPatch
+):
     _, conversation, socket = chat
     monkeypatch.setattr(ask, "POLL_INTERVAL", 0.2)
     layer = get_channel_layer()

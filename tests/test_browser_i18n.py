@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -73,7 +74,7 @@ def sides(page: Page) -> dict[str, float]:
     }
 
 
-def test_the_chat_in_french(french, server, errors, tmp_path):  # noqa: F811
+def test_the_chat_in_french(french: BrowserContext, server, errors, tmp_path: Path) -> None:  # noqa: F811
     page = errors.watch(french.new_page())
     conversation = start(page, server)
     expect(page.locator("html")).to_have_attribute("lang", "fr")
@@ -99,7 +100,9 @@ def test_the_chat_in_french(french, server, errors, tmp_path):  # noqa: F811
     assert_no_csp_violations(page)
 
 
-def test_the_chat_in_arabic_runs_right_to_left(arabic, server, errors, tmp_path):  # noqa: F811
+def test_the_chat_in_arabic_runs_right_to_left(
+    arabic: BrowserContext, server, errors, tmp_path: Path
+) -> None:  # noqa: F811
     page = errors.watch(arabic.new_page())
     start(page, server)
     expect(page.locator("html")).to_have_attribute("dir", "rtl")

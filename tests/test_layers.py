@@ -15,6 +15,7 @@ from django.test import override_settings
 
 import chatactions as ca
 
+from .conftest import Chat
 from .servers import redis_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -57,7 +58,9 @@ async def settled(subscriptions: Subscriptions, expected: set[bytes]) -> set[byt
     return now
 
 
-async def test_an_answered_question_leaves_no_subscription_behind(subscriptions, chat):
+async def test_an_answered_question_leaves_no_subscription_behind(
+    subscriptions: Subscriptions, chat: Chat
+) -> None:
     _, conversation, socket = chat
     before = await asyncio.to_thread(subscriptions)
     waiting = asyncio.ensure_future(question(conversation).send())
@@ -67,7 +70,9 @@ async def test_an_answered_question_leaves_no_subscription_behind(subscriptions,
     assert await settled(subscriptions, before) == before
 
 
-async def test_a_timed_out_question_leaves_no_subscription_behind(subscriptions, chat):
+async def test_a_timed_out_question_leaves_no_subscription_behind(
+    subscriptions: Subscriptions, chat: Chat
+) -> None:
     _, conversation, _ = chat
     before = await asyncio.to_thread(subscriptions)
     assert await question(conversation, timeout=0.3).send() is None

@@ -20,12 +20,14 @@ from chatactions.core import asks as ask
 from chatactions.core import fanout as emitter
 from chatactions.models import ActionClick, Message
 
+from .conftest import Callbacks, Chat
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 UNAVAILABLE = handlers.DATABASE_UNAVAILABLE
 
 
-def down(*args, **kwargs):
+def down(*args, **kwargs) -> None:
     raise OperationalError("server closed the connection unexpectedly")
 
 
@@ -34,7 +36,9 @@ async def button(conversation, name="go"):
     return str(message.actions[0].id)
 
 
-async def test_a_click_without_a_database_answers_a_plain_error(chat, monkeypatch):
+async def test_a_click_without_a_database_answers_a_plain_error(
+    chat: Chat, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _, conversation, socket = chat
     action = await button(conversation)
     await socket.receive()
@@ -43,7 +47,9 @@ async def test_a_click_without_a_database_answers_a_plain_error(chat, monkeypatc
     assert (ack["status"], ack["detail"]) == ("error", UNAVAILABLE)
 
 
-async def test_a_message_without_a_database_answers_a_plain_error(chat, monkeypatch):
+async def test_a_message_without_a_database_answers_a_plain_error(
+    chat: Chat, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _, _, socket = chat
     monkeypatch.setattr(dispatch, "_save_user_message", down)
     frames, ack = await socket.request({"type": "message", "content": "hello"})
@@ -51,11 +57,13 @@ async def test_a_message_without_a_database_answers_a_plain_error(chat, monkeypa
     assert (ack["status"], ack["detail"]) == ("error", UNAVAILABLE)
 
 
-async def test_a_callback_that_loses_the_database_answers_a_plain_error(chat, callbacks):
+async def test_a_callback_that_loses_the_database_answers_a_plain_error(
+    chat: Chat, callbacks: Callbacks
+) -> None:
     _, conversation, socket = chat
 
     @callbacks("lose_it")
-    async def lose_it():
+    async def lose_it() -> None:
         raise InterfaceError("connection already closed")
 
     action = await button(conversation, "lose_it")
@@ -65,7 +73,7 @@ async def test_a_callback_that_loses_the_database_answers_a_plain_error(chat, ca
 
 
 async def test_a_click_whose_release_finds_no_database_still_reports_the_callback(
-    chat, callbacks, monkeypatch
+    chat: Chat, callbacks: Callbacks, monkeypatch: pytest.MonkeyPatch
 ):
     _, conversation, socket = chat
     ran = []
@@ -84,12 +92,12 @@ async def test_a_click_whose_release_finds_no_database_still_reports_the_callbac
 
 
 async def test_without_the_layer_the_socket_is_answered_directly_then_told_to_resync(
-    chat, monkeypatch
-):
+    chat: Chat, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _, _, socket = chat
     layer = get_channel_layer()
 
-    async def broken(*args):
+    async def broken(*args) -> None:
         raise ConnectionError("Redis went away")
 
     monkeypatch.setattr(layer, "send", broken)
@@ -101,13 +109,15 @@ async def test_without_the_layer_the_socket_is_answered_directly_then_told_to_re
     assert await Message.objects.filter(content="hello").aexists()  # ...but they were saved
 
 
-async def test_an_answer_the_layer_cannot_announce_is_found_by_polling(chat, monkeypatch):
+async def test_an_answer_the_layer_cannot_announce_is_found_by_polling(
+    chat: Chat, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _, conversation, socket = chat
     monkeypatch.setattr(ask, "POLL_INTERVAL", 0.2)
     layer = get_channel_layer()
     group_send = layer.group_send
 
-    async def no_asks(group, event):
+    async def no_asks(group, event) -> None:
         if group.startswith("chatactions.ask."):
             raise ConnectionError("Redis went away")
         await group_send(group, event)
@@ -123,5 +133,5 @@ async def test_an_answer_the_layer_cannot_announce_is_found_by_polling(chat, mon
 
 
 @override_settings(CHANNEL_LAYERS={})
-async def test_without_a_channel_layer_nothing_is_sent():
+async def test_without_a_channel_layer_nothing_is_sent() -> None:
     assert await emitter.send_to("somewhere", "{}") is False

@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from .conftest import Visitor
 from .rows import grow
 
 pytestmark = pytest.mark.django_db
@@ -18,7 +19,7 @@ def page_queries(visitor, conversation) -> tuple[int, str]:
     return len(queries), response.content.decode()
 
 
-def test_page_of_1000_messages_and_3000_buttons_needs_at_most_6_queries(visitor):
+def test_page_of_1000_messages_and_3000_buttons_needs_at_most_6_queries(visitor: Visitor) -> None:
     conversation = visitor.start()
     grow(conversation, 999, 3)
     count, html = page_queries(visitor, conversation)
@@ -27,7 +28,7 @@ def test_page_of_1000_messages_and_3000_buttons_needs_at_most_6_queries(visitor)
     assert html.count("data-action-id=") == 2997
 
 
-def test_query_count_does_not_grow_with_the_conversation(visitor):
+def test_query_count_does_not_grow_with_the_conversation(visitor: Visitor) -> None:
     conversation = visitor.start()
     small, _ = page_queries(visitor, conversation)
     grow(conversation, 200, 2)

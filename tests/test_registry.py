@@ -18,7 +18,7 @@ from chatactions.registry import (
 def test_decorator_registers_and_returns_the_function_unchanged():
     reg = ChatRegistry("t1")
 
-    async def confirm(action):
+    async def confirm(action: ca.Action):
         return None
 
     assert reg.action_callback("confirm")(confirm) is confirm
@@ -30,10 +30,10 @@ def test_second_registration_of_a_name_names_both_places():
     reg = ChatRegistry("t2")
 
     @reg.action_callback("confirm")
-    async def first(action):
+    async def first(action: ca.Action):
         return None
 
-    async def second(action):
+    async def second(action: ca.Action):
         return None
 
     with pytest.raises(AlreadyRegistered) as excinfo:
@@ -44,7 +44,7 @@ def test_second_registration_of_a_name_names_both_places():
     assert __file__ in message  # file and line of both definitions
 
 
-def test_second_on_message_handler_is_refused():
+def test_second_on_message_handler_is_refused() -> None:
     reg = ChatRegistry("t3")
     reg.on_message(lambda message: None)
     with pytest.raises(AlreadyRegistered, match="on_message"):
@@ -67,18 +67,18 @@ def test_chat_start_handler_is_kept_apart_from_message_handler():
 
 
 @pytest.mark.parametrize("name", ["", "   ", None, 3])
-def test_empty_or_non_string_name_is_refused_at_import_time(name):
+def test_empty_or_non_string_name_is_refused_at_import_time(name) -> None:
     with pytest.raises(InvalidCallback, match="non-empty action name"):
         ChatRegistry("t5").action_callback(name)
 
 
-def test_not_callable_is_refused():
+def test_not_callable_is_refused() -> None:
     with pytest.raises(InvalidCallback, match="must be a function"):
         ChatRegistry("t6").action_callback("x")("not a function")
 
 
 def test_two_required_parameters_are_refused():
-    def two(action, extra):
+    def two(action: ca.Action, extra):
         return None
 
     with pytest.raises(InvalidCallback, match="at most one argument"):
@@ -86,14 +86,14 @@ def test_two_required_parameters_are_refused():
 
 
 def test_required_keyword_only_parameter_is_refused():
-    def kw(action, *, must):
+    def kw(action: ca.Action, *, must):
         return None
 
     with pytest.raises(InvalidCallback, match="at most one argument"):
         ChatRegistry("t8").on_message(kw)
 
 
-def test_zero_parameters_and_defaults_are_accepted():
+def test_zero_parameters_and_defaults_are_accepted() -> None:
     reg = ChatRegistry("t9")
     reg.action_callback("none")(lambda: None)
     reg.action_callback("defaults")(lambda action, extra=1: None)
@@ -101,7 +101,7 @@ def test_zero_parameters_and_defaults_are_accepted():
     assert reg.get_action_callback("defaults").wants_argument
 
 
-def test_unregister_then_lookup_fails():
+def test_unregister_then_lookup_fails() -> None:
     reg = ChatRegistry("t10")
     reg.action_callback("x")(lambda: None)
     reg.unregister("x")
@@ -111,31 +111,31 @@ def test_unregister_then_lookup_fails():
         reg.unregister("x")
 
 
-def test_where_falls_back_to_the_name_without_source():
+def test_where_falls_back_to_the_name_without_source() -> None:
     reg = ChatRegistry("t11")
     func = eval("lambda: None")  # no source file to point at
     reg.action_callback("x")(func)
     assert reg.get_action_callback("x").where == f"{__name__}.<lambda>"
 
 
-def test_autodiscovery_found_the_demo_bots_actions_py():
+def test_autodiscovery_found_the_demo_bots_actions_py() -> None:
     assert apps.get_app_config("chatactions").__class__.__name__ == "ChatActionsConfig"
     assert {"confirm_delete", "cancel_delete"} <= set(ca.default_registry.action_names())
     assert ca.default_registry.get_hook("on_message").func.__module__ == "project.bot.actions"
     assert ca.default_registry.get_hook("on_chat_start") is not None
 
 
-def test_module_level_decorators_use_the_default_registry():
+def test_module_level_decorators_use_the_default_registry() -> None:
     assert ca.action_callback.__self__ is ca.default_registry
     assert get_registry() is ca.default_registry
     with pytest.raises(NotRegistered, match="No chat registry named 'nope'"):
         get_registry("nope")
 
 
-def test_unknown_attribute_of_the_package_is_an_attribute_error():
+def test_unknown_attribute_of_the_package_is_an_attribute_error() -> None:
     with pytest.raises(AttributeError, match="no attribute 'Nope'"):
         ca.Nope  # noqa: B018
 
 
-def test_repr_names_the_registry():
+def test_repr_names_the_registry() -> None:
     assert "'t12'" in repr(ChatRegistry("t12"))

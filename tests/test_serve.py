@@ -78,7 +78,9 @@ def served() -> Iterator[Served]:
                 process.wait()
 
 
-async def test_serve_runs_processes_on_consecutive_ports_that_share_a_conversation(served):
+async def test_serve_runs_processes_on_consecutive_ports_that_share_a_conversation(
+    served: Served,
+) -> None:
     browser = Browser(f"http://127.0.0.1:{served.base}")
     conversation = browser.start()
     async with open_tab(browser.on(f"http://127.0.0.1:{served.base + 1}"), conversation) as tab:
@@ -89,7 +91,7 @@ async def test_serve_runs_processes_on_consecutive_ports_that_share_a_conversati
     assert not _port_open(served.base) and not _port_open(served.base + 1)
 
 
-def test_serve_refuses_several_processes_without_redis():
+def test_serve_refuses_several_processes_without_redis() -> None:
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
     done = subprocess.run(
         [*SERVE, "--processes", "2"], cwd=ROOT, env=env, capture_output=True, text=True

@@ -17,7 +17,7 @@ open_to_all = ProtocolTypeRouter(
 )
 
 
-async def bare(scope, receive, send):
+async def bare(scope, receive, send) -> None:
     """An ASGI callable the check cannot see into."""
 
 
