@@ -496,7 +496,7 @@ def test_click_runs_the_callback_through_dispatch_and_is_audited_as_api(api: Api
     assert click.visitor == Conversation.objects.get(uuid=conversation).visitor
 
 
-def test_click_answer_carries_the_callbacks_notice(api: Api, callbacks: Callbacks):
+def test_click_answer_carries_the_callbacks_notice(api: Api, callbacks: Callbacks) -> None:
     @callbacks("notify")
     def notify(action: ca.Action):
         return f"noted {action.payload['n']}"

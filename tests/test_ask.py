@@ -106,7 +106,7 @@ async def test_handler_waiting_on_a_question_does_not_block_the_socket(
 
 async def test_a_lost_notice_costs_one_poll_not_the_answer(
     chat: Chat, monkeypatch: pytest.MonkeyPatch
-):
+) -> None:
     _, conversation, socket = chat
     monkeypatch.setattr(ask, "POLL_INTERVAL", 0.2)
 
@@ -135,7 +135,7 @@ async def test_answer_is_stored_on_the_question(chat: Chat) -> None:
 
 async def test_a_failed_layer_costs_polls_not_the_answer(
     chat: Chat, monkeypatch: pytest.MonkeyPatch
-):
+) -> None:
     _, conversation, socket = chat
     monkeypatch.setattr(ask, "POLL_INTERVAL", 0.2)
     layer = get_channel_layer()

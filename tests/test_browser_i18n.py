@@ -38,6 +38,9 @@ with contextlib.suppress(ImportError):  # without it, the browser fixture says s
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
 
+    from .servers import Daphne
+    from .test_browser import Errors
+
 
 def visitor_in(chromium: Browser, locale: str) -> Iterator[BrowserContext]:
     """A visitor whose browser asks for ``locale`` first."""
@@ -74,7 +77,9 @@ def sides(page: Page) -> dict[str, float]:
     }
 
 
-def test_the_chat_in_french(french: BrowserContext, server, errors, tmp_path: Path) -> None:  # noqa: F811
+def test_the_chat_in_french(
+    french: BrowserContext, server: Daphne, errors: Errors, tmp_path: Path  # noqa: F811
+) -> None:
     page = errors.watch(french.new_page())
     conversation = start(page, server)
     expect(page.locator("html")).to_have_attribute("lang", "fr")
@@ -101,8 +106,8 @@ def test_the_chat_in_french(french: BrowserContext, server, errors, tmp_path: Pa
 
 
 def test_the_chat_in_arabic_runs_right_to_left(
-    arabic: BrowserContext, server, errors, tmp_path: Path
-) -> None:  # noqa: F811
+    arabic: BrowserContext, server: Daphne, errors: Errors, tmp_path: Path  # noqa: F811
+) -> None:
     page = errors.watch(arabic.new_page())
     start(page, server)
     expect(page.locator("html")).to_have_attribute("dir", "rtl")

@@ -300,7 +300,9 @@ async def test_socket_keeps_reading_while_a_callback_runs(
     assert done["status"] == "ok"
 
 
-async def test_plain_def_callback_runs_in_a_worker_thread(chat: Chat, callbacks: Callbacks):
+async def test_plain_def_callback_runs_in_a_worker_thread(
+    chat: Chat, callbacks: Callbacks
+) -> None:
     _, conversation, socket = chat
     loops = []
 

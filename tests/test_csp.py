@@ -89,7 +89,7 @@ def test_a_report_only_policy_of_the_site_counts_too(settings: Settings) -> None
     assert site_has_policy()
 
 
-def test_a_header_the_response_already_has_is_kept(settings: Settings):
+def test_a_header_the_response_already_has_is_kept(settings: Settings) -> None:
     settings.SECURE_CSP = {}
 
     @strict_policy

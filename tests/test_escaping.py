@@ -141,7 +141,9 @@ def test_page_has_no_inline_script_style_or_handler(visitor: Visitor) -> None:
     assert "script" in parsed.tags  # the page does load chat.js, from a file
 
 
-def test_notice_shown_after_a_form_click_is_escaped(visitor: Visitor, callbacks: Callbacks):
+def test_notice_shown_after_a_form_click_is_escaped(
+    visitor: Visitor, callbacks: Callbacks
+) -> None:
     conversation = visitor.start()
 
     @callbacks("noisy")

@@ -169,7 +169,7 @@ async def test_a_check_that_fails_closes_nothing_and_the_next_one_runs(
     settings: Settings,
     caplog: pytest.LogCaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
-):
+) -> None:
     visitor, conversation, _ = chat
     settings.CHATACTIONS = {"SOCKET_CHECK_INTERVAL": 0.1}
     failures = []

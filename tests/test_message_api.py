@@ -127,7 +127,7 @@ async def test_expired_button_answers_gone_and_runs_nothing(
     assert (await ActionClick.objects.aget()).outcome == "gone"
 
 
-async def test_button_with_time_left_works(chat: Chat, callbacks: Callbacks):
+async def test_button_with_time_left_works(chat: Chat, callbacks: Callbacks) -> None:
     _, conversation, socket = chat
 
     @callbacks("soon")

@@ -74,7 +74,7 @@ async def test_a_callback_that_loses_the_database_answers_a_plain_error(
 
 async def test_a_click_whose_release_finds_no_database_still_reports_the_callback(
     chat: Chat, callbacks: Callbacks, monkeypatch: pytest.MonkeyPatch
-):
+) -> None:
     _, conversation, socket = chat
     ran = []
 

@@ -15,7 +15,7 @@ from chatactions.registry import (
 )
 
 
-def test_decorator_registers_and_returns_the_function_unchanged():
+def test_decorator_registers_and_returns_the_function_unchanged() -> None:
     reg = ChatRegistry("t1")
 
     async def confirm(action: ca.Action):
@@ -26,7 +26,7 @@ def test_decorator_registers_and_returns_the_function_unchanged():
     assert reg.action_names() == ["confirm"]
 
 
-def test_second_registration_of_a_name_names_both_places():
+def test_second_registration_of_a_name_names_both_places() -> None:
     reg = ChatRegistry("t2")
 
     @reg.action_callback("confirm")
@@ -51,7 +51,7 @@ def test_second_on_message_handler_is_refused() -> None:
         reg.on_message(lambda message: None)
 
 
-def test_chat_start_handler_is_kept_apart_from_message_handler():
+def test_chat_start_handler_is_kept_apart_from_message_handler() -> None:
     reg = ChatRegistry("t4")
 
     def start():
@@ -77,7 +77,7 @@ def test_not_callable_is_refused() -> None:
         ChatRegistry("t6").action_callback("x")("not a function")
 
 
-def test_two_required_parameters_are_refused():
+def test_two_required_parameters_are_refused() -> None:
     def two(action: ca.Action, extra):
         return None
 
@@ -85,7 +85,7 @@ def test_two_required_parameters_are_refused():
         ChatRegistry("t7").action_callback("x")(two)
 
 
-def test_required_keyword_only_parameter_is_refused():
+def test_required_keyword_only_parameter_is_refused() -> None:
     def kw(action: ca.Action, *, must):
         return None
 

@@ -12,7 +12,7 @@ from .conftest import Callbacks, Chat, Visitor
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-async def test_callbacks_remember_values_across_clicks(chat: Chat, callbacks: Callbacks):
+async def test_callbacks_remember_values_across_clicks(chat: Chat, callbacks: Callbacks) -> None:
     _, conversation, socket = chat
 
     @callbacks("count")
@@ -31,7 +31,7 @@ async def test_callbacks_remember_values_across_clicks(chat: Chat, callbacks: Ca
     assert await ConversationValue.objects.filter(conversation=conversation).acount() == 1
 
 
-async def test_plain_def_callbacks_use_the_sync_methods(chat: Chat, callbacks: Callbacks):
+async def test_plain_def_callbacks_use_the_sync_methods(chat: Chat, callbacks: Callbacks) -> None:
     _, conversation, socket = chat
 
     @callbacks("remember")

@@ -265,7 +265,7 @@ def test_the_confirmation_page_asks_the_question_with_a_csrf_protected_form(
 
 def test_yes_on_the_confirmation_page_clicks_through_dispatch(
     visitor: Visitor, asking, callbacks: Callbacks
-):
+) -> None:
     conversation, _, url = asking
     ran = []
 
