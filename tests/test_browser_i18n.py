@@ -78,7 +78,10 @@ def sides(page: Page) -> dict[str, float]:
 
 
 def test_the_chat_in_french(
-    french: BrowserContext, server: Daphne, errors: Errors, tmp_path: Path  # noqa: F811
+    french: BrowserContext,
+    server: Daphne,  # noqa: F811
+    errors: Errors,  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     page = errors.watch(french.new_page())
     conversation = start(page, server)
@@ -106,7 +109,10 @@ def test_the_chat_in_french(
 
 
 def test_the_chat_in_arabic_runs_right_to_left(
-    arabic: BrowserContext, server: Daphne, errors: Errors, tmp_path: Path  # noqa: F811
+    arabic: BrowserContext,
+    server: Daphne,  # noqa: F811
+    errors: Errors,  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     page = errors.watch(arabic.new_page())
     start(page, server)
