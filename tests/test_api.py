@@ -45,7 +45,7 @@ async def helpdesk_start() -> None:
 
 
 @helpdesk.on_message
-async def helpdesk_reply(message) -> None:
+async def helpdesk_reply(message: ca.Message) -> None:
     raise RuntimeError("kaboom")
 
 
@@ -53,7 +53,7 @@ asker = ca.ChatRegistry("api-asker")
 
 
 @asker.on_message
-async def ask_first(message) -> None:
+async def ask_first(message: ca.Message) -> None:
     picked = await ca.AskActionMessage(
         "Sure?", actions=[ca.Action("yes", "Yes")], timeout=10
     ).send()
@@ -185,7 +185,7 @@ def test_a_conversation_list_view_can_start_conversations_of_another_app(api: Ap
 
 
 @pytest.mark.parametrize("suffix", ["", "messages/"])
-def test_foreign_conversation_is_404_exactly_like_a_missing_one(api: Api, suffix) -> None:
+def test_foreign_conversation_is_404_exactly_like_a_missing_one(api: Api, suffix: str) -> None:
     theirs = Api().start()["id"]
     api.start()
     foreign = api.client.get(f"{CONVERSATIONS}{theirs}/{suffix}")
@@ -248,7 +248,9 @@ def cursor(query: str) -> str:
         cursor("r=x"),
     ],
 )
-def test_a_forged_cursor_is_404_with_a_clear_message_and_changes_nothing(api: Api, forged) -> None:
+def test_a_forged_cursor_is_404_with_a_clear_message_and_changes_nothing(
+    api: Api, forged: str
+) -> None:
     api.start()
     before = snapshot()
     response = api.client.get(CONVERSATIONS, {"cursor": forged})
@@ -258,7 +260,7 @@ def test_a_forged_cursor_is_404_with_a_clear_message_and_changes_nothing(api: Ap
 
 
 @pytest.mark.parametrize("offset", [0, 120])
-def test_a_cursor_position_with_its_offset_is_read_in_any_zone(api: Api, offset) -> None:
+def test_a_cursor_position_with_its_offset_is_read_in_any_zone(api: Api, offset: str) -> None:
     conversation = Conversation.objects.get(uuid=api.start()["id"])
     conversation.created_at = timezone.now() - timedelta(hours=3)
     conversation.save()
@@ -350,7 +352,7 @@ def test_messages_after_another_conversations_message_is_404(api: Api) -> None:
 
 
 @pytest.mark.parametrize("after", ["not-a-uuid", ""])
-def test_messages_after_a_malformed_id_is_400(api: Api, after) -> None:
+def test_messages_after_a_malformed_id_is_400(api: Api, after: str) -> None:
     conversation = api.start()["id"]
     response = api.messages(conversation, after=after)
     assert response.status_code == 400 and "after" in response.json()
@@ -393,7 +395,7 @@ def test_writing_to_a_foreign_conversation_is_404_and_writes_nothing(api: Api) -
         "lone-surrogate",
     ],
 )
-def test_a_malformed_message_is_400_and_nothing_is_written(api: Api, content) -> None:
+def test_a_malformed_message_is_400_and_nothing_is_written(api: Api, content: object) -> None:
     conversation = api.start()["id"]
     response = api.say(conversation, content)
     assert response.status_code == 400 and "content" in response.json()
@@ -498,7 +500,7 @@ def test_click_runs_the_callback_through_dispatch_and_is_audited_as_api(api: Api
 
 def test_click_answer_carries_the_callbacks_notice(api: Api, callbacks: Callbacks) -> None:
     @callbacks("notify")
-    def notify(action: ca.Action):
+    def notify(action: ca.Action) -> str:
         return f"noted {action.payload['n']}"
 
     conversation = api.start()["id"]

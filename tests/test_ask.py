@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 from channels.layers import get_channel_layer
 
 import chatactions as ca
 from chatactions.core import asks as ask
-from chatactions.models import Action, ActionClick, Message
+from chatactions.models import Action, ActionClick, Conversation, Message
 
 from .conftest import Callbacks, Chat
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def question(conversation, timeout=5.0, **kwargs):
+def question(
+    conversation: Conversation, timeout: float = 5.0, **kwargs: Any
+) -> ca.AskActionMessage:
     return ca.AskActionMessage(
         "Continue?",
         actions=[
@@ -110,7 +113,7 @@ async def test_a_lost_notice_costs_one_poll_not_the_answer(
     _, conversation, socket = chat
     monkeypatch.setattr(ask, "POLL_INTERVAL", 0.2)
 
-    async def lost(message_id, action_id):
+    async def lost(message_id: object, action_id: object) -> None:
         return None  # the channel layer dropped the news
 
     monkeypatch.setattr(ask, "notify", lost)
@@ -142,12 +145,12 @@ async def test_a_failed_layer_costs_polls_not_the_answer(
     asking: set[str] = set()
     new_channel, receive = layer.new_channel, layer.receive
 
-    async def new_question_channel(*args):
+    async def new_question_channel(*args: Any) -> str:
         channel = await new_channel(*args)
         asking.add(channel)
         return channel
 
-    async def broken_receive(channel):
+    async def broken_receive(channel: str) -> dict[str, Any]:
         if channel in asking:
             raise ConnectionError("Redis went away")
         return await receive(channel)

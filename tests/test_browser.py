@@ -447,7 +447,7 @@ def test_without_javascript_the_same_flow_works_through_forms(
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
 def test_a_link_from_another_site_starts_nothing_until_the_visitor_clicks_start(
-    browser: Browser, server: Daphne, javascript
+    browser: Browser, server: Daphne, javascript: bool
 ) -> None:
     context = browser.new_context(viewport=VIEWPORT, java_script_enabled=javascript)
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -13,13 +14,13 @@ import chatactions as ca
 from chatactions.models import Action, ActionClick, Message
 from project.asgi import application
 
-from .conftest import Callbacks, Chat, Visitor, offer
+from .conftest import Callbacks, Chat, Socket, Visitor, offer
 from .rows import asnapshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-async def ask(socket, content="delete my data"):
+async def ask(socket: Socket, content: str = "delete my data") -> dict[str, Any]:
     frames, _ = await socket.request({"type": "message", "content": content})
     return frames[-1]
 
@@ -307,7 +308,7 @@ async def test_plain_def_callback_runs_in_a_worker_thread(
     loops = []
 
     @callbacks("sync")
-    def sync_callback(action: ca.Action):
+    def sync_callback(action: ca.Action) -> str:
         try:
             asyncio.get_running_loop()
             loops.append("loop")
@@ -407,7 +408,7 @@ async def test_sync_cannot_read_another_conversations_messages(chat: Chat) -> No
     ],
 )
 async def test_malformed_frame_gets_invalid_ack_and_nothing_is_written(
-    chat: Chat, frame, detail
+    chat: Chat, frame: dict[str, Any], detail: str
 ) -> None:
     _, _, socket = chat
     before = await asnapshot()
@@ -422,7 +423,7 @@ async def test_malformed_frame_gets_invalid_ack_and_nothing_is_written(
     "text",
     ["not json", "[1, 2]", '"a string"', "null", '{"type": "message", "ref": 5}'],
 )
-async def test_frame_without_a_usable_ref_gets_an_error_frame(chat: Chat, text) -> None:
+async def test_frame_without_a_usable_ref_gets_an_error_frame(chat: Chat, text: str) -> None:
     _, _, socket = chat
     await socket.send_raw(text)
     frame = await socket.receive()

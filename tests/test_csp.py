@@ -28,7 +28,7 @@ def directives(header: str) -> dict[str, str]:
     return dict(part.strip().split(" ", 1) for part in header.split(";"))
 
 
-def pages(visitor) -> dict[str, HttpResponse]:
+def pages(visitor: Visitor) -> dict[str, HttpResponse]:
     """Each page of the package: the chat, a confirmation, the start page of a cross-site link."""
     conversation = visitor.start()
     message = ca.Message(

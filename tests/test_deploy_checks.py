@@ -79,7 +79,7 @@ def test_the_in_memory_layer_without_debug_is_a_warning() -> None:
 @pytest.mark.parametrize(
     ("debug", "layers"), [(True, IN_MEMORY), (False, REDIS)], ids=["demo", "production"]
 )
-def test_a_fitting_channel_layer_is_silent(debug, layers) -> None:
+def test_a_fitting_channel_layer_is_silent(debug: bool, layers: dict[str, Any]) -> None:
     with override_settings(DEBUG=debug, CHANNEL_LAYERS=layers):
         assert checks.check_channel_layer() == []
 
@@ -112,7 +112,7 @@ def test_an_asgi_application_that_cannot_be_imported_is_an_error() -> None:
 
 
 @pytest.mark.parametrize("app", ["django_only", "no_websocket", "other_sockets"])
-def test_sockets_that_never_reach_the_chat_are_an_error(app) -> None:
+def test_sockets_that_never_reach_the_chat_are_an_error(app: str) -> None:
     with override_settings(ASGI_APPLICATION=f"{HERE}.{app}"):
         (error,) = checks.check_asgi_application()
     assert error.id == "chatactions.E003"
@@ -120,7 +120,7 @@ def test_sockets_that_never_reach_the_chat_are_an_error(app) -> None:
 
 
 @pytest.mark.parametrize("app", ["nested_chat", "custom_sockets"])
-def test_chat_routes_found_anywhere_or_routing_it_cannot_see_is_silent(app) -> None:
+def test_chat_routes_found_anywhere_or_routing_it_cannot_see_is_silent(app: str) -> None:
     with override_settings(ASGI_APPLICATION=f"{HERE}.{app}"):
         assert checks.check_asgi_application() == []
 

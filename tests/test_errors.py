@@ -34,7 +34,7 @@ def hook(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], Callable[[Any], Any
     return replace
 
 
-def tracebacks(caplog) -> list[logging.LogRecord]:
+def tracebacks(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
     return [r for r in caplog.records if r.levelno >= logging.ERROR and r.exc_info]
 
 
@@ -106,7 +106,7 @@ async def test_on_message_error_is_logged_answered_and_the_users_message_is_kept
     _, conversation, socket = chat
 
     @hook("on_message")
-    async def broken(message) -> None:
+    async def broken(message: ca.Message) -> None:
         raise ZeroDivisionError("bad bot")
 
     frames, ack = await socket.request({"type": "message", "content": "hello"})
@@ -126,7 +126,7 @@ async def test_on_message_error_detail_names_the_exception_under_debug(
     settings.DEBUG = True
 
     @hook("on_message")
-    async def broken(message) -> None:
+    async def broken(message: ca.Message) -> None:
         raise ZeroDivisionError("bad bot")
 
     _, ack = await socket.request({"type": "message", "content": "hello"})
@@ -151,7 +151,7 @@ def test_on_message_error_through_the_form_flashes_a_notice(
     visitor: Visitor, hook: Callable[[str], Callable[[Any], Any]]
 ) -> None:
     @hook("on_message")
-    async def broken(message) -> None:
+    async def broken(message: ca.Message) -> None:
         raise ZeroDivisionError("bad bot")
 
     conversation = visitor.start()

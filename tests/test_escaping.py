@@ -16,6 +16,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
 import chatactions as ca
+from chatactions.models import Conversation
 from chatactions.rendering import esc
 
 from .conftest import Callbacks, Chat, Visitor
@@ -56,7 +57,7 @@ def inline_code(html: str) -> InlineCode:
     return parser
 
 
-def hostile_message(conversation) -> ca.Message:
+def hostile_message(conversation: Conversation) -> ca.Message:
     message = ca.Message(
         HOSTILE,
         author=HOSTILE[:100],
@@ -147,7 +148,7 @@ def test_notice_shown_after_a_form_click_is_escaped(
     conversation = visitor.start()
 
     @callbacks("noisy")
-    def noisy(action: ca.Action):
+    def noisy(action: ca.Action) -> str:
         return HOSTILE  # a callback's notice: a flash message for no-JavaScript users
 
     message = ca.Message("x", actions=[ca.Action("noisy")], conversation=conversation)
@@ -174,5 +175,5 @@ def test_demo_page_carries_a_strict_content_security_policy(visitor: Visitor) ->
 @pytest.mark.parametrize(
     "value", [HOSTILE, mark_safe("<b>kept</b>"), gettext_lazy("<lazy> & 'q'"), 42, ""]
 )
-def test_buttons_escape_exactly_as_django_does(value) -> None:
+def test_buttons_escape_exactly_as_django_does(value: str) -> None:
     assert esc(value) == conditional_escape(value)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
@@ -11,6 +13,7 @@ from pytest_django.fixtures import Settings
 
 from chatactions.checks import check_websocket_origin
 from chatactions.consumers import ChatConsumer
+from chatactions.models import Conversation
 from chatactions.origins import SiteOriginValidator
 from chatactions.routing import websocket_application
 from project import asgi
@@ -20,7 +23,9 @@ from .conftest import ORIGIN, Socket, Visitor
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def comm(app, conversation, visitor, origin: bytes | None = ORIGIN) -> WebsocketCommunicator:
+def comm(
+    app: Any, conversation: Conversation, visitor: Visitor, origin: bytes | None = ORIGIN
+) -> WebsocketCommunicator:
     headers = [(b"cookie", visitor.cookie), (b"host", b"localhost")]
     if origin is not None:
         headers.append((b"origin", origin))
@@ -97,7 +102,7 @@ def test_check_warns_that_channels_own_validator_ignores_scheme_and_port(
 
 @pytest.mark.parametrize("wildcard", ["*", ".example.com"])
 def test_check_warns_when_a_wildcard_host_makes_the_site_origin_uncertain(
-    settings: Settings, wildcard
+    settings: Settings, wildcard: str
 ) -> None:
     settings.ALLOWED_HOSTS = ["localhost", wildcard]
     (warning,) = check_websocket_origin()
@@ -108,7 +113,7 @@ def test_check_warns_when_a_wildcard_host_makes_the_site_origin_uncertain(
     "https", ["SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE"]
 )
 def test_check_warns_when_an_https_site_cannot_see_its_sockets_came_over_tls(
-    settings: Settings, https
+    settings: Settings, https: str
 ) -> None:
     setattr(settings, https, True)
     (warning,) = check_websocket_origin()
@@ -123,7 +128,7 @@ def test_check_warns_when_an_https_site_cannot_see_its_sockets_came_over_tls(
     ],
 )
 def test_check_is_quiet_for_an_https_site_that_says_how_tls_is_seen(
-    settings: Settings, setting, value
+    settings: Settings, setting: str, value: object
 ) -> None:
     settings.SESSION_COOKIE_SECURE = True
     setattr(settings, setting, value)
@@ -132,7 +137,7 @@ def test_check_is_quiet_for_an_https_site_that_says_how_tls_is_seen(
 
 @pytest.mark.parametrize("path", ["tests.asgi_variants.bare", "tests.asgi_variants.nowhere", ""])
 def test_check_stays_quiet_when_it_cannot_see_the_websocket_route(
-    settings: Settings, path
+    settings: Settings, path: str
 ) -> None:
     settings.ASGI_APPLICATION = path
     assert check_websocket_origin() == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -14,7 +15,7 @@ from django.urls import include, path
 from django.utils import timezone
 
 import chatactions as ca
-from chatactions.models import ActionClick, Conversation, Message
+from chatactions.models import Action, ActionClick, Conversation, Message
 from chatactions.signals import action_clicked, message_sent
 from chatactions.views import StartChatView
 
@@ -31,7 +32,7 @@ async def support_start() -> None:
 
 
 @support.on_message
-async def support_reply(message) -> None:
+async def support_reply(message: ca.Message) -> None:
     await ca.Message(
         f"Ticket opened: {message.content}",
         author="Support",
@@ -100,10 +101,18 @@ async def test_signals_report_messages_and_clicks(chat: Chat, callbacks: Callbac
     _, conversation, socket = chat
     sent, clicked = [], []
 
-    def on_sent(sender, message, conversation, **kwargs) -> None:
+    def on_sent(
+        sender: type[Message], message: Message, conversation: Conversation, **kwargs: Any
+    ) -> None:
         sent.append(message.content)
 
-    def on_clicked(sender, click, action: ca.Action, conversation, **kwargs) -> None:
+    def on_clicked(
+        sender: type[ActionClick],
+        click: ActionClick,
+        action: Action,
+        conversation: Conversation,
+        **kwargs: Any,
+    ) -> None:
         clicked.append((action.name, click.outcome, conversation.pk))
 
     message_sent.connect(on_sent)
@@ -155,7 +164,7 @@ def test_prune_deletes_old_conversations_in_batches(visitor: Visitor) -> None:
 
 
 @pytest.mark.parametrize("age", ["30", "thirty days", "5y", ""])
-def test_prune_refuses_an_unreadable_age(age) -> None:
+def test_prune_refuses_an_unreadable_age(age: str) -> None:
     with pytest.raises(CommandError, match="Cannot read the age"):
         call_command("chatactions", "prune", "--older-than", age)
 

@@ -14,6 +14,7 @@ import redis
 from django.test import override_settings
 
 import chatactions as ca
+from chatactions.models import Conversation
 
 from .conftest import Chat
 from .servers import redis_env
@@ -43,7 +44,7 @@ def subscriptions() -> Iterator[Subscriptions]:
         yield Subscriptions(env["REDIS_URL"], env["CHANNELS_REDIS_PREFIX"])
 
 
-def question(conversation, timeout=5.0):
+def question(conversation: Conversation, timeout: float = 5.0) -> ca.AskActionMessage:
     return ca.AskActionMessage(
         "Continue?", actions=[ca.Action("yes", "Yes")], timeout=timeout, conversation=conversation
     )

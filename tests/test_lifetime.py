@@ -7,6 +7,7 @@ shows the same across real daphne processes on Redis.
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -15,6 +16,7 @@ from django.contrib.sessions.models import Session
 from pytest_django.fixtures import Settings
 
 from chatactions import lifetime
+from chatactions.models import Conversation
 
 from .conftest import Callbacks, Chat, Socket, Visitor, holding, offer
 from .rows import asnapshot
@@ -41,7 +43,7 @@ def log_in(visitor: Visitor, name: str = "ada") -> User:
     return user
 
 
-async def sockets_of(visitor: Visitor, conversation, count: int) -> list[Socket]:
+async def sockets_of(visitor: Visitor, conversation: Conversation, count: int) -> list[Socket]:
     sockets = [visitor.socket(conversation) for _ in range(count)]
     for socket in sockets:
         await socket.connect()
@@ -175,7 +177,7 @@ async def test_a_check_that_fails_closes_nothing_and_the_next_one_runs(
     failures = []
     real = lifetime.still_speaks_for
 
-    def database_down_once(*args):
+    def database_down_once(*args: Any) -> bool:
         if not failures:
             failures.append(1)
             raise ConnectionError("database is down")

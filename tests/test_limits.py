@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 
 import pytest
 from django.core.cache import cache
@@ -11,14 +12,14 @@ from pytest_django.fixtures import Settings
 from chatactions import dispatch, limits
 from chatactions.conf import DEFAULTS
 
-from .conftest import Chat, Visitor
+from .conftest import Chat, Socket, Visitor
 from .rows import asnapshot, snapshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-async def flooded(chat: Chat, settings: Settings):
+async def flooded(chat: Chat, settings: Settings) -> AsyncIterator[Socket]:
     """A fresh socket (limits are read at connect) that has spent its only token."""
     visitor, conversation, _ = chat
     settings.CHATACTIONS = {"RATE_LIMIT": 1, "RATE_LIMIT_PERIOD": 600}
@@ -29,7 +30,9 @@ async def flooded(chat: Chat, settings: Settings):
     await socket.close()
 
 
-async def test_rate_limited_message_is_refused_with_its_ref_and_saves_nothing(flooded) -> None:
+async def test_rate_limited_message_is_refused_with_its_ref_and_saves_nothing(
+    flooded: Socket,
+) -> None:
     before = await asnapshot()
     _, ack = await flooded.request({"type": "message", "content": "hi", "ref": "m"})
     assert ack == {
@@ -43,26 +46,26 @@ async def test_rate_limited_message_is_refused_with_its_ref_and_saves_nothing(fl
 
 @pytest.mark.parametrize("text", ["not json", '{"type": "action", "id": "nope", "ref": 7}'])
 async def test_rate_limited_frame_without_a_readable_ref_gets_an_error_frame(
-    flooded, text
+    flooded: Socket, text: str
 ) -> None:
     await flooded.send_raw(text)
     assert await flooded.receive() == {"type": "error", "detail": "Too many frames; slow down."}
 
 
-async def test_rate_limited_malformed_frame_with_a_ref_keeps_it(flooded) -> None:
+async def test_rate_limited_malformed_frame_with_a_ref_keeps_it(flooded: Socket) -> None:
     _, ack = await flooded.request({"type": "action", "id": "nope", "ref": "bad"})
     assert (ack["ref"], ack["status"]) == ("bad", "rate_limited")
 
 
-async def test_rate_limited_binary_frame_gets_an_error_frame(flooded) -> None:
+async def test_rate_limited_binary_frame_gets_an_error_frame(flooded: Socket) -> None:
     await flooded.send_raw(data=b"\xff")
     assert (await flooded.receive())["type"] == "error"
 
 
 async def test_rate_limited_click_is_answered_even_when_its_audit_row_cannot_be_written(
-    flooded, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    flooded: Socket, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    async def database_down(*args) -> None:
+    async def database_down(*args: object) -> None:
         raise ConnectionError("database is down")
 
     monkeypatch.setattr(dispatch, "refuse_click", database_down)
@@ -126,7 +129,9 @@ def test_message_form_refuses_text_that_cannot_be_stored(visitor: Visitor) -> No
         ("a\ud800b", "content contains a lone surrogate, which is not valid Unicode."),
     ],
 )
-async def test_message_frame_that_cannot_be_stored_is_invalid(chat: Chat, content, detail) -> None:
+async def test_message_frame_that_cannot_be_stored_is_invalid(
+    chat: Chat, content: str, detail: str
+) -> None:
     _, _, socket = chat
     before = await asnapshot()
     _, ack = await socket.request({"type": "message", "content": content})

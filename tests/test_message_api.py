@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -131,7 +132,7 @@ async def test_button_with_time_left_works(chat: Chat, callbacks: Callbacks) -> 
     _, conversation, socket = chat
 
     @callbacks("soon")
-    async def soon(action: ca.Action):
+    async def soon(action: ca.Action) -> str:
         return "in time"
 
     expires = timezone.now() + timedelta(minutes=5)
@@ -239,7 +240,9 @@ async def test_action_aget_finds_a_sent_button_to_remove_it_from_outside(chat: C
         ({"name": "x", "payload": {"big": "x" * 9000}}, "the limit is 8192"),
     ],
 )
-async def test_bad_action_raises_naming_it_and_saves_nothing(chat: Chat, kwargs, error) -> None:
+async def test_bad_action_raises_naming_it_and_saves_nothing(
+    chat: Chat, kwargs: dict[str, Any], error: str
+) -> None:
     _, conversation, _ = chat
     before = await Message.objects.acount()
     good = ca.Action("fine")
@@ -330,7 +333,7 @@ async def test_update_keeps_a_removed_button_removed(chat: Chat) -> None:
 
 
 @pytest.mark.parametrize("field", ["content", "author"])
-async def test_text_no_database_can_store_is_refused_before_saving(chat: Chat, field) -> None:
+async def test_text_no_database_can_store_is_refused_before_saving(chat: Chat, field: str) -> None:
     _, conversation, _ = chat
     before = await Message.objects.acount()
     message = ca.Message("fine", author="Bot", conversation=conversation)

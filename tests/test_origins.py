@@ -20,6 +20,7 @@ from pytest_django.fixtures import Settings
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
+from chatactions.models import Conversation
 from chatactions.origins import SiteOriginValidator
 from chatactions.routing import websocket_application
 
@@ -30,7 +31,9 @@ from .servers import Browser, Daphne, open_tab, sqlite_database
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def handshake(visitor, conversation, host: bytes, origin: bytes, **scope: Any) -> Socket:
+def handshake(
+    visitor: Visitor, conversation: Conversation, host: bytes, origin: bytes, **scope: Any
+) -> Socket:
     headers = [(b"cookie", visitor.cookie), (b"host", host), (b"origin", origin)]
     comm = WebsocketCommunicator(
         websocket_application(), f"/ws/chat/{conversation.uuid}/", headers=headers
@@ -59,7 +62,7 @@ async def refused(socket: Socket) -> bool:
     ],
 )
 async def test_an_origin_other_than_the_sites_is_refused_before_anything_is_written(
-    visitor: Visitor, origin
+    visitor: Visitor, origin: str
 ) -> None:
     conversation = await sync_to_async(visitor.start)()
     assert await refused(handshake(visitor, conversation, b"localhost", origin.encode()))
@@ -69,7 +72,9 @@ async def test_an_origin_other_than_the_sites_is_refused_before_anything_is_writ
     ("host", "origin"),
     [("localhost", "http://localhost"), ("127.0.0.1:8123", "http://127.0.0.1:8123")],
 )
-async def test_the_sites_own_origin_opens_the_socket(visitor: Visitor, host, origin) -> None:
+async def test_the_sites_own_origin_opens_the_socket(
+    visitor: Visitor, host: str, origin: str
+) -> None:
     conversation = await sync_to_async(visitor.start)()
     socket = handshake(visitor, conversation, host.encode(), origin.encode())
     await socket.connect()
@@ -82,7 +87,7 @@ async def test_the_sites_own_origin_opens_the_socket(visitor: Visitor, host, ori
     "trusted", [["https://chat.example.com"], ["https://*.example.com"]], ids=["exact", "wildcard"]
 )
 async def test_a_trusted_origin_opens_the_socket(
-    visitor: Visitor, settings: Settings, trusted
+    visitor: Visitor, settings: Settings, trusted: list[str]
 ) -> None:
     settings.CSRF_TRUSTED_ORIGINS = trusted
     conversation = await sync_to_async(visitor.start)()
@@ -194,7 +199,7 @@ def rows(path: str) -> dict[str, list[tuple[Any, ...]]]:
     "origin", ["http://127.0.0.1:1", "https://127.0.0.1", "http://localhost:1"]
 )
 async def test_daphne_refuses_the_origins_of_the_report_and_nothing_is_saved(
-    site: tuple[Daphne, str], origin
+    site: tuple[Daphne, str], origin: str
 ) -> None:
     server, database = site
     browser = Browser(server.url)

@@ -7,6 +7,7 @@ fake them at the boundary, one path each, so every branch is checked quickly.
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 from channels.layers import get_channel_layer
@@ -18,7 +19,7 @@ from chatactions import dispatch
 from chatactions import outcome as handlers
 from chatactions.core import asks as ask
 from chatactions.core import fanout as emitter
-from chatactions.models import ActionClick, Message
+from chatactions.models import ActionClick, Conversation, Message
 
 from .conftest import Callbacks, Chat
 
@@ -27,11 +28,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 UNAVAILABLE = handlers.DATABASE_UNAVAILABLE
 
 
-def down(*args, **kwargs) -> None:
+def down(*args: object, **kwargs: object) -> None:
     raise OperationalError("server closed the connection unexpectedly")
 
 
-async def button(conversation, name="go"):
+async def button(conversation: Conversation, name: str = "go") -> str:
     message = await ca.Message("x", actions=[ca.Action(name)], conversation=conversation).send()
     return str(message.actions[0].id)
 
@@ -79,7 +80,7 @@ async def test_a_click_whose_release_finds_no_database_still_reports_the_callbac
     ran = []
 
     @callbacks("done")
-    async def done():
+    async def done() -> str:
         ran.append(True)
         return "done it"
 
@@ -97,7 +98,7 @@ async def test_without_the_layer_the_socket_is_answered_directly_then_told_to_re
     _, _, socket = chat
     layer = get_channel_layer()
 
-    async def broken(*args) -> None:
+    async def broken(*args: object) -> None:
         raise ConnectionError("Redis went away")
 
     monkeypatch.setattr(layer, "send", broken)
@@ -117,7 +118,7 @@ async def test_an_answer_the_layer_cannot_announce_is_found_by_polling(
     layer = get_channel_layer()
     group_send = layer.group_send
 
-    async def no_asks(group, event) -> None:
+    async def no_asks(group: str, event: dict[str, Any]) -> None:
         if group.startswith("chatactions.ask."):
             raise ConnectionError("Redis went away")
         await group_send(group, event)

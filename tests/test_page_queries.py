@@ -6,13 +6,15 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from chatactions.models import Conversation
+
 from .conftest import Visitor
 from .rows import grow
 
 pytestmark = pytest.mark.django_db
 
 
-def page_queries(visitor, conversation) -> tuple[int, str]:
+def page_queries(visitor: Visitor, conversation: Conversation) -> tuple[int, str]:
     with CaptureQueriesContext(connection) as queries:
         response = visitor.client.get(f"/chat/{conversation.uuid}/")
     assert response.status_code == 200

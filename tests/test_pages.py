@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -22,7 +23,9 @@ from .rows import snapshot
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def send(conversation, content, actions=()):
+def send(
+    conversation: Conversation, content: str, actions: Iterable[ca.Action] = ()
+) -> ca.Message:
     return async_to_sync(
         ca.Message(content, actions=list(actions), conversation=conversation).send
     )()
@@ -57,7 +60,9 @@ GREETING = "Hello! I can pretend to delete data. Try typing 'delete my data'."
     ],
     ids=["cross-site", "same-site", "evil-origin", "evil-origin-only", "other-scheme"],
 )
-def test_a_get_from_another_site_writes_nothing_and_offers_a_start_button(headers) -> None:
+def test_a_get_from_another_site_writes_nothing_and_offers_a_start_button(
+    headers: dict[str, str],
+) -> None:
     client = Client()
     before = snapshot(), Session.objects.count()
     for _ in range(5):
@@ -79,7 +84,7 @@ def test_a_get_from_another_site_writes_nothing_and_offers_a_start_button(header
     ],
     ids=["no-headers", "none", "same-origin", "own-origin"],
 )
-def test_a_direct_or_same_origin_visit_still_starts_and_greets(headers) -> None:
+def test_a_direct_or_same_origin_visit_still_starts_and_greets(headers: dict[str, str]) -> None:
     client = Client()
     response = client.get("/chat/", **headers)
     conversation = Conversation.objects.get()
@@ -290,7 +295,7 @@ def test_without_anonymous_chats_start_sends_visitors_to_log_in(settings: Settin
 
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_a_start_view_of_a_misspelt_app_fails_loudly_and_writes_nothing(
-    rf: RequestFactory, method
+    rf: RequestFactory, method: str
 ) -> None:
     from chatactions.registry import NotRegistered
     from chatactions.views import StartChatView

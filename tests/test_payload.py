@@ -6,6 +6,7 @@ import datetime
 import json
 import math
 import uuid
+from typing import Any
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
@@ -27,7 +28,7 @@ def new_conversation() -> Conversation:
     return Conversation.objects.create(visitor=uuid.uuid4())
 
 
-def send(conversation, *actions):
+def send(conversation: Conversation, *actions: ca.Action) -> ca.Message:
     message = ca.Message("pick", actions=list(actions), conversation=conversation)
     return async_to_sync(message.send)()
 
@@ -48,7 +49,7 @@ def send(conversation, *actions):
     ],
 )
 def test_payload_that_cannot_be_kept_raises_naming_the_action_and_saves_nothing(
-    payload, why
+    payload: dict[str, Any], why: str
 ) -> None:
     conversation = new_conversation()
     before = snapshot()
@@ -109,7 +110,7 @@ def test_payload_limit_counts_utf8_bytes(settings: Settings) -> None:
 
 
 @pytest.mark.parametrize("field", ["label", "tooltip", "confirm"])
-def test_label_that_cannot_be_stored_raises_naming_the_action(field) -> None:
+def test_label_that_cannot_be_stored_raises_naming_the_action(field: str) -> None:
     conversation = new_conversation()
     with pytest.raises(ca.ActionError, match=f"'named': {field} contains a NUL character"):
         send(conversation, ca.Action("named", **{field: "a\x00b"}))
@@ -149,7 +150,7 @@ def test_send_either_keeps_the_payload_exactly_or_refuses_and_saves_nothing(
 
     @hypothesis_settings(max_examples=60, deadline=None, database=None)
     @given(st.dictionaries(st.text(max_size=8), JSON | NOT_JSON, max_size=5))
-    def check(payload) -> None:
+    def check(payload: dict[str, Any]) -> None:
         before = snapshot()
         try:
             message = send(conversation, ca.Action("fuzzed", payload=payload))

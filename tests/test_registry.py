@@ -18,7 +18,7 @@ from chatactions.registry import (
 def test_decorator_registers_and_returns_the_function_unchanged() -> None:
     reg = ChatRegistry("t1")
 
-    async def confirm(action: ca.Action):
+    async def confirm(action: ca.Action) -> None:
         return None
 
     assert reg.action_callback("confirm")(confirm) is confirm
@@ -30,10 +30,10 @@ def test_second_registration_of_a_name_names_both_places() -> None:
     reg = ChatRegistry("t2")
 
     @reg.action_callback("confirm")
-    async def first(action: ca.Action):
+    async def first(action: ca.Action) -> None:
         return None
 
-    async def second(action: ca.Action):
+    async def second(action: ca.Action) -> None:
         return None
 
     with pytest.raises(AlreadyRegistered) as excinfo:
@@ -54,10 +54,10 @@ def test_second_on_message_handler_is_refused() -> None:
 def test_chat_start_handler_is_kept_apart_from_message_handler() -> None:
     reg = ChatRegistry("t4")
 
-    def start():
+    def start() -> None:
         return None
 
-    def reply(message):
+    def reply(message: ca.Message) -> None:
         return None
 
     reg.on_chat_start(start)
@@ -67,7 +67,7 @@ def test_chat_start_handler_is_kept_apart_from_message_handler() -> None:
 
 
 @pytest.mark.parametrize("name", ["", "   ", None, 3])
-def test_empty_or_non_string_name_is_refused_at_import_time(name) -> None:
+def test_empty_or_non_string_name_is_refused_at_import_time(name: object) -> None:
     with pytest.raises(InvalidCallback, match="non-empty action name"):
         ChatRegistry("t5").action_callback(name)
 
@@ -78,7 +78,7 @@ def test_not_callable_is_refused() -> None:
 
 
 def test_two_required_parameters_are_refused() -> None:
-    def two(action: ca.Action, extra):
+    def two(action: ca.Action, extra: object) -> None:
         return None
 
     with pytest.raises(InvalidCallback, match="at most one argument"):
@@ -86,7 +86,7 @@ def test_two_required_parameters_are_refused() -> None:
 
 
 def test_required_keyword_only_parameter_is_refused() -> None:
-    def kw(action: ca.Action, *, must):
+    def kw(action: ca.Action, *, must: object) -> None:
         return None
 
     with pytest.raises(InvalidCallback, match="at most one argument"):

@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -31,7 +31,7 @@ def consecutive_free_ports(count: int) -> int:
             return base
 
 
-def wait_until(test, timeout: float = 30) -> bool:
+def wait_until(test: Callable[[], object], timeout: float = 30) -> bool:
     deadline = time.monotonic() + timeout
     while not test():
         if time.monotonic() > deadline:

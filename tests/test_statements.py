@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.db import DataError, connection
@@ -90,10 +91,21 @@ def test_a_removed_or_disabled_button_cannot_be_claimed(button: Action) -> None:
 def test_claim_insert_and_release_send_the_save_signals_a_site_listens_to(button: Action) -> None:
     seen: list[tuple[str, bool | None, object]] = []
 
-    def before(sender, instance, update_fields, **kwargs) -> None:
+    def before(
+        sender: type[ActionClick],
+        instance: ActionClick,
+        update_fields: frozenset[str] | None,
+        **kwargs: Any,
+    ) -> None:
         seen.append(("pre", None, update_fields))
 
-    def after(sender, instance, created, update_fields, **kwargs) -> None:
+    def after(
+        sender: type[ActionClick],
+        instance: ActionClick,
+        created: bool,
+        update_fields: frozenset[str] | None,
+        **kwargs: Any,
+    ) -> None:
         seen.append(("post", created, update_fields))
 
     pre_save.connect(before, sender=ActionClick)
@@ -119,7 +131,7 @@ def test_claim_insert_and_release_send_the_save_signals_a_site_listens_to(button
 def test_a_lost_claim_sends_no_save_signal_even_to_a_listener(button: Action) -> None:
     seen: list[object] = []
 
-    def before(sender, instance, **kwargs) -> None:
+    def before(sender: type[ActionClick], instance: ActionClick, **kwargs: Any) -> None:
         seen.append(instance)
 
     assert claim(button, uuid.uuid4())[0]

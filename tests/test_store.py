@@ -16,7 +16,7 @@ async def test_callbacks_remember_values_across_clicks(chat: Chat, callbacks: Ca
     _, conversation, socket = chat
 
     @callbacks("count")
-    async def count():
+    async def count() -> str:
         n = await ca.state.aget("clicks", 0) + 1
         await ca.state.aset("clicks", n)
         return f"clicked {n} times"
@@ -35,7 +35,7 @@ async def test_plain_def_callbacks_use_the_sync_methods(chat: Chat, callbacks: C
     _, conversation, socket = chat
 
     @callbacks("remember")
-    def remember(action: ca.Action):
+    def remember(action: ca.Action) -> str:
         ca.state.set("last", {"name": action.name})
         return str(ca.state.get("last"))
 

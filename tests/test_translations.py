@@ -17,6 +17,7 @@ import shutil
 import struct
 import subprocess
 import sys
+from collections.abc import Iterable, Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -30,7 +31,7 @@ from pytest_django.fixtures import Settings
 import chatactions as ca
 from chatactions import texts
 from chatactions.consumers import requested_language
-from chatactions.models import ActionClick, Message
+from chatactions.models import ActionClick, Conversation, Message
 from chatactions.rendering import page_socket_url
 from project.asgi import application
 
@@ -129,7 +130,7 @@ def unwrapped(html: str) -> list[str]:
 
 
 @pytest.fixture
-def pseudo(tmp_path: Path):
+def pseudo(tmp_path: Path) -> Iterator[Client]:
     """A language "eo" whose catalogue is every shipped msgid, wrapped in ⟦…⟧."""
     wrapped = {
         key: f"⟦{key.split(chr(4))[-1]}⟧" for key in read_po(LOCALE / "fr/LC_MESSAGES/django.po")
@@ -144,7 +145,9 @@ def in_french() -> Visitor:
     return Visitor(Client(headers={"accept-language": "fr"}))
 
 
-def send(conversation, content, actions=()):
+def send(
+    conversation: Conversation, content: str, actions: Iterable[ca.Action] = ()
+) -> ca.Message:
     return async_to_sync(
         ca.Message(content, actions=list(actions), conversation=conversation).send
     )()
@@ -153,7 +156,9 @@ def send(conversation, content, actions=()):
 # Every string is marked -------------------------------------------------------------
 
 
-def in_pseudo(client: Client, content: str, actions=()) -> tuple[str, ca.Message]:
+def in_pseudo(
+    client: Client, content: str, actions: Iterable[ca.Action] = ()
+) -> tuple[str, ca.Message]:
     """A conversation of ``client``'s holding one bot message saved in the pseudo-language.
 
     The demo bot's greeting is removed: its texts are the site's, not ours.
@@ -165,7 +170,7 @@ def in_pseudo(client: Client, content: str, actions=()) -> tuple[str, ca.Message
     return f"/chat/{conversation.uuid}/", message
 
 
-def test_every_text_of_the_chat_page_is_marked_for_translation(pseudo) -> None:
+def test_every_text_of_the_chat_page_is_marked_for_translation(pseudo: Client) -> None:
     actions = [ca.Action("go", "⟦Go⟧", tooltip="⟦Tip⟧", confirm="⟦Q⟧")]
     url, _ = in_pseudo(pseudo, "⟦Pick⟧", actions)
     pseudo.post(url, {"content": "⟦Hi⟧"})  # its author: "You"
@@ -175,14 +180,14 @@ def test_every_text_of_the_chat_page_is_marked_for_translation(pseudo) -> None:
     assert unwrapped(html) == []
 
 
-def test_the_confirmation_page_is_marked_too(pseudo) -> None:
+def test_the_confirmation_page_is_marked_too(pseudo: Client) -> None:
     url, message = in_pseudo(pseudo, "⟦Pick⟧", [ca.Action("go", "⟦Go⟧")])
     html = pseudo.get(f"{url}actions/{message.actions[0].id}/confirm/").content.decode()
     assert "⟦Are you sure?⟧" in html
     assert unwrapped(html) == []
 
 
-def test_the_check_itself_finds_an_unmarked_string(pseudo) -> None:
+def test_the_check_itself_finds_an_unmarked_string(pseudo: Client) -> None:
     url, _ = in_pseudo(pseudo, "Not wrapped")
     assert unwrapped(pseudo.get(url).content.decode()) == ["Not wrapped"]
 
@@ -216,7 +221,7 @@ def test_the_catalogues_hold_exactly_what_the_code_marks(tmp_path: Path) -> None
 
 
 @pytest.mark.parametrize("language", SHIPPED)
-def test_each_language_translates_every_string_and_keeps_its_placeholders(language) -> None:
+def test_each_language_translates_every_string_and_keeps_its_placeholders(language: str) -> None:
     catalogue = read_po(LOCALE / f"{language}/LC_MESSAGES/django.po")
     assert len(catalogue) > 90
     for msgid, msgstr in catalogue.items():
@@ -225,7 +230,7 @@ def test_each_language_translates_every_string_and_keeps_its_placeholders(langua
 
 
 @pytest.mark.parametrize("language", SHIPPED)
-def test_each_compiled_catalogue_matches_its_po_file(language) -> None:
+def test_each_compiled_catalogue_matches_its_po_file(language: str) -> None:
     folder = LOCALE / f"{language}/LC_MESSAGES"
     with (folder / "django.mo").open("rb") as mo:
         compiled = gettext.GNUTranslations(mo)
@@ -325,7 +330,7 @@ def test_the_admin_speaks_french(admin_client: Client) -> None:
 # The socket speaks the page's language ---------------------------------------------------
 
 
-def socket_in(visitor: Visitor, conversation, query: str) -> Socket:
+def socket_in(visitor: Visitor, conversation: Conversation, query: str) -> Socket:
     headers = [(b"cookie", visitor.cookie), (b"host", b"localhost"), (b"origin", ORIGIN)]
     path = f"/ws/chat/{conversation.uuid}/{query}"
     return Socket(WebsocketCommunicator(application, path, headers=headers))
@@ -371,7 +376,7 @@ async def test_a_message_drawn_for_the_broadcast_is_in_the_sockets_language() ->
         (b"", "en-us"),
     ],
 )
-def test_the_socket_takes_only_a_language_the_site_offers(query, language) -> None:
+def test_the_socket_takes_only_a_language_the_site_offers(query: bytes, language: str) -> None:
     assert requested_language({"query_string": query}) == language
 
 

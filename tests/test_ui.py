@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Iterable
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from pytest_django.fixtures import Settings
 import chatactions as ca
 from chatactions import rendering
 from chatactions.core.frames import render_message
-from chatactions.models import Action, ActionClick, Message
+from chatactions.models import Action, ActionClick, Conversation, Message
 from chatactions.rendering import icon_svg
 from chatactions.templatetags.chatactions import _csrf_input
 
@@ -30,13 +31,15 @@ pytestmark = pytest.mark.django_db(transaction=True)
 CSRF_INPUT = re.compile(r'<input type="hidden" name="csrfmiddlewaretoken" value="[^"]+">')
 
 
-def send(conversation, content, actions=()):
+def send(
+    conversation: Conversation, content: str, actions: Iterable[ca.Action] = ()
+) -> ca.Message:
     return async_to_sync(
         ca.Message(content, actions=list(actions), conversation=conversation).send
     )()
 
 
-def page(visitor, conversation) -> str:
+def page(visitor: Visitor, conversation: Conversation) -> str:
     return visitor.client.get(f"/chat/{conversation.uuid}/").content.decode()
 
 
@@ -194,7 +197,7 @@ def test_the_chat_tag_without_a_request_uses_the_contexts_token(visitor: Visitor
 
 
 @pytest.mark.parametrize("token", ["t0k3n", "", None, '"<x>&'])
-def test_the_buttons_draw_the_csrf_input_as_the_csrf_token_tag_does(token) -> None:
+def test_the_buttons_draw_the_csrf_input_as_the_csrf_token_tag_does(token: str | None) -> None:
     context = Context({"csrf_token": token})
     assert _csrf_input(context) == CsrfTokenNode().render(context)
 
@@ -243,8 +246,12 @@ def test_an_overriding_message_template_can_draw_its_own_buttons(
 # The no-JavaScript confirmation step -------------------------------------------------------
 
 
+Asking = tuple[Conversation, ca.Action, str]
+"""The ``asking`` fixture: a conversation, its button that asks first, and its confirm page."""
+
+
 @pytest.fixture
-def asking(visitor: Visitor):
+def asking(visitor: Visitor) -> Asking:
     conversation = visitor.start()
     action = ca.Action("archive", "Archive", confirm="Archive this?", variant="danger")
     send(conversation, "Archive the thing", [action])
@@ -252,7 +259,7 @@ def asking(visitor: Visitor):
 
 
 def test_the_confirmation_page_asks_the_question_with_a_csrf_protected_form(
-    visitor: Visitor, asking
+    visitor: Visitor, asking: Asking
 ) -> None:
     _, _, url = asking
     response = visitor.client.get(url)
@@ -264,13 +271,13 @@ def test_the_confirmation_page_asks_the_question_with_a_csrf_protected_form(
 
 
 def test_yes_on_the_confirmation_page_clicks_through_dispatch(
-    visitor: Visitor, asking, callbacks: Callbacks
+    visitor: Visitor, asking: Asking, callbacks: Callbacks
 ) -> None:
     conversation, _, url = asking
     ran = []
 
     @callbacks("archive")
-    def archive(action: ca.Action):
+    def archive(action: ca.Action) -> str:
         ran.append(action.payload)
         return "Archived."
 
@@ -283,7 +290,7 @@ def test_yes_on_the_confirmation_page_clicks_through_dispatch(
 
 
 def test_the_confirmation_post_needs_the_csrf_token(
-    visitor: Visitor, asking, callbacks: Callbacks
+    visitor: Visitor, asking: Asking, callbacks: Callbacks
 ) -> None:
     _, _, url = asking
     callbacks("archive")(lambda: None)
@@ -295,7 +302,7 @@ def test_the_confirmation_post_needs_the_csrf_token(
 
 @pytest.mark.parametrize("ended", ["removed_at", "expires_at"])
 def test_the_confirmation_page_of_a_removed_or_expired_button_goes_back_and_says_so(
-    visitor: Visitor, asking, ended
+    visitor: Visitor, asking: Asking, ended: str
 ) -> None:
     conversation, action, url = asking
     Action.objects.filter(uuid=action.id).update(**{ended: timezone.now()})
@@ -305,7 +312,7 @@ def test_the_confirmation_page_of_a_removed_or_expired_button_goes_back_and_says
 
 
 def test_the_confirmation_page_is_404_for_anyone_else_or_any_other_id(
-    visitor: Visitor, asking
+    visitor: Visitor, asking: Asking
 ) -> None:
     conversation, _, url = asking
     stranger = Visitor()
@@ -360,7 +367,9 @@ OLD_ACTION_TEMPLATE = (
 HOSTILE = "<script>\"x\"&'y'</script>"
 
 
-def live_row(conversation, actions=(), *, prepared: bool) -> Message:
+def live_row(
+    conversation: Conversation, actions: Iterable[ca.Action] = (), *, prepared: bool
+) -> Message:
     """A new message "x" with ``actions``, read back as the page reads it."""
     message = send(conversation, "x", actions)
     row = Message.objects.live(conversation).get(uuid=message.id)
@@ -372,7 +381,7 @@ def live_row(conversation, actions=(), *, prepared: bool) -> Message:
 @pytest.mark.parametrize("zone", ["UTC", "Asia/Kolkata"])
 @pytest.mark.parametrize("token", ["t0k3n", ""])
 def test_buttons_are_the_html_the_per_button_template_drew(
-    visitor: Visitor, settings: Settings, zone, token
+    visitor: Visitor, settings: Settings, zone: str, token: str
 ) -> None:
     settings.TIME_ZONE = zone
     conversation = visitor.start()
@@ -396,7 +405,7 @@ def test_buttons_are_the_html_the_per_button_template_drew(
 
 @pytest.mark.parametrize("zone", ["UTC", "Asia/Kolkata", "America/St_Johns"])
 def test_a_messages_times_are_what_the_date_filters_drew(
-    settings: Settings, visitor: Visitor, zone
+    settings: Settings, visitor: Visitor, zone: str
 ) -> None:
     settings.TIME_ZONE = zone
     conversation = visitor.start()
