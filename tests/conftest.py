@@ -77,7 +77,7 @@ class Socket:
         self, ref: str, timeout: float = 3
     ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         """Frames received before the ack of ``ref``, and that ack."""
-        frames = []
+        frames: list[dict[str, Any]] = []
         while True:
             frame = await self.receive(timeout)
             if frame["type"] == "ack" and frame["ref"] == ref:
@@ -88,7 +88,8 @@ class Socket:
         return await self.until_ack(await self.send(frame))
 
     async def nothing_more(self) -> bool:
-        return await self.comm.receive_nothing(timeout=0.2)
+        nothing: bool = await self.comm.receive_nothing(timeout=0.2)
+        return nothing
 
     async def close(self) -> None:
         await self.comm.disconnect()

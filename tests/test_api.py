@@ -7,11 +7,11 @@ import base64
 import json
 import re
 import sys
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import timedelta
-from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 from urllib.parse import urlencode
 
 import pytest
@@ -66,6 +66,9 @@ urlpatterns = [
     path("api/chat/", include("chatactions.api.urls")),
     path("chat/", include("chatactions.urls")),  # the message template links its forms there
 ]
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 CONVERSATIONS = "/api/chat/conversations/"
 MISSING = "3f2504e0-4f89-41d3-9a0c-0305e82c3301"
@@ -217,7 +220,9 @@ def test_basic_auth_needs_no_csrf_token() -> None:
     client = APIClient(enforce_csrf_checks=True, HTTP_AUTHORIZATION=basic("ada", "pw"))
     response = client.post(CONVERSATIONS)
     assert response.status_code == 201
-    assert Conversation.objects.get().user.username == "ada"
+    user = Conversation.objects.get().user
+    assert user is not None
+    assert user.username == "ada"
 
 
 def test_without_anonymous_chats_a_visitor_is_refused_and_nothing_is_created(
@@ -260,7 +265,7 @@ def test_a_forged_cursor_is_404_with_a_clear_message_and_changes_nothing(
 
 
 @pytest.mark.parametrize("offset", [0, 120])
-def test_a_cursor_position_with_its_offset_is_read_in_any_zone(api: Api, offset: str) -> None:
+def test_a_cursor_position_with_its_offset_is_read_in_any_zone(api: Api, offset: int) -> None:
     conversation = Conversation.objects.get(uuid=api.start()["id"])
     conversation.created_at = timezone.now() - timedelta(hours=3)
     conversation.save()
@@ -293,7 +298,9 @@ def test_messages_carry_their_buttons_but_never_a_payload(api: Api) -> None:
         "updated_at",
     }
     assert [a["label"] for a in question["actions"]] == ["Confirm Deletion", "Cancel"]
-    assert set(question["actions"][0]) == set(protocol.action_fields(Action.objects.first()))
+    first = Action.objects.first()
+    assert first is not None
+    assert set(question["actions"][0]) == set(protocol.action_fields(first))
     raw = api.messages(conversation).content.decode()
     assert "payload" not in raw and "important_data" not in raw and "user123" not in raw
 
@@ -758,7 +765,8 @@ async def test_an_http_message_reaches_open_sockets_live() -> None:
 @override_settings(ROOT_URLCONF=__name__)
 async def test_a_question_asked_during_an_http_message_is_answered_by_an_http_click() -> None:
     """The POST waits for on_message, which waits for a pick made from another request."""
-    visitor = Visitor(client=APIClient())
+    client = APIClient()
+    visitor = Visitor(client=client)
     started = await sync_to_async(visitor.client.post)("/asker/")
     conversation = started.json()["id"]
     # A socket only tells the test when the question is saved: the in-memory test
@@ -767,8 +775,11 @@ async def test_a_question_asked_during_an_http_message_is_answered_by_an_http_cl
     await socket.connect()
     other = Api()
     other.client.cookies = visitor.client.cookies  # the same visitor, another request
-    in_thread = partial(sync_to_async, thread_sensitive=False)
-    said = asyncio.ensure_future(in_thread(Api(visitor.client).say)(conversation, "go"))
+
+    def in_thread(func: Callable[P, R]) -> Callable[P, Coroutine[Any, Any, R]]:
+        return sync_to_async(func, thread_sensitive=False)
+
+    said = asyncio.ensure_future(in_thread(Api(client).say)(conversation, "go"))
     await socket.receive()  # the echo of "go"
     assert (await socket.receive())["content"] == "Sure?"
     question = (await in_thread(other.messages)(conversation)).json()["results"][-1]

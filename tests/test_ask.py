@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def question(
-    conversation: Conversation, timeout: float = 5.0, **kwargs: Any
+    conversation: Conversation | None, timeout: float = 5.0, **kwargs: Any
 ) -> ca.AskActionMessage:
     return ca.AskActionMessage(
         "Continue?",
@@ -39,6 +39,7 @@ async def test_send_returns_the_clicked_action_with_its_payload(chat: Chat) -> N
     yes = sent["actions"][0]["id"]
     frames, ack = await socket.request({"type": "action", "id": yes})
     picked = await asyncio.wait_for(waiting, 3)
+    assert picked is not None
     assert ack["status"] == "ok"
     assert picked.name == "yes" and picked.payload == {"go": True}
     assert sorted(f["id"] for f in frames) == sorted(a["id"] for a in sent["actions"])
@@ -75,7 +76,9 @@ async def test_only_the_first_click_answers(chat: Chat) -> None:
     _, first = await socket.request({"type": "action", "id": sent["actions"][1]["id"]})
     _, second = await other.request({"type": "action", "id": sent["actions"][0]["id"]})
     assert (first["status"], second["status"]) == ("ok", "gone")
-    assert (await asyncio.wait_for(waiting, 3)).name == "no"
+    picked = await asyncio.wait_for(waiting, 3)
+    assert picked is not None
+    assert picked.name == "no"
     await other.close()
 
 
@@ -89,6 +92,7 @@ async def test_handler_waiting_on_a_question_does_not_block_the_socket(
     async def ask_me() -> None:
         picked = await question(None).send()
         answers.append(picked.name if picked else None)
+        assert picked is not None
         await ca.Message(f"you said {picked.name}").send()
 
     starter = await ca.Message(
@@ -121,6 +125,7 @@ async def test_a_lost_notice_costs_one_poll_not_the_answer(
     sent = await socket.receive()
     await socket.request({"type": "action", "id": sent["actions"][1]["id"]})
     picked = await asyncio.wait_for(waiting, 3)
+    assert picked is not None
     assert picked.name == "no"
 
 
@@ -132,7 +137,8 @@ async def test_answer_is_stored_on_the_question(chat: Chat) -> None:
     await socket.request({"type": "action", "id": sent["actions"][0]["id"]})
     await waiting
     row = await Message.objects.select_related("answer").aget(uuid=asked.id)
-    assert row.awaiting is False and row.answer.name == "yes"
+    assert row.awaiting is False
+    assert row.answer is not None and row.answer.name == "yes"
     assert await Action.objects.filter(message=row, removed_at__isnull=True).acount() == 0
 
 
@@ -146,18 +152,21 @@ async def test_a_failed_layer_costs_polls_not_the_answer(
     new_channel, receive = layer.new_channel, layer.receive
 
     async def new_question_channel(*args: Any) -> str:
-        channel = await new_channel(*args)
+        channel: str = await new_channel(*args)
         asking.add(channel)
         return channel
 
     async def broken_receive(channel: str) -> dict[str, Any]:
         if channel in asking:
             raise ConnectionError("Redis went away")
-        return await receive(channel)
+        received: dict[str, Any] = await receive(channel)
+        return received
 
     monkeypatch.setattr(layer, "new_channel", new_question_channel)
     monkeypatch.setattr(layer, "receive", broken_receive)
     waiting = asyncio.ensure_future(question(conversation, timeout=10).send())
     sent = await socket.receive()
     await socket.request({"type": "action", "id": sent["actions"][0]["id"]})
-    assert (await asyncio.wait_for(waiting, 5)).name == "yes"
+    picked = await asyncio.wait_for(waiting, 5)
+    assert picked is not None
+    assert picked.name == "yes"

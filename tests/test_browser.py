@@ -28,16 +28,17 @@ try:
         Browser,
         BrowserContext,
         Page,
+        ViewportSize,
         WebSocketRoute,
         expect,
         sync_playwright,
     )
 except ImportError:  # pragma: no cover - a laptop without the dev extra
-    sync_playwright = None
+    sync_playwright = None  # type: ignore[assignment]  # the browser fixture says it is missing
 
 SETTINGS = "tests.browser_site.settings"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-VIEWPORT = {"width": 880, "height": 640}
+VIEWPORT: ViewportSize = {"width": 880, "height": 640}
 
 GREETING = "Hello! I can pretend to delete data. Try typing 'delete my data'."
 QUESTION = "Are you sure you want to delete your data?"

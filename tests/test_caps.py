@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.core.cache import cache
 from pytest_django.fixtures import Settings
 
 from chatactions import caps
@@ -19,11 +21,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 TOO_MANY = {"type": "websocket.close", "code": 4429}
 
 
-async def opened(socket: Socket) -> dict | None:
+async def opened(socket: Socket) -> dict[str, Any] | None:
     """``None`` for a socket that stays open (its sync is answered), else how it closed."""
     await socket.connect()
     await socket.send({"type": "sync", "after": None, "ref": "s"})
-    output = await socket.comm.receive_output(5)
+    output: dict[str, Any] = await socket.comm.receive_output(5)
     if output["type"] == "websocket.close":
         return output
     return None
@@ -111,7 +113,7 @@ def test_a_lapsed_place_taken_by_another_socket_is_not_given_back_by_the_first(
     settings.CHATACTIONS = {"MAX_SOCKETS_PER_CONVERSATION": 1}
     first = caps.Places()
     assert first.take("conversation:x", 1)
-    caps.cache.delete_many(first.keys)  # its lease lapsed
+    cache.delete_many(first.keys)  # its lease lapsed
     second = caps.Places()
     assert second.take("conversation:x", 1)
     first.release()
@@ -122,6 +124,6 @@ def test_a_place_that_lapsed_is_taken_again_at_renewal(settings: Settings) -> No
     settings.CHATACTIONS = {"MAX_SOCKETS_PER_CONVERSATION": 1}
     places = caps.Places()
     assert places.take("conversation:y", 1)
-    caps.cache.delete_many(places.keys)  # the event loop stalled past the lease
+    cache.delete_many(places.keys)  # the event loop stalled past the lease
     places.renew()
     assert not caps.Places().take("conversation:y", 1)

@@ -77,6 +77,7 @@ async def test_claim_lasts_claim_timeout(
     ref = await socket.send({"type": "action", "id": action_id})
     await asyncio.wait_for(started.wait(), 3)
     row = await Action.objects.aget(uuid=action_id)
+    assert row.claimed_until is not None
     left = (row.claimed_until - timezone.now()).total_seconds()
     assert 60 < left <= 120
     release.set()
@@ -91,7 +92,7 @@ async def test_worker_whose_lease_ran_out_cannot_free_the_next_workers_claim(
     await other.connect()
     started = [asyncio.Event(), asyncio.Event()]
     release = [asyncio.Event(), asyncio.Event()]
-    runs = []
+    runs: list[int] = []
 
     @callbacks("long")
     async def long(action: ca.Action) -> None:
@@ -138,7 +139,7 @@ async def test_clicks_sent_at_once_run_the_callback_once(chat: Chat, callbacks: 
     action_id = await offer(socket, conversation, "once")
     refs = await asyncio.gather(*(t.send({"type": "action", "id": action_id}) for t in tabs))
     pending = {asyncio.ensure_future(t.until_ack(r)) for t, r in zip(tabs, refs, strict=True)}
-    losers = []
+    losers: list[str] = []
     while len(losers) < 3:  # the winner is held inside its callback: only losers answer
         done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
         losers += [task.result()[1]["status"] for task in done]

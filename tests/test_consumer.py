@@ -385,6 +385,7 @@ async def test_sync_cannot_read_another_conversations_messages(chat: Chat) -> No
     stranger = Visitor()
     theirs = await sync_to_async(stranger.start)()
     their_first = await Message.objects.filter(conversation=theirs).afirst()
+    assert their_first is not None
     _, ack = await socket.request({"type": "sync", "after": str(their_first.uuid)})
     assert ack["status"] == "not_found"
 

@@ -7,6 +7,8 @@ both arrive.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import django
 import pytest
 from asgiref.sync import async_to_sync
@@ -17,6 +19,9 @@ import chatactions as ca
 from chatactions.csp import HEADER, policy, site_has_policy, strict_policy
 
 from .conftest import Visitor
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse
 from .test_escaping import inline_code
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -28,7 +33,7 @@ def directives(header: str) -> dict[str, str]:
     return dict(part.strip().split(" ", 1) for part in header.split(";"))
 
 
-def pages(visitor: Visitor) -> dict[str, HttpResponse]:
+def pages(visitor: Visitor) -> dict[str, _MonkeyPatchedWSGIResponse]:
     """Each page of the package: the chat, a confirmation, the start page of a cross-site link."""
     conversation = visitor.start()
     message = ca.Message(

@@ -41,7 +41,8 @@ other_sockets = ProtocolTypeRouter(
         )
     }
 )
-custom_sockets = ProtocolTypeRouter({"websocket": URLRouter([path("ws/x/", opaque)])})
+# channels routes ASGI apps through Django's path(), which django-stubs types for views only.
+custom_sockets = ProtocolTypeRouter({"websocket": URLRouter([path("ws/x/", opaque)])})  # type: ignore[arg-type]
 nested_chat = ProtocolTypeRouter(
     {
         "websocket": AllowedHostsOriginValidator(
@@ -66,6 +67,7 @@ def ids(messages: list[Any]) -> list[str]:
 def test_no_channel_layer_is_an_error_with_the_setting_to_add() -> None:
     (error,) = checks.check_channel_layer()
     assert error.id == "chatactions.E004"
+    assert error.hint is not None
     assert "CHANNEL_LAYERS" in error.msg and "InMemoryChannelLayer" in error.hint
 
 
@@ -73,6 +75,7 @@ def test_no_channel_layer_is_an_error_with_the_setting_to_add() -> None:
 def test_the_in_memory_layer_without_debug_is_a_warning() -> None:
     (warning,) = checks.check_channel_layer()
     assert warning.id == "chatactions.W003"
+    assert warning.hint is not None
     assert "in memory" in warning.msg and "channels_redis" in warning.hint
 
 
@@ -89,6 +92,7 @@ def test_daphne_after_staticfiles_is_a_warning(settings: Settings) -> None:
     with override_settings(INSTALLED_APPS=[*apps, "daphne"]):
         (warning,) = checks.check_daphne_first()
     assert warning.id == "chatactions.W004"
+    assert warning.hint is not None
     assert "before 'django.contrib.staticfiles'" in warning.hint
 
 
@@ -101,6 +105,7 @@ def test_daphne_before_staticfiles_or_absent_is_silent(settings: Settings) -> No
 @override_settings(ASGI_APPLICATION=None)
 def test_a_missing_asgi_application_is_an_error() -> None:
     (error,) = checks.check_asgi_application()
+    assert error.hint is not None
     assert error.id == "chatactions.E001" and "ASGI_APPLICATION" in error.hint
 
 
@@ -116,6 +121,7 @@ def test_sockets_that_never_reach_the_chat_are_an_error(app: str) -> None:
     with override_settings(ASGI_APPLICATION=f"{HERE}.{app}"):
         (error,) = checks.check_asgi_application()
     assert error.id == "chatactions.E003"
+    assert error.hint is not None
     assert "websocket_urlpatterns" in error.hint
 
 

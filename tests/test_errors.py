@@ -53,6 +53,7 @@ async def test_callback_error_is_logged_with_its_traceback_and_where(
     action_id = await offer(socket, conversation, "boom")
     await socket.request({"type": "action", "id": action_id})
     [record] = tracebacks(caplog)
+    assert record.exc_info is not None
     assert record.name == "chatactions.handlers"
     assert "test_errors" in record.getMessage() and "boom" in record.getMessage()
     assert record.exc_info[0] is RuntimeError and "kaboom" in caplog.text
@@ -114,6 +115,7 @@ async def test_on_message_error_is_logged_answered_and_the_users_message_is_kept
     assert [f["content"] for f in frames] == ["hello"]  # echoed: it was saved first
     assert await conversation.messages.filter(content="hello").aexists()
     [record] = tracebacks(caplog)
+    assert record.exc_info is not None
     assert record.exc_info[0] is ZeroDivisionError and "broken" in record.getMessage()
     _, alive = await socket.request({"type": "sync", "after": None})
     assert alive["status"] == "ok"
@@ -144,6 +146,7 @@ def test_on_chat_start_error_is_logged_and_the_chat_still_opens(
     assert visitor.client.get(f"/chat/{conversation.uuid}/").status_code == 200
     assert conversation.messages.count() == 0
     [record] = tracebacks(caplog)
+    assert record.exc_info is not None
     assert record.exc_info[0] is LookupError
 
 

@@ -121,7 +121,7 @@ def test_random_frames_are_answered_write_nothing_and_the_chat_still_works(
         before = await asnapshot()
         for event in events:
             await socket.comm.send_input(event)
-        answers = []
+        answers: list[dict[str, Any]] = []
         while len(answers) < len(events):
             frame = await socket.receive(timeout=WAIT)
             if frame["type"] != "message":  # a sync's resent messages are not answers

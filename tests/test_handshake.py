@@ -97,6 +97,7 @@ def test_check_warns_that_channels_own_validator_ignores_scheme_and_port(
 ) -> None:
     settings.ASGI_APPLICATION = "tests.asgi_variants.host_only"
     (warning,) = check_websocket_origin()
+    assert warning.hint is not None
     assert warning.id == "chatactions.W005" and "SiteOriginValidator" in warning.hint
 
 
@@ -117,6 +118,7 @@ def test_check_warns_when_an_https_site_cannot_see_its_sockets_came_over_tls(
 ) -> None:
     setattr(settings, https, True)
     (warning,) = check_websocket_origin()
+    assert warning.hint is not None
     assert warning.id == "chatactions.W007" and "SECURE_PROXY_SSL_HEADER" in warning.hint
 
 

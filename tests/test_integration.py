@@ -177,7 +177,10 @@ def test_prune_refuses_a_zero_batch() -> None:
 def test_admin_lists_conversations_and_the_read_only_audit_trail(visitor: Visitor) -> None:
     conversation = visitor.start()
     visitor.client.post(f"/chat/{conversation.uuid}/", {"content": "delete my data"})
-    action = Message.objects.filter(actions__isnull=False).first().actions.first()
+    message = Message.objects.filter(actions__isnull=False).first()
+    assert message is not None
+    action = message.actions.first()
+    assert action is not None
     visitor.client.post(f"/chat/{conversation.uuid}/actions/{action.uuid}/click/")
     admin = Client()
     admin.force_login(User.objects.create_superuser("root", "r@example.com", "pw"))

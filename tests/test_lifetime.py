@@ -26,10 +26,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 SESSION_ENDED = {"type": "websocket.close", "code": 4401}
 
 
-async def closed(socket: Socket, timeout: float = 3) -> dict:
+async def closed(socket: Socket, timeout: float = 3) -> dict[str, Any]:
     """The close the socket got, skipping the frames that came before it."""
     while True:
-        output = await socket.comm.receive_output(timeout)
+        output: dict[str, Any] = await socket.comm.receive_output(timeout)
         if output["type"] == "websocket.close":
             return output
 
@@ -174,7 +174,7 @@ async def test_a_check_that_fails_closes_nothing_and_the_next_one_runs(
 ) -> None:
     visitor, conversation, _ = chat
     settings.CHATACTIONS = {"SOCKET_CHECK_INTERVAL": 0.1}
-    failures = []
+    failures: list[int] = []
     real = lifetime.still_speaks_for
 
     def database_down_once(*args: Any) -> bool:

@@ -94,7 +94,7 @@ def test_budget_holds_rate_limit_per_window_and_says_when_it_ends(
 ) -> None:
     settings.CHATACTIONS = {"RATE_LIMIT": 3, "RATE_LIMIT_PERIOD": 6.0}
     now = [600.5]  # 6 s windows: this one runs from 600 to 606
-    monkeypatch.setattr(limits.time, "time", lambda: now[0])
+    monkeypatch.setattr("chatactions.limits.time.time", lambda: now[0])
     spent = [limits.spend("visitor-a") for _ in range(4)]
     assert [s.allowed for s in spent] == [True, True, True, False]
     assert spent[-1].retry_after == pytest.approx(5.5)

@@ -12,9 +12,11 @@ from websockets.asyncio.client import ClientConnection, connect
 from .servers import Browser, Daphne, postgres_database, redis_env, sqlite_database
 
 
-async def request(ws: ClientConnection, frame: dict[str, Any]) -> tuple[list[dict], dict]:
+async def request(
+    ws: ClientConnection, frame: dict[str, Any]
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     await ws.send(json.dumps(frame))
-    frames = []
+    frames: list[dict[str, Any]] = []
     while True:
         reply = json.loads(await ws.recv())
         if reply["type"] == "ack" and reply["ref"] == frame["ref"]:

@@ -156,6 +156,7 @@ async def test_login_closes_the_socket_of_a_copied_anonymous_cookie(site: Site) 
 
 def post_json(browser: Browser, server: Daphne, path: str, body: dict[str, str]) -> int:
     token = next(c.value for c in browser.jar if c.name == "csrftoken")
+    assert token is not None
     request = urllib.request.Request(
         server.url + path,
         data=json.dumps(body).encode(),

@@ -130,7 +130,9 @@ async def test_an_answer_the_layer_cannot_announce_is_found_by_polling(
     sent = await socket.receive()
     _, ack = await socket.request({"type": "action", "id": sent["actions"][0]["id"]})
     assert ack["status"] == "ok"
-    assert (await asyncio.wait_for(waiting, 5)).name == "yes"
+    picked = await asyncio.wait_for(waiting, 5)
+    assert picked is not None
+    assert picked.name == "yes"
 
 
 @override_settings(CHANNEL_LAYERS={})

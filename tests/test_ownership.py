@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
@@ -29,10 +30,11 @@ def offer(conversation: Conversation, name: str = "cancel_delete") -> str:
     return str(message.actions[0].id)
 
 
-async def closed_with(visitor: Visitor, conversation: Conversation | str) -> dict:
+async def closed_with(visitor: Visitor, conversation: Conversation | str) -> dict[str, Any]:
     socket = visitor.socket(conversation)
     await socket.connect()
-    return await socket.comm.receive_output(1)
+    output: dict[str, Any] = await socket.comm.receive_output(1)
+    return output
 
 
 def login(visitor: Visitor, name: str = "ada") -> User:

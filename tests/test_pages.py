@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
+from typing import Any
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -61,7 +62,7 @@ GREETING = "Hello! I can pretend to delete data. Try typing 'delete my data'."
     ids=["cross-site", "same-site", "evil-origin", "evil-origin-only", "other-scheme"],
 )
 def test_a_get_from_another_site_writes_nothing_and_offers_a_start_button(
-    headers: dict[str, str],
+    headers: dict[str, Any],
 ) -> None:
     client = Client()
     before = snapshot(), Session.objects.count()
@@ -84,7 +85,7 @@ def test_a_get_from_another_site_writes_nothing_and_offers_a_start_button(
     ],
     ids=["no-headers", "none", "same-origin", "own-origin"],
 )
-def test_a_direct_or_same_origin_visit_still_starts_and_greets(headers: dict[str, str]) -> None:
+def test_a_direct_or_same_origin_visit_still_starts_and_greets(headers: dict[str, Any]) -> None:
     client = Client()
     response = client.get("/chat/", **headers)
     conversation = Conversation.objects.get()
@@ -217,7 +218,9 @@ def test_click_form_runs_the_callback_through_dispatch(visitor: Visitor) -> None
     cancel = action_ids(html)[1]
     response = visitor.client.post(f"/chat/{conversation.uuid}/actions/{cancel}/click/")
     assert response.status_code == 302
-    assert conversation.messages.last().content == "Deletion cancelled."
+    last = conversation.messages.last()
+    assert last is not None
+    assert last.content == "Deletion cancelled."
     click = ActionClick.objects.get()
     assert (click.via, click.outcome) == ("form", "ok")
 
@@ -231,7 +234,9 @@ def test_click_form_needs_the_csrf_token(visitor: Visitor) -> None:
     assert strict.post(url).status_code == 403
     assert not ActionClick.objects.exists()
     page = strict.get(f"/chat/{conversation.uuid}/").content.decode()
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert found is not None
+    token = found.group(1)
     assert strict.post(url, {"csrfmiddlewaretoken": token}).status_code == 302
     assert ActionClick.objects.get().outcome == "ok"
 
@@ -297,7 +302,7 @@ def test_without_anonymous_chats_start_sends_visitors_to_log_in(settings: Settin
 def test_a_start_view_of_a_misspelt_app_fails_loudly_and_writes_nothing(
     rf: RequestFactory, method: str
 ) -> None:
-    from chatactions.registry import NotRegistered
+    from chatactions.exceptions import NotRegistered
     from chatactions.views import StartChatView
 
     request = getattr(rf, method)("/support/")

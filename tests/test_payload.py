@@ -112,8 +112,9 @@ def test_payload_limit_counts_utf8_bytes(settings: Settings) -> None:
 @pytest.mark.parametrize("field", ["label", "tooltip", "confirm"])
 def test_label_that_cannot_be_stored_raises_naming_the_action(field: str) -> None:
     conversation = new_conversation()
+    unstorable: dict[str, Any] = {field: "a\x00b"}
     with pytest.raises(ca.ActionError, match=f"'named': {field} contains a NUL character"):
-        send(conversation, ca.Action("named", **{field: "a\x00b"}))
+        send(conversation, ca.Action("named", **unstorable))
     assert not Action.objects.exists()
 
 

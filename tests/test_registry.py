@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
+from types import MethodType
+from typing import Any, cast
+
 import pytest
 from django.apps import apps
 
 import chatactions as ca
-from chatactions.registry import (
-    AlreadyRegistered,
-    ChatRegistry,
-    InvalidCallback,
-    NotRegistered,
-    get_registry,
-)
+from chatactions.exceptions import AlreadyRegistered, InvalidCallback, NotRegistered
+from chatactions.registry import ChatRegistry, get_registry
 
 
 def test_decorator_registers_and_returns_the_function_unchanged() -> None:
@@ -62,19 +60,21 @@ def test_chat_start_handler_is_kept_apart_from_message_handler() -> None:
 
     reg.on_chat_start(start)
     reg.on_message(reply)
-    assert reg.get_hook("on_chat_start").func is start
-    assert reg.get_hook("on_message").func is reply
+    started, replying = reg.get_hook("on_chat_start"), reg.get_hook("on_message")
+    assert started is not None and replying is not None
+    assert started.func is start
+    assert replying.func is reply
 
 
 @pytest.mark.parametrize("name", ["", "   ", None, 3])
-def test_empty_or_non_string_name_is_refused_at_import_time(name: object) -> None:
+def test_empty_or_non_string_name_is_refused_at_import_time(name: Any) -> None:
     with pytest.raises(InvalidCallback, match="non-empty action name"):
         ChatRegistry("t5").action_callback(name)
 
 
 def test_not_callable_is_refused() -> None:
     with pytest.raises(InvalidCallback, match="must be a function"):
-        ChatRegistry("t6").action_callback("x")("not a function")
+        ChatRegistry("t6").action_callback("x")(cast(Any, "not a function"))
 
 
 def test_two_required_parameters_are_refused() -> None:
@@ -121,11 +121,14 @@ def test_where_falls_back_to_the_name_without_source() -> None:
 def test_autodiscovery_found_the_demo_bots_actions_py() -> None:
     assert apps.get_app_config("chatactions").__class__.__name__ == "ChatActionsConfig"
     assert {"confirm_delete", "cancel_delete"} <= set(ca.default_registry.action_names())
-    assert ca.default_registry.get_hook("on_message").func.__module__ == "project.bot.actions"
+    on_message = ca.default_registry.get_hook("on_message")
+    assert on_message is not None
+    assert on_message.func.__module__ == "project.bot.actions"
     assert ca.default_registry.get_hook("on_chat_start") is not None
 
 
 def test_module_level_decorators_use_the_default_registry() -> None:
+    assert isinstance(ca.action_callback, MethodType)
     assert ca.action_callback.__self__ is ca.default_registry
     assert get_registry() is ca.default_registry
     with pytest.raises(NotRegistered, match="No chat registry named 'nope'"):

@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterable
 from datetime import timedelta
 from pathlib import Path
+from typing import Protocol, cast
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -122,6 +123,7 @@ def test_a_button_that_expires_tells_the_client_when(visitor: Visitor) -> None:
     conversation = visitor.start()
     soon = ca.Action("s", "Soon", ttl=timedelta(minutes=5))
     send(conversation, "x", [soon])
+    assert soon.expires_at is not None
     assert f'data-expires-at="{soon.expires_at.isoformat()}"' in form_of(
         page(visitor, conversation), soon
     )
@@ -161,7 +163,9 @@ def test_messages_sit_in_a_polite_log_and_notices_in_a_status_region(visitor: Vi
 def test_a_message_knows_when_it_was_saved_for_ordering(visitor: Visitor) -> None:
     conversation = visitor.start()
     row = conversation.messages.get()
-    stamp = re.search(r'data-ts="(\d+)"', page(visitor, conversation)).group(1)
+    found = re.search(r'data-ts="(\d+)"', page(visitor, conversation))
+    assert found is not None
+    stamp = found.group(1)
     assert int(stamp) == int(row.created_at.timestamp()) * 1_000_000 + row.created_at.microsecond
 
 
@@ -367,6 +371,15 @@ OLD_ACTION_TEMPLATE = (
 HOSTILE = "<script>\"x\"&'y'</script>"
 
 
+class PreparedRow(Protocol):
+    """A message row as ``Message.objects.live`` and ``rendering.prepare`` leave it."""
+
+    live_actions: list[Action]
+    ts: str
+    time_iso: str
+    time_hm: str
+
+
 def live_row(
     conversation: Conversation, actions: Iterable[ca.Action] = (), *, prepared: bool
 ) -> Message:
@@ -390,7 +403,7 @@ def test_buttons_are_the_html_the_per_button_template_drew(
         ca.Action("b", "", confirm=HOSTILE, ttl=60, disabled=True),
         ca.Action("c", "C", variant="secondary"),
     ]
-    row = live_row(conversation, actions, prepared=True)
+    row = cast(PreparedRow, live_row(conversation, actions, prepared=True))
     with timezone.override(zone):
         old = Template(OLD_ACTION_TEMPLATE)
         expected = "".join(
@@ -409,7 +422,7 @@ def test_a_messages_times_are_what_the_date_filters_drew(
 ) -> None:
     settings.TIME_ZONE = zone
     conversation = visitor.start()
-    row = live_row(conversation, prepared=True)
+    row = cast(PreparedRow, live_row(conversation, prepared=True))
     filters = Template(
         "{{ m.created_at|date:'U' }}{{ m.created_at|date:'u' }}|{{ m.created_at|date:'c' }}|"
         "{{ m.created_at|time:'H:i' }}"
