@@ -30,9 +30,9 @@ from pytest_django.fixtures import Settings
 
 import chatactions as ca
 from chatactions import texts
-from chatactions.consumers import requested_language
 from chatactions.models import ActionClick, Conversation, Message
 from chatactions.rendering import page_socket_url
+from chatactions.texts import requested_language
 from project.asgi import application
 
 from .conftest import ORIGIN, Socket, Visitor
