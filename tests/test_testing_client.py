@@ -1,0 +1,180 @@
+"""chatactions.testing: the client a site's own tests use, in every kind of Django test.
+
+The demo bot is the chapter's, so each test here is the ten-line test the
+README promises, run in pytest-django (async and sync), Django's ``TestCase``
+and ``TransactionTestCase``; then the failures, each as readable as a message.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.contrib.auth.models import User
+from django.test import TestCase, TransactionTestCase, override_settings
+
+from chatactions.models import Action, ActionClick, Conversation, Message
+from chatactions.testing import AsyncChatClient, ChatClient
+
+GREETING = "Hello! I can pretend to delete data. Try typing 'delete my data'."
+DELETED = "Okay, deleting 'important_data.txt' for user123... (Not really!)"
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_the_chapter_in_an_async_pytest_test():
+    chat = await AsyncChatClient.start()
+    assert chat.last.text == GREETING
+    answer = await chat.write("delete my data")
+    assert [m.text for m in answer.messages] == [
+        "delete my data",
+        "Are you sure you want to delete your data?",
+    ]
+    assert answer.messages[0].from_user and not answer.messages[1].from_user
+    assert chat.last.labels == ["Confirm Deletion", "Cancel"]
+    await chat.click("Confirm Deletion")
+    assert chat.last.text == DELETED
+    assert chat.messages[-2].labels == ["Cancel"]  # the callback removed the one clicked
+    assert await ActionClick.objects.filter(outcome="ok").acount() == 1
+
+
+@pytest.mark.django_db
+def test_the_chapter_in_a_sync_pytest_test():
+    chat = ChatClient.start()
+    chat.write("delete my data")
+    answer = chat.click("Cancel")
+    assert answer.status == "ok" and [m.text for m in answer.messages] == ["Deletion cancelled."]
+    assert [m.text for m in chat.messages] == [
+        GREETING,
+        "delete my data",
+        "Are you sure you want to delete your data?",
+        "Deletion cancelled.",
+    ]
+    assert chat.messages[2].labels == ["Confirm Deletion"]  # the clicked one was removed
+
+
+def test_a_user_chats_as_themself(django_user_model, db):
+    alice = django_user_model.objects.create_user("alice")
+    chat = ChatClient.start(user=alice)
+    chat.write("hello")
+    assert Conversation.objects.get().user == alice
+    assert Message.objects.filter(from_user=True, conversation__user=alice).count() == 1
+    assert chat.last.text == "Sorry, I didn't understand that. Try 'delete my data'."
+
+
+class InATestCase(TestCase):
+    """The test's transaction holds the user; the socket's database work sees it."""
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.user = User.objects.create_user("bob")
+
+    def test_sync(self) -> None:
+        chat = ChatClient.start(user=self.user)
+        chat.write("delete my data")
+        chat.click("Confirm Deletion")
+        self.assertEqual(chat.last.text, DELETED)
+        self.assertEqual(Conversation.objects.get().user, self.user)
+
+    async def test_async(self) -> None:
+        chat = await AsyncChatClient.start(user=self.user)
+        await chat.write("delete my data")
+        await chat.click("Cancel")
+        self.assertEqual(chat.last.text, "Deletion cancelled.")
+
+
+class InATransactionTestCase(TransactionTestCase):
+    def test_anonymous_visitor(self) -> None:
+        chat = ChatClient.start()
+        chat.write("delete my data")
+        chat.click("Confirm Deletion")
+        self.assertEqual(chat.last.text, DELETED)
+        self.assertIsNone(Conversation.objects.get().user)
+
+
+@pytest.mark.django_db
+def test_a_missing_label_names_the_buttons_there_are():
+    chat = ChatClient.start()
+    with pytest.raises(
+        AssertionError, match=r"no button 'Confirm' in the last message; it has no"
+    ):
+        chat.click("Confirm")
+    chat.write("delete my data")
+    clicks = ActionClick.objects.count()
+    message = "no button 'Confirm' in the last message; it has 'Confirm Deletion', 'Cancel'"
+    with pytest.raises(AssertionError, match=re.escape(message)):
+        chat.click("Confirm")
+    assert ActionClick.objects.count() == clicks  # nothing was sent
+
+
+@pytest.mark.django_db
+def test_an_answer_other_than_expected_fails_with_the_status_and_the_error(callbacks):
+    chat = ChatClient.start()
+
+    @callbacks("explode")
+    def explode(action: Any) -> None:
+        raise ValueError("the disk is on fire")
+
+    Action.objects.create(
+        message=Message.objects.create(conversation=Conversation.objects.get(), content="?"),
+        name="explode",
+        label="Boom",
+    )
+    chat.refresh()
+    with pytest.raises(AssertionError) as failure:
+        chat.click("Boom")
+    assert "clicking 'Boom' answered 'error'" in str(failure.value)
+    assert "expected 'ok'" in str(failure.value)
+    assert "ValueError: the disk is on fire" in str(failure.value)
+    assert chat.click("Boom", expect="error").status == "error"
+
+
+@pytest.mark.django_db
+def test_a_frame_the_server_refuses_is_an_answer_not_a_crash():
+    chat = ChatClient.start()
+    answer = chat.write("", expect="invalid")
+    assert answer.status == "invalid" and answer.detail
+    assert Message.objects.filter(from_user=True).count() == 0
+
+
+@pytest.mark.django_db
+def test_allowed_hosts_are_read_when_the_socket_connects_not_at_import():
+    chat = ChatClient.start()  # "testserver", added by the test run after asgi.py was imported
+    with override_settings(ALLOWED_HOSTS=["chat.example.com"]):
+        with pytest.raises(AssertionError, match=r"refused .*Origin http://testserver"):
+            chat.write("hello")
+        assert Message.objects.filter(from_user=True).count() == 0
+        inner = chat.async_client
+        ChatClient(inner.conversation_id, inner.cookies, host="chat.example.com").write("hello")
+    assert Message.objects.filter(from_user=True).count() == 1
+
+
+@pytest.mark.django_db
+def test_someone_elses_conversation_is_not_found():
+    mine = ChatClient.start()
+    theirs = ChatClient.start()
+    intruder = ChatClient(mine.async_client.conversation_id, theirs.async_client.cookies)
+    with pytest.raises(AssertionError, match=r"closed \(4404\): no such conversation"):
+        intruder.write("hello")
+    assert Message.objects.filter(from_user=True).count() == 0
+
+
+@pytest.mark.django_db
+@override_settings(CHATACTIONS={"ALLOW_ANONYMOUS": False})
+def test_an_anonymous_visitor_on_a_members_only_site_is_told_to_pass_a_user():
+    with pytest.raises(AssertionError, match="ALLOW_ANONYMOUS is False; pass user="):
+        ChatClient.start()
+    assert Conversation.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_refresh_shows_what_was_sent_meanwhile():
+    chat = await AsyncChatClient.start()
+    conversation = await Conversation.objects.aget()
+    await sync_to_async(Message.objects.create)(
+        conversation=conversation, content="from elsewhere"
+    )
+    assert chat.last.text == GREETING
+    await chat.refresh()
+    assert chat.last.text == "from elsewhere"
