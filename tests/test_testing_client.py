@@ -106,6 +106,7 @@ def test_a_missing_label_names_the_buttons_there_are():
     with pytest.raises(AssertionError, match=re.escape(message)):
         chat.click("Confirm")
     assert ActionClick.objects.count() == clicks  # nothing was sent
+    assert chat.button("Cancel").name == "cancel_delete"
 
 
 @pytest.mark.django_db
@@ -135,6 +136,8 @@ def test_a_frame_the_server_refuses_is_an_answer_not_a_crash():
     chat = ChatClient.start()
     answer = chat.write("", expect="invalid")
     assert answer.status == "invalid" and answer.detail
+    answer = chat.request({"type": "action", "id": "not-an-id"}, expect=None)
+    assert answer.status == "invalid"
     assert Message.objects.filter(from_user=True).count() == 0
 
 
@@ -178,3 +181,27 @@ async def test_refresh_shows_what_was_sent_meanwhile():
     assert chat.last.text == GREETING
     await chat.refresh()
     assert chat.last.text == "from elsewhere"
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_edits_and_removals_change_the_messages_as_in_a_tab(callbacks):
+    import chatactions as ca
+
+    @callbacks("tidy")
+    async def tidy(action: Any) -> str:
+        note = await ca.Message("working").send()
+        note.content = "done"
+        await note.update()
+        await gone.remove()
+        return "tidied"
+
+    chat = await AsyncChatClient.start()
+    conversation = await Conversation.objects.aget()
+    gone = await ca.Message("scratch", conversation=conversation).send()
+    await ca.Message("?", actions=[ca.Action("tidy", label="Tidy")], conversation=conversation).send()
+    await chat.refresh()
+    assert [m.text for m in chat.messages] == [GREETING, "scratch", "?"]
+    answer = await chat.click("Tidy")
+    assert answer.notice == "tidied"
+    assert [m.text for m in answer.messages] == ["working"]  # new ones; "done" is its edit
+    assert [m.text for m in chat.messages] == [GREETING, "?", "done"]

@@ -1,28 +1,10 @@
-"""A test client for your own bot: start a chat, write, click by label, read what a tab shows.
-
-Modelled on Channels' communicators and Django's test ``Client``/``AsyncClient``:
-``AsyncChatClient`` for ``async def`` tests, ``ChatClient`` for plain ones. Both
-speak wire protocol v1 to your site's own ``ASGI_APPLICATION`` (its origin check
-and session middleware included), with the session cookie of the visitor or
-user the chat belongs to, so a test sees exactly what a browser tab would.
-
-Each call opens a socket, catches up with ``sync`` (as a reconnecting tab
-does), sends one frame, reads until its ``ack`` and closes again. That keeps
-no socket open between calls, so nothing needs closing, and lets the sync
-client run every call in one ``async_to_sync`` on the test's own thread, where
-Django's ``TestCase`` keeps its transaction. Under pytest-django, plain tests
-need ``django_db``; ``async def`` ones need ``django_db(transaction=True)``, as
-for any Channels test.
-
-New kinds of frames (forms, when they land) are one method each on top of
-``request()``, which sends any frame and reads the answer.
-"""
+"""The clients: ``AsyncChatClient`` for ``async def`` tests, ``ChatClient`` for plain ones."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import replace
 from typing import Any, Self
 from uuid import UUID
 
@@ -33,69 +15,14 @@ from django.conf import settings
 from django.test import Client
 from django.utils.module_loading import import_string
 
-from . import dispatch, owners, protocol
-from .models import Conversation
+from .. import dispatch, owners, protocol
+from ..models import ActionClick, Conversation
+from .frames import Answer, Button, ChatMessage
 
 CLOSE_REASONS = {
     protocol.CLOSE_FORBIDDEN: "the visitor is not logged in and ALLOW_ANONYMOUS is False",
     protocol.CLOSE_NOT_FOUND: "no such conversation, or it is not this requester's",
 }
-
-
-@dataclass(frozen=True)
-class Button:
-    """A button as a tab draws it, with the fields of the wire (never the payload)."""
-
-    id: str
-    name: str
-    label: str
-    tooltip: str | None = None
-    icon: str | None = None
-    variant: str | None = None
-    disabled: bool = False
-    confirm: str | None = None
-    expires_at: str | None = None
-
-
-@dataclass(frozen=True)
-class ChatMessage:
-    """A message as a tab shows it: ``text`` is what was sent, ``html`` what is drawn."""
-
-    id: str
-    author: str
-    from_user: bool
-    text: str
-    html: str
-    buttons: tuple[Button, ...] = ()
-
-    @property
-    def labels(self) -> list[str]:
-        """The labels of its buttons, in order: the shortest way to assert what is offered."""
-        return [button.label for button in self.buttons]
-
-    @classmethod
-    def from_frame(cls, frame: dict[str, Any]) -> ChatMessage:
-        """Read a ``message`` frame of protocol v1."""
-        names = [f.name for f in fields(Button)]
-        buttons = tuple(Button(**{n: a.get(n) for n in names}) for a in frame["actions"])
-        return cls(
-            frame["id"],
-            frame["author"],
-            frame["from_user"],
-            frame["content"],
-            frame["html"],
-            buttons,
-        )
-
-
-@dataclass(frozen=True)
-class Answer:
-    """The server's ``ack`` of one frame, and the messages that arrived before it."""
-
-    status: str
-    detail: str = ""
-    notice: str | None = None
-    messages: list[ChatMessage] = field(default_factory=list)
 
 
 class AsyncChatClient:
@@ -247,8 +174,6 @@ class AsyncChatClient:
 
     def _last_error(self) -> str:
         """The newest recorded click error of this conversation, for a failure message."""
-        from .models import ActionClick
-
         click = (
             ActionClick.objects.filter(action__message__conversation__uuid=self.conversation_id)
             .exclude(error="")
