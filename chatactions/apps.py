@@ -11,7 +11,7 @@ class SimpleChatActionsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import checks, owners  # noqa: F401  (registers checks, connects the login signal)
+        from . import checks, owners, static_checks  # noqa: F401  (checks; the login signal)
 
 
 class ChatActionsConfig(SimpleChatActionsConfig):

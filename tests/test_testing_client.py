@@ -198,7 +198,8 @@ async def test_edits_and_removals_change_the_messages_as_in_a_tab(callbacks):
     chat = await AsyncChatClient.start()
     conversation = await Conversation.objects.aget()
     gone = await ca.Message("scratch", conversation=conversation).send()
-    await ca.Message("?", actions=[ca.Action("tidy", label="Tidy")], conversation=conversation).send()
+    tidy_button = ca.Action("tidy", label="Tidy")
+    await ca.Message("?", actions=[tidy_button], conversation=conversation).send()
     await chat.refresh()
     assert [m.text for m in chat.messages] == [GREETING, "scratch", "?"]
     answer = await chat.click("Tidy")
