@@ -4,6 +4,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
 
 from .markdown import render_markdown
 from .models import Action, ActionClick, Conversation, Message
@@ -53,9 +54,18 @@ class MessageAdmin(admin.ModelAdmin):
 class ActionClickAdmin(admin.ModelAdmin):
     """The audit trail: read-only, so nobody edits history."""
 
-    list_display = ["created_at", "action", "outcome", "via", "user", "visitor", "duration_ms"]
+    list_display = ["created_at", "action", "outcome", "via", "user", "visitor", "duration"]
     list_filter = ["outcome", "via", "created_at"]
     list_select_related = ["action", "user"]
+    fields = ["created_at", "action", "outcome", "via", "user", "visitor", "duration", "error"]
+    readonly_fields = fields
+
+    @admin.display(description=_("duration"), ordering="duration_ms")
+    def duration(self, click: ActionClick) -> str:
+        """How long the callback held the button, as a person reads it: "10.4 ms", "2.35 s"."""
+        if click.duration_ms >= 1000:
+            return f"{click.duration_ms / 1000:.2f} s"
+        return f"{click.duration_ms:.1f} ms"
 
     def has_add_permission(self, request: object) -> bool:
         return False
