@@ -50,6 +50,10 @@ class MessageAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
+# A click's page shows these, none editable, and its duration readably instead of duration_ms.
+AUDIT_FIELDS = ["created_at", "action", "outcome", "via", "user", "visitor", "duration", "error"]
+
+
 @admin.register(ActionClick)
 class ActionClickAdmin(admin.ModelAdmin):
     """The audit trail: read-only, so nobody edits history."""
@@ -57,8 +61,7 @@ class ActionClickAdmin(admin.ModelAdmin):
     list_display = ["created_at", "action", "outcome", "via", "user", "visitor", "duration"]
     list_filter = ["outcome", "via", "created_at"]
     list_select_related = ["action", "user"]
-    fields = ["created_at", "action", "outcome", "via", "user", "visitor", "duration", "error"]
-    readonly_fields = fields
+    fields = readonly_fields = AUDIT_FIELDS
 
     @admin.display(description=_("duration"), ordering="duration_ms")
     def duration(self, click: ActionClick) -> str:
