@@ -51,7 +51,7 @@ class MessageAdmin(admin.ModelAdmin):
 
 
 # A click's page shows these, none editable, and its duration readably instead of duration_ms.
-AUDIT_FIELDS = ["created_at", "action", "outcome", "via", "user", "visitor", "duration", "error"]
+AUDIT_FIELDS = ("created_at", "action", "outcome", "via", "user", "visitor", "duration", "error")
 
 
 @admin.register(ActionClick)
