@@ -15,6 +15,8 @@ from asgiref.sync import sync_to_async
 from django.contrib.auth.models import User
 from django.test import TestCase, TransactionTestCase, override_settings
 
+import chatactions as ca
+from chatactions import NotRegistered
 from chatactions.models import Action, ActionClick, Conversation, Message
 from chatactions.testing import AsyncChatClient, ChatClient
 
@@ -185,8 +187,6 @@ async def test_refresh_shows_what_was_sent_meanwhile():
 
 @pytest.mark.django_db(transaction=True)
 async def test_edits_and_removals_change_the_messages_as_in_a_tab(callbacks):
-    import chatactions as ca
-
     @callbacks("tidy")
     async def tidy(action: Any) -> str:
         note = await ca.Message("working").send()
@@ -206,3 +206,25 @@ async def test_edits_and_removals_change_the_messages_as_in_a_tab(callbacks):
     assert answer.notice == "tidied"
     assert [m.text for m in answer.messages] == ["working"]  # new ones; "done" is its edit
     assert [m.text for m in chat.messages] == [GREETING, "?", "done"]
+
+
+@pytest.mark.django_db
+def test_a_chat_app_that_does_not_exist_fails_before_any_row():
+    with pytest.raises(NotRegistered, match="suport"):
+        ChatClient.start("suport")
+    assert Conversation.objects.count() == 0
+
+
+helpdesk = ca.ChatRegistry("testing-helpdesk")
+
+
+@helpdesk.on_chat_start
+async def helpdesk_start() -> None:
+    await ca.Message("Helpdesk. What broke?", author="Helpdesk").send()
+
+
+@pytest.mark.django_db
+def test_a_conversation_of_another_chat_app():
+    chat = ChatClient.start("testing-helpdesk")
+    assert (chat.last.author, chat.last.text) == ("Helpdesk", "Helpdesk. What broke?")
+    assert Conversation.objects.get().app == "testing-helpdesk"

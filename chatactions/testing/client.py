@@ -17,6 +17,7 @@ from django.utils.module_loading import import_string
 
 from .. import dispatch, owners, protocol
 from ..models import ActionClick, Conversation
+from ..registry import get_registry
 from .frames import Answer, Button, ChatMessage
 
 CLOSE_REASONS = {
@@ -53,6 +54,7 @@ class AsyncChatClient:
         Runs the app's ``on_chat_start``, as ``GET /chat/`` does, then reads the
         conversation as a freshly opened tab: ``messages`` holds the greeting.
         """
+        get_registry(app)  # a misspelt app fails here, as in StartChatView, before any row
         cookies, requester = await database_sync_to_async(_log_in)(user)
         conversation = await dispatch.start_conversation(requester, app)
         client = cls(conversation, cookies, **options)
