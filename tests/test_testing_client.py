@@ -228,3 +228,27 @@ def test_a_conversation_of_another_chat_app():
     chat = ChatClient.start("testing-helpdesk")
     assert (chat.last.author, chat.last.text) == ("Helpdesk", "Helpdesk. What broke?")
     assert Conversation.objects.get().app == "testing-helpdesk"
+
+
+silent = ca.ChatRegistry("testing-silent")
+
+
+@pytest.mark.django_db
+def test_a_chat_app_without_a_greeting_starts_empty():
+    chat = ChatClient.start("testing-silent")
+    assert chat.messages == []
+    with pytest.raises(AssertionError, match="the conversation has no messages"):
+        chat.last  # noqa: B018
+
+
+@pytest.mark.django_db
+def test_with_debug_and_no_allowed_hosts_only_the_local_names_may_connect():
+    chat = ChatClient.start(host="localhost")
+    inner = chat.async_client
+    with override_settings(DEBUG=True, ALLOWED_HOSTS=[]):
+        chat.write("hello")  # Channels' rule: localhost, 127.0.0.1 and [::1] with DEBUG
+        with pytest.raises(AssertionError, match="refused"):
+            ChatClient(inner.conversation_id, inner.cookies).write("from testserver")
+    assert list(Message.objects.filter(from_user=True).values_list("content", flat=True)) == [
+        "hello"
+    ]
