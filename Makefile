@@ -53,12 +53,13 @@ bench: install
 
 # Retake docs/img/*.png (docs/ui.md) with the browser tests.
 screenshots: install
-	UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/test_browser.py -q
+	UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/test_browser.py tests/test_browser_i18n.py -q
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff check --fix .

@@ -215,7 +215,7 @@ def main() -> None:
         api = run(bin / "python", "-c", "import chatactions.api", cwd=site, expect=1)
         assert 'pip install "django-chatactions[api]"' in api, api
         say(
-            "without extras: a channels_redis layer -> chatactions.E005 [redis]; "
+            "without extras: a channels_redis layer -> chatactions.E007 [redis]; "
             "import chatactions.api -> ImproperlyConfigured [api]"
         )
     say("done")

@@ -1,23 +1,27 @@
 """The database work of one click, step by step, in one process, without daphne.
 
 Times ``dispatch._claim`` (find the button, claim it, write the audit row),
-``emitter.save_message`` (the callback's reply, saved and drawn) and
+``core.messages.save_message`` (the callback's reply, checked, saved and drawn) and
 ``dispatch._release`` (free the button, write the outcome) on a fresh SQLite
 database, and prints the median of each. No event loop, sockets or threads:
 what is left is the ORM, the SQL and the drawing, which is what the database
 thread of a busy process spends its time on.
 
     python bench/click_steps.py [-n 2000]
+    python bench/click_steps.py --against /path/to/other/checkout [--rounds 3]
 
-To compare two checkouts side by side, run it from each (``ROOT=/path/to/other``
-makes it import that checkout's code) and alternate.
+``--against`` compares two checkouts side by side in one run: it runs each
+checkout's own copy of this script in turn, ``--rounds`` times, alternating,
+and prints the median of each step per checkout.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -30,7 +34,12 @@ ROOT = Path(os.environ.get("ROOT", Path(__file__).resolve().parent.parent))
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("-n", type=int, default=2000, help="clicks to time")
+    parser.add_argument("--against", type=Path, help="another checkout to compare with")
+    parser.add_argument("--rounds", type=int, default=3, help="alternations with --against")
     args = parser.parse_args()
+    if args.against is not None:
+        compare([ROOT, args.against.resolve()], args.n, args.rounds)
+        return
     sys.path.insert(0, str(ROOT))
     os.chdir(ROOT)
     os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp()}/steps.sqlite3"
@@ -41,12 +50,13 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
 
-    from chatactions import dispatch, emitter
+    from chatactions import dispatch
     from chatactions.action import Action
     from chatactions.context import Chat
-    from chatactions.handlers import Outcome
+    from chatactions.core import messages
     from chatactions.message import Message
     from chatactions.models import Conversation
+    from chatactions.outcome import Outcome
     from chatactions.owners import Requester
 
     call_command("migrate", verbosity=0)
@@ -60,7 +70,7 @@ def main() -> None:
             Action("cancel_delete", "Cancel"),
         ],
     )
-    emitter.save_message(chat, question)
+    messages.save_message(chat, question.draft())
     button = question.actions[0].id
     steps: dict[str, list[float]] = {"claim": [], "save reply": [], "release": []}
     for _ in range(args.n):
@@ -69,7 +79,7 @@ def main() -> None:
         steps["claim"].append(time.perf_counter() - start)
         assert not isinstance(claim, Outcome), claim
         start = time.perf_counter()
-        emitter.save_message(claim.chat, Message("Okay, deleting it... (Not really!)"))
+        messages.save_message(claim.chat, Message("Okay, deleting it... (Not really!)").draft())
         steps["save reply"].append(time.perf_counter() - start)
         start = time.perf_counter()
         dispatch._release(claim, Outcome("ok"), "")
@@ -81,6 +91,27 @@ def main() -> None:
         total += median
         print(f"  {name:10s} {median:6.0f} µs")
     print(f"  {'total':10s} {total:6.0f} µs")
+
+
+def compare(roots: list[Path], n: int, rounds: int) -> None:
+    """Alternate the checkouts' own scripts, so drift on a shared machine hits both alike."""
+    runs: dict[Path, dict[str, list[float]]] = {root: {} for root in roots}
+    for _ in range(rounds):
+        for root in roots:
+            out = subprocess.run(
+                [sys.executable, str(root / "bench" / "click_steps.py"), "-n", str(n)],
+                env={**os.environ, "ROOT": str(root)},
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+            for step, micros in re.findall(r"^  (.+?)\s+(\d+) µs$", out, re.MULTILINE):
+                runs[root].setdefault(step, []).append(float(micros))
+    print(f"{n} clicks x {rounds} rounds, alternating; median of the rounds' medians, µs:")
+    print(f"  {'step':10s}" + "".join(f" {str(root)[-24:]:>24s}" for root in roots))
+    for step in runs[roots[0]]:
+        row = "".join(f" {statistics.median(runs[root].get(step, [0])):24.0f}" for root in roots)
+        print(f"  {step:10s}{row}")
 
 
 if __name__ == "__main__":

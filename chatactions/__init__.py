@@ -13,19 +13,22 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "Action": "action",
-    "ActionError": "action",
     "Message": "message",
     "AskActionMessage": "ask",
-    "AskTimeout": "ask",
     "State": "store",
     "state": "store",
     "Chat": "context",
-    "NoChatContext": "context",
     "current_chat": "context",
     "ChatRegistry": "registry",
-    "AlreadyRegistered": "registry",
-    "NotRegistered": "registry",
-    "InvalidCallback": "registry",
+    "ChatActionsError": "exceptions",
+    "InvalidMessage": "exceptions",
+    "ActionError": "exceptions",
+    "MessageError": "exceptions",
+    "AskTimeout": "exceptions",
+    "NoChatContext": "exceptions",
+    "AlreadyRegistered": "exceptions",
+    "NotRegistered": "exceptions",
+    "InvalidCallback": "exceptions",
     "default_registry": "registry",
     "action_callback": "registry",
     "on_message": "registry",
@@ -40,9 +43,12 @@ __all__ = [
     "AskActionMessage",
     "AskTimeout",
     "Chat",
+    "ChatActionsError",
     "ChatRegistry",
     "InvalidCallback",
+    "InvalidMessage",
     "Message",
+    "MessageError",
     "NoChatContext",
     "NotRegistered",
     "State",
@@ -56,15 +62,23 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from .action import Action, ActionError
-    from .ask import AskActionMessage, AskTimeout
-    from .context import Chat, NoChatContext, current_chat
+    from .action import Action
+    from .ask import AskActionMessage
+    from .context import Chat, current_chat
+    from .exceptions import (
+        ActionError,
+        AlreadyRegistered,
+        AskTimeout,
+        ChatActionsError,
+        InvalidCallback,
+        InvalidMessage,
+        MessageError,
+        NoChatContext,
+        NotRegistered,
+    )
     from .message import Message
     from .registry import (
-        AlreadyRegistered,
         ChatRegistry,
-        InvalidCallback,
-        NotRegistered,
         action_callback,
         autodiscover,
         default_registry,

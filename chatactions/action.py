@@ -16,19 +16,17 @@ from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from django.utils import timezone
 
-from . import emitter
 from .conf import chat_settings
 from .context import Chat, ConversationRef, resolve_chat
+from .core import messages
+from .core.drafts import ActionDraft
+from .exceptions import ActionError
 from .models import Action as ActionRow
-from .storable import text_problem, value_problem
+from .storable import length_problem, text_problem, value_problem
 
-
-class ActionError(ValueError):
-    """An action cannot be sent as given (bad name, label or payload)."""
-
-
-_LIMITS = {"name": 100, "label": 200, "tooltip": 300, "icon": 64, "confirm": 300}
-VARIANTS = ("primary", "secondary", "danger")
+#: The text fields a sender writes; each one's limit is its model field's ``max_length``.
+TEXT_FIELDS = ("name", "label", "tooltip", "icon", "confirm")
+VARIANTS = tuple(ActionRow.Variant.values)
 
 
 class Action:
@@ -102,17 +100,13 @@ class Action:
         """
         if not isinstance(self.name, str) or not self.name.strip():
             raise ActionError(f"Action name must be a non-empty string, not {self.name!r}.")
-        for field, limit in _LIMITS.items():
+        for field in TEXT_FIELDS:
             value = getattr(self, field)
             if not isinstance(value, str):
                 raise ActionError(f"Action {self.name!r}: {field} must be a string.")
-            if (problem := text_problem(value)) is not None:
+            problem = text_problem(value) or length_problem(ActionRow, field, value)
+            if problem is not None:
                 raise ActionError(f"Action {self.name!r}: {field} {problem}.")
-            if len(value) > limit:
-                raise ActionError(
-                    f"Action {self.name!r}: {field} is {len(value)} characters; "
-                    f"the limit is {limit}."
-                )
         if self.variant not in VARIANTS:
             raise ActionError(
                 f"Action {self.name!r}: variant must be one of {', '.join(VARIANTS)}, "
@@ -140,6 +134,22 @@ class Action:
             )
         return encoded
 
+    def draft(self) -> ActionDraft:
+        """This button checked (``validate``) and frozen, as the core saves it."""
+        self.validate()
+        return ActionDraft(
+            id=self.id,
+            name=self.name,
+            label=self.label,
+            payload=self.payload,
+            tooltip=self.tooltip,
+            icon=self.icon,
+            variant=self.variant,
+            disabled=self.disabled,
+            confirm=self.confirm,
+            expires_at=self.expires_at,
+        )
+
     @classmethod
     async def aget(cls, action_id: uuid.UUID | str, conversation: ConversationRef) -> Action:
         """A sent button of ``conversation``, payload included, to remove it from outside.
@@ -155,7 +165,8 @@ class Action:
     async def remove(self) -> None:
         """Hide this button in every open tab and on every later page load."""
         chat = self._chat or await resolve_chat(None)
-        await emitter.remove_actions(chat, [self.id])
+        await messages.remove_actions(chat, [self.id])
 
     def remove_sync(self) -> None:
+        """``remove()`` for sync code (views, management commands, tasks)."""
         async_to_sync(self.remove)()

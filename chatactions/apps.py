@@ -1,17 +1,19 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SimpleChatActionsConfig(AppConfig):
     """chatactions without autodiscovery, for sites that register callbacks by hand."""
 
     name = "chatactions"
-    verbose_name = "Chat actions"
+    verbose_name = _("Chat actions")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import checks, owners, static_checks  # noqa: F401  (checks; the login signal)
+        """Register the checks; connect the login and logout signals, once apps are loaded."""
+        from . import checks, lifetime, owners, static_checks  # noqa: F401
 
 
 class ChatActionsConfig(SimpleChatActionsConfig):
@@ -20,6 +22,7 @@ class ChatActionsConfig(SimpleChatActionsConfig):
     default = True
 
     def ready(self) -> None:
+        """Also import every installed app's ``actions.py``, as the admin does ``admin.py``."""
         super().ready()
         from .registry import autodiscover
 

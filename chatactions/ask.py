@@ -1,43 +1,20 @@
 """``AskActionMessage``: send buttons and wait for the user's pick.
 
-The wait goes through the channel layer, not an in-process future, so the
-click may arrive on any server process. The database settles the race between
-a click and the timeout: whichever flips ``Message.awaiting`` first wins, and
-the loser reads the outcome from the row. A lost channel-layer notice therefore
-costs at most one poll interval, never the answer.
+The public half of a question; the wait and the answer are the core's
+(``core.asks``), which also runs on the process that receives the click.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import uuid
 from collections.abc import Sequence
-from typing import Any
 
-from channels.db import database_sync_to_async
-from channels.layers import get_channel_layer
-from django.db import transaction
-
-from . import emitter
 from .action import Action
-from .context import Chat, ConversationRef
+from .context import ConversationRef
+from .core import asks
+from .exceptions import AskTimeout
 from .message import Message
-from .models import Action as ActionRow
-from .models import Message as MessageRow
 
-logger = logging.getLogger(__name__)
-
-#: Seconds between looks at the database while waiting, in case a notice was lost.
-POLL_INTERVAL = 5.0
-
-
-class AskTimeout(TimeoutError):
-    """Nobody picked a button of an ``AskActionMessage`` before its timeout."""
-
-
-def ask_group(message_id: uuid.UUID) -> str:
-    return f"chatactions.ask.{message_id.hex}"
+__all__ = ["AskActionMessage", "AskTimeout"]
 
 
 class AskActionMessage(Message):
@@ -66,116 +43,13 @@ class AskActionMessage(Message):
         self.raise_on_timeout = raise_on_timeout
 
     async def send(self) -> Action | None:  # type: ignore[override]
+        """Send the question and wait for the pick (or the timeout)."""
         chat = await self._chat()
-        layer = get_channel_layer()
-        channel = await layer.new_channel()
-        group = ask_group(self.id)
-        await layer.group_add(group, channel)
-        try:
-            await emitter.send_message(chat, self)
-            self._bind(chat)
-            await self._wait(layer, channel)
-        finally:
-            await layer.group_discard(group, channel)
-        answer: Action | None
-        removed: list[uuid.UUID]
-        answer, removed = await database_sync_to_async(settle)(chat, self.id)
-        await emitter.announce_removed(chat, removed)
-        if answer is None and self.raise_on_timeout:
-            raise AskTimeout(f"No answer to {self.content[:40]!r} within {self.timeout} s.")
-        return answer
-
-    async def _wait(self, layer: Any, channel: str) -> None:
-        """Until the layer brings the notice, the database shows an answer, or time is up.
-
-        One ``receive`` spans the whole wait and is cancelled at its end, answered
-        or not: cancelling a receive is how a pub/sub layer lets go of a channel's
-        Redis subscription, and each question has a channel of its own. If the
-        layer fails, the database is still asked every ``POLL_INTERVAL``.
-        """
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.timeout
-        notice = asyncio.ensure_future(layer.receive(channel))
-        try:
-            while (remaining := deadline - loop.time()) > 0:
-                if notice.done():  # the layer failed: only the database is left
-                    await asyncio.sleep(min(remaining, POLL_INTERVAL))
-                else:
-                    await asyncio.wait({notice}, timeout=min(remaining, POLL_INTERVAL))
-                    if notice.done() and _arrived(notice, self.id):
-                        return
-                if await database_sync_to_async(answered)(self.id):
-                    return
-        finally:
-            await _let_go(layer, channel, notice)
-
-
-def _arrived(notice: asyncio.Future[Any], message_id: uuid.UUID) -> bool:
-    if notice.exception() is None:
-        return True
-    logger.warning(
-        "chatactions: the channel layer failed while asking %s; polling the database",
-        message_id,
-        exc_info=notice.exception(),
-    )
-    return False
-
-
-async def _let_go(layer: Any, channel: str, notice: asyncio.Future[Any]) -> None:
-    """End a wait with a cancelled receive, so the layer forgets the channel."""
-    if notice.done():
-        notice = asyncio.ensure_future(layer.receive(channel))
-        await asyncio.sleep(0)  # let it start: a receive cancelled before it ran cleans nothing
-    notice.cancel()
-    try:
-        await notice
-    except asyncio.CancelledError:
-        pass
-    except Exception:  # the layer is down; it holds nothing of ours
-        logger.debug("chatactions: the channel layer failed while letting go of %s", channel)
-
-
-def answered(message_id: uuid.UUID) -> bool:
-    return MessageRow.objects.filter(uuid=message_id, awaiting=False).exists()
-
-
-def settle(chat: Chat, message_id: uuid.UUID) -> tuple[Action | None, list[uuid.UUID]]:
-    """Close the question: the answer if a click won, else remove the buttons (timeout)."""
-    with transaction.atomic():
-        timed_out = MessageRow.objects.filter(uuid=message_id, awaiting=True).update(
-            awaiting=False
-        )
-        if timed_out:
-            return None, emitter.mark_message_actions_removed(chat, message_id)
-    row = MessageRow.objects.select_related("answer__message").get(uuid=message_id)
-    if row.answer is None:  # pragma: no cover - awaiting is only cleared with an answer
-        return None, []
-    return Action.from_row(row.answer, chat), []
-
-
-def answer(row: ActionRow, chat: Chat) -> list[uuid.UUID] | None:
-    """Record a click as the answer to its question; ``None`` if it came too late.
-
-    Called by the dispatcher in its database hop; returns the buttons to remove.
-    """
-    won = MessageRow.objects.filter(pk=row.message_id, awaiting=True).update(
-        awaiting=False, answer=row
-    )
-    if not won:
-        return None
-    return emitter.mark_message_actions_removed(chat, row.message.uuid)
-
-
-async def notify(message_id: uuid.UUID, action_id: uuid.UUID) -> None:
-    """Wake the waiting ``send()``, on whichever process it runs.
-
-    The answer is already in the database; if the layer is down the asker finds
-    it there at its next poll, so a failure here is only logged.
-    """
-    layer = get_channel_layer()
-    try:
-        await layer.group_send(
-            ask_group(message_id), {"type": "chat.answer", "id": str(action_id)}
-        )
-    except Exception:
-        logger.exception("chatactions: could not wake the asker of %s; it will poll", message_id)
+        draft = self.draft()
+        self._bind(chat)
+        row = await asks.ask(chat, draft, self.timeout)
+        if row is None:
+            if self.raise_on_timeout:
+                raise AskTimeout(f"No answer to {self.content[:40]!r} within {self.timeout} s.")
+            return None
+        return Action.from_row(row, chat)

@@ -13,12 +13,11 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from channels.db import database_sync_to_async
+
+from .exceptions import NoChatContext
 from .models import Conversation
 from .owners import Requester
-
-
-class NoChatContext(RuntimeError):
-    """Chat API used outside a handler or callback without naming a conversation."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +34,7 @@ class Chat:
 
     @property
     def id(self) -> str:
+        """The conversation's uuid as text, as the browser knows it."""
         return str(self.conversation.uuid)
 
 
@@ -43,6 +43,7 @@ ConversationRef = Conversation | Chat | uuid.UUID | str
 
 
 def group_name(conversation: Conversation) -> str:
+    """The channel-layer group of a conversation: every tab of it joins this."""
     return f"chatactions.{conversation.uuid.hex}"
 
 
@@ -62,6 +63,7 @@ def current_chat() -> Chat:
 
 @contextmanager
 def chat_context(chat: Chat) -> Iterator[Chat]:
+    """Make ``chat`` the current one while a handler runs (``current_chat()``)."""
     token = _current.set(chat)
     try:
         yield chat
@@ -81,4 +83,4 @@ async def resolve_chat(conversation: ConversationRef | None) -> Chat:
         return conversation
     if isinstance(conversation, Conversation):
         return Chat(conversation)
-    return Chat(await Conversation.objects.aget(uuid=conversation))
+    return Chat(await database_sync_to_async(Conversation.objects.get)(uuid=conversation))

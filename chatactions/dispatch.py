@@ -16,26 +16,23 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from contextlib import nullcontext
 from dataclasses import dataclass
-from datetime import timedelta
 
 from channels.db import database_sync_to_async
-from django.db import transaction
-from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from . import ask, emitter, inserts, protocol, statements
 from .action import Action
 from .conf import chat_settings
 from .context import Chat
-from .handlers import CONNECTION_ERRORS, Outcome, failure, run_handler
+from .core import asks, clicks, fanout, frames, messages, running
+from .exceptions import NotRegistered
 from .message import Message
 from .models import Action as ActionRow
-from .models import ActionClick, Conversation
+from .models import Conversation
 from .models import Message as MessageRow
+from .outcome import CONNECTION_ERRORS, Outcome, Status, failure
 from .owners import Requester
-from .registry import NotRegistered, get_registry
-from .signals import action_clicked
+from .registry import get_registry
 from .storable import text_problem
 
 logger = logging.getLogger(__name__)
@@ -47,10 +44,13 @@ class _Claim:
 
     row: ActionRow
     chat: Chat
-    token: uuid.UUID
     started: float
-    removed: list[uuid.UUID]  # buttons an exclusive message lost to this click
-    click: ActionClick  # its audit row, written with the claim
+    lease: clicks.Lease
+
+    @property
+    def removed(self) -> list[uuid.UUID]:
+        """Buttons an exclusive message lost to this click."""
+        return self.lease.removed
 
 
 @dataclass
@@ -60,14 +60,6 @@ class _Answer:
     row: ActionRow
     chat: Chat
     removed: list[uuid.UUID]
-
-
-# Written with the claim and overwritten at release: if the worker dies between
-# the two, the audit trail still shows the click, and says why it has no outcome.
-UNFINISHED = (
-    "No outcome recorded: the callback was still running, or its worker stopped "
-    "before it finished."
-)
 
 
 # Clicks -----------------------------------------------------------------------
@@ -84,10 +76,10 @@ async def click(
         return failure(exc)
     if isinstance(claim, Outcome):
         return claim
-    await emitter.announce_removed(claim.chat, claim.removed)
+    await fanout.announce_removed(claim.chat, claim.removed)
     if isinstance(claim, _Answer):
-        await ask.notify(claim.row.message.uuid, claim.row.uuid)
-        return Outcome(protocol.OK)
+        await asks.notify(claim.row.message.uuid, claim.row.uuid)
+        return Outcome(Status.OK)
     outcome, error = await _run_callback(claim)
     try:
         await database_sync_to_async(_release)(claim, outcome, error)
@@ -100,47 +92,36 @@ async def click(
 def _claim(
     requester: Requester, conversation_id: uuid.UUID, action_id: uuid.UUID, via: str
 ) -> _Claim | _Answer | Outcome:
+    """Decide, in one database hop, whether this click runs, answers or is refused."""
     started = time.perf_counter()
-    row = statements.find_action(action_id)
+    row = clicks.find(action_id)
     if row is None:
-        return Outcome(protocol.NOT_FOUND, "No such action.")
+        return Outcome(Status.NOT_FOUND, _("No such action."))
     conversation = row.message.conversation
 
     def refuse(status: str, detail: str) -> Outcome:
-        _record(_new_click(row, requester, via, status, started))
+        """Record the refused click (every click on a button leaves a row) and answer."""
+        clicks.record(clicks.new_click(row, requester, via, status, started))
         return Outcome(status, detail)
 
     if conversation.uuid != conversation_id or not requester.owns(conversation):
         # Same answer as for an id that does not exist: no leak of which ids exist.
         # The row is still written: someone tried a button that is not theirs.
-        return refuse(protocol.NOT_FOUND, "No such action.")
+        return refuse(Status.NOT_FOUND, _("No such action."))
     if (reason := row.unavailable_reason()) is not None:
-        return refuse(protocol.GONE, reason)
+        return refuse(Status.GONE, reason)
     chat = Chat(conversation, requester)
     if row.message.awaiting:
-        with transaction.atomic():  # the answer and its audit row commit together
-            removed = ask.answer(row, chat)
-            if removed is None:
-                return refuse(protocol.GONE, "This question was already answered.")
-            _record(_new_click(row, requester, via, protocol.OK, started))
+        removed = clicks.answer(row, chat, requester, via, started)
+        if removed is None:
+            return refuse(Status.GONE, _("This question was already answered."))
         return _Answer(row, chat, removed)
-    now = timezone.now()
-    token = uuid.uuid4()
-    until = now + timedelta(seconds=chat_settings.CLAIM_TIMEOUT)
-    click = _new_click(row, requester, via, protocol.ERROR, started, UNFINISHED)
-    exclusive = row.message.exclusive
-    # The claim and its audit row are written together (in one statement on
-    # PostgreSQL); an exclusive message's other buttons go in the same commit.
-    with transaction.atomic() if exclusive else nullcontext():
-        won = statements.claim(row, now, until, token, click)
-        removed = []
-        if won and exclusive:
-            removed = emitter.mark_message_actions_removed(chat, row.message.uuid)
-    if not won:
-        if ActionRow.objects.filter(pk=row.pk, removed_at__isnull=False).exists():
-            return refuse(protocol.GONE, "This button is no longer available.")
-        return refuse(protocol.BUSY, "This action is already running.")
-    return _Claim(row, chat, token, started, removed, click)
+    lease = clicks.claim(row, chat, requester, via, started)
+    if lease is None:
+        if clicks.is_removed(row):
+            return refuse(Status.GONE, _("This button is no longer available."))
+        return refuse(Status.BUSY, _("This action is already running."))
+    return _Claim(row, chat, started, lease)
 
 
 async def _run_callback(claim: _Claim) -> tuple[Outcome, str]:
@@ -152,64 +133,27 @@ async def _run_callback(claim: _Claim) -> tuple[Outcome, str]:
         logger.error("chatactions: %s", exc)
         return failure(exc), str(exc)
     action = Action.from_row(claim.row, claim.chat)
-    return await run_handler(registration, claim.chat, action)
+    return await running.run_handler(registration, claim.chat, action)
 
 
 def _release(claim: _Claim, outcome: Outcome, error: str) -> None:
-    click = claim.click
-    click.outcome = outcome.status
-    click.duration_ms = (time.perf_counter() - claim.started) * 1000
-    click.error = error
-    statements.release(claim.row, claim.token, click)
-    _announce(click)
+    clicks.release(claim.row, claim.lease, outcome.status, claim.started, error)
 
 
 async def refuse_click(requester: Requester, action_id: uuid.UUID, via: str, status: str) -> None:
     """Record a click refused before dispatch (``rate_limited``), so the audit trail has it.
 
     Only a click on an action that exists leaves a row, whoever owns it; the
-    caller's answer does not depend on that, so it reveals nothing.
+    caller's answer does not depend on that, so it reveals nothing. A flood
+    writes one row per requester per budget window, whose ``count`` says how
+    many clicks were refused in it.
     """
     await database_sync_to_async(_record_refusal)(requester, action_id, via, status)
 
 
 def _record_refusal(requester: Requester, action_id: uuid.UUID, via: str, status: str) -> None:
     started = time.perf_counter()
-    row = statements.find_action(action_id)
-    if row is not None:
-        _record(_new_click(row, requester, via, status, started))
-
-
-def _record(click: ActionClick) -> None:
-    """Save an audit row whose outcome is already final, and announce it."""
-    _announce(inserts.insert(click))
-
-
-def _new_click(
-    row: ActionRow,
-    requester: Requester,
-    via: str,
-    outcome: str,
-    started: float,
-    error: str = "",
-) -> ActionClick:
-    """An audit row, not saved yet."""
-    return ActionClick(
-        action=row,
-        via=via,
-        outcome=outcome,
-        duration_ms=(time.perf_counter() - started) * 1000,
-        error=error,
-        **requester.owner_fields(),
-    )
-
-
-def _announce(click: ActionClick) -> None:
-    """``action_clicked``, once per click, when its outcome is final."""
-    row = click.action
-    action_clicked.send(
-        ActionClick, click=click, action=row, conversation=row.message.conversation
-    )
+    clicks.record_refusal(requester, action_id, via, status, started)
 
 
 # Messages and chat start --------------------------------------------------------
@@ -219,11 +163,12 @@ async def user_message(requester: Requester, conversation_id: uuid.UUID, content
     """Save what the user wrote, show it in every tab, then run ``on_message``."""
     if len(content) > chat_settings.MAX_MESSAGE_LENGTH:
         return Outcome(
-            protocol.INVALID,
-            f"Message is longer than {chat_settings.MAX_MESSAGE_LENGTH} characters.",
+            Status.INVALID,
+            _("Message is longer than %(limit)d characters.")
+            % {"limit": chat_settings.MAX_MESSAGE_LENGTH},
         )
     if (problem := text_problem(content)) is not None:
-        return Outcome(protocol.INVALID, f"Message {problem}.")
+        return Outcome(Status.INVALID, f"Message {problem}.")
     try:
         saved = await database_sync_to_async(_save_user_message)(
             requester, conversation_id, content
@@ -232,9 +177,9 @@ async def user_message(requester: Requester, conversation_id: uuid.UUID, content
         logger.exception("chatactions: no database to save a message")
         return failure(exc)
     if saved is None:
-        return Outcome(protocol.NOT_FOUND, "No such conversation.")
+        return Outcome(Status.NOT_FOUND, _("No such conversation."))
     chat, message, text = saved
-    await emitter.broadcast(chat, text)
+    await fanout.broadcast(chat, text)
     return await _run_hook(chat, "on_message", message)
 
 
@@ -245,9 +190,8 @@ def _save_user_message(
     if conversation is None:
         return None
     chat = Chat(conversation, requester)
-    message = Message(content, conversation=chat)
-    message.from_user = True
-    row, text = emitter.save_message(chat, message)
+    draft = Message(content, conversation=chat).draft(from_user=True)
+    row, text = messages.save_message(chat, draft)
     return chat, Message.from_row(row, chat), text
 
 
@@ -269,14 +213,25 @@ def _missed(chat: Chat, after: uuid.UUID | None) -> list[str] | None:
     rows = list(live.order_by("-pk")[: chat_settings.SYNC_LIMIT])[::-1]
     for row in rows:
         row.conversation = chat.conversation
-    return [emitter.render_message(row, row.live_actions) for row in rows]  # type: ignore[attr-defined]
+    return [frames.render_message(row, row.live_actions) for row in rows]  # type: ignore[attr-defined]
 
 
 async def start_conversation(requester: Requester, app: str) -> Conversation:
     """Create a conversation of chat app ``app`` for the requester and run its start."""
-    conversation = await Conversation.objects.acreate(app=app, **requester.owner_fields())
+    conversation: Conversation = await database_sync_to_async(Conversation.objects.create)(
+        app=app, **requester.owner_fields()
+    )
     await start_chat(Chat(conversation, requester))
     return conversation
+
+
+async def reply(channel: str, *texts: str) -> bool:
+    """Send frames to one socket's channel (a door's answer); false if the layer failed.
+
+    Through the layer, not straight down the socket, so an answer arrives
+    behind the broadcasts the same click caused.
+    """
+    return await fanout.send_to(channel, *texts)
 
 
 async def start_chat(chat: Chat) -> Outcome:
@@ -296,6 +251,6 @@ async def _run_hook(chat: Chat, name: str, argument: object) -> Outcome:
         logger.error("chatactions: %s", exc)
         return failure(exc)
     if registration is None:
-        return Outcome(protocol.OK)
-    outcome, _ = await run_handler(registration, chat, argument)
+        return Outcome(Status.OK)
+    outcome, _ = await running.run_handler(registration, chat, argument)
     return outcome

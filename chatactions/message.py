@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from asgiref.sync import async_to_sync
 
-from . import emitter
 from .action import Action
 from .context import Chat, ConversationRef, resolve_chat
-
-if TYPE_CHECKING:
-    from .models import Message as MessageRow
+from .core import messages
+from .core.drafts import MessageDraft
+from .exceptions import MessageError, MessageTypeError
+from .models import Message as MessageRow
+from .storable import length_problem, text_problem
 
 
 class Message:
@@ -56,6 +56,32 @@ class Message:
         message.from_user = row.from_user
         return message
 
+    def draft(self, *, from_user: bool = False) -> MessageDraft:
+        """This message and its buttons checked and frozen, before anything is saved.
+
+        Every button is checked first, then the message's own fields, so a bad
+        one raises (``ActionError``, ``MessageError``: both ``InvalidMessage``)
+        and leaves no half-written message behind.
+        """
+        actions = tuple(action.draft() for action in self.actions)
+        if not isinstance(self.content, str):
+            raise MessageTypeError(f"Message content must be a string, not {type(self.content)}.")
+        for field in ("content", "author"):
+            value = getattr(self, field)
+            if value and (problem := text_problem(value)) is not None:
+                raise MessageError(f"Message {field} {problem}.")
+        if self.author and (problem := length_problem(MessageRow, "author", self.author)):
+            raise MessageError(f"Message author {problem}.")
+        return MessageDraft(
+            id=self.id,
+            content=self.content,
+            author=self.author or "",
+            from_user=from_user or self.from_user,
+            exclusive=self.exclusive,
+            awaiting=self.awaiting,
+            actions=actions,
+        )
+
     async def _chat(self) -> Chat:
         chat = await resolve_chat(self._conversation)
         self._conversation = chat
@@ -69,7 +95,8 @@ class Message:
     async def send(self) -> Message:
         """Save the message and its buttons, then show it in every open tab."""
         chat = await self._chat()
-        await emitter.send_message(chat, self)
+        draft = self.draft()
+        await messages.send_message(chat, draft)
         self._bind(chat)
         return self
 
@@ -80,26 +107,31 @@ class Message:
         longer listed are removed. Returns false if the message was removed.
         """
         chat = await self._chat()
-        updated = await emitter.update_message(chat, self)
+        draft = self.draft()
+        updated = await messages.update_message(chat, draft)
         self._bind(chat)
         return updated
 
     async def remove(self) -> None:
         """Remove the message, with its buttons, from every tab and later page loads."""
-        await emitter.remove_message(await self._chat(), self.id)
+        await messages.remove_message(await self._chat(), self.id)
 
     async def remove_actions(self) -> None:
         """Remove all of this message's buttons at once, in every tab."""
-        await emitter.remove_message_actions(await self._chat(), self.id)
+        await messages.remove_message_actions(await self._chat(), self.id)
 
     def send_sync(self) -> Message:
+        """``send()`` for sync code (views, management commands, tasks)."""
         return async_to_sync(self.send)()
 
     def update_sync(self) -> bool:
+        """``update()`` for sync code."""
         return async_to_sync(self.update)()
 
     def remove_sync(self) -> None:
+        """``remove()`` for sync code."""
         async_to_sync(self.remove)()
 
     def remove_actions_sync(self) -> None:
+        """``remove_actions()`` for sync code."""
         async_to_sync(self.remove_actions)()

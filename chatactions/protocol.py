@@ -16,19 +16,24 @@ from typing import Any
 
 from django.utils import timezone
 
+from . import jsontext
 from .conf import chat_settings
-from .models import Action, Message
+from .exceptions import FrameError as FrameError  # what parse() raises
+from .models import Action as ActionRow
+from .models import Message as MessageRow
+from .outcome import Status
 from .storable import text_problem
 
 VERSION = 1
 
-OK = "ok"
-BUSY = "busy"
-GONE = "gone"
-NOT_FOUND = "not_found"
-INVALID = "invalid"
-RATE_LIMITED = "rate_limited"
-ERROR = "error"
+# The statuses of an ``ack``, by their old names: one vocabulary, ``outcome.Status``.
+OK = Status.OK
+BUSY = Status.BUSY
+GONE = Status.GONE
+NOT_FOUND = Status.NOT_FOUND
+INVALID = Status.INVALID
+RATE_LIMITED = Status.RATE_LIMITED
+ERROR = Status.ERROR
 
 MAX_REF_LENGTH = 64
 MAX_ECHO = 40
@@ -36,36 +41,37 @@ MAX_ECHO = 40
 # WebSocket close codes the server uses (4000-4999 are for applications).
 CLOSE_NOT_FOUND = 4404
 CLOSE_FORBIDDEN = 4403
+# The session that opened the socket ended (logout, login, flush, expiry): the
+# client reloads the page, which shows the login or a fresh start.
+CLOSE_SESSION_ENDED = 4401
+# Over MAX_SOCKETS_PER_CONVERSATION or MAX_SOCKETS_PER_REQUESTER.
+CLOSE_TOO_MANY_SOCKETS = 4429
 # "Service unavailable": the channel layer failed, so this socket may have missed
 # news; the client reconnects and its ``sync`` fetches what was saved meanwhile.
 # (1012 would say it best, but servers only let applications use 1000 and 3000-4999.)
 CLOSE_RESYNC = 4503
 
 
-class FrameError(Exception):
-    """A client frame that cannot be handled; becomes an ``ack`` (or ``error``) frame."""
-
-    def __init__(self, detail: str, *, ref: str | None = None, status: str = INVALID) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.ref = ref
-        self.status = status
-
-
 @dataclass(frozen=True)
 class MessageFrame:
+    """A user's message, checked: non-empty, within ``MAX_MESSAGE_LENGTH``, storable."""
+
     ref: str | None
     content: str
 
 
 @dataclass(frozen=True)
 class ActionFrame:
+    """A click on the button with this id."""
+
     ref: str | None
     id: uuid.UUID
 
 
 @dataclass(frozen=True)
 class SyncFrame:
+    """A reconnecting tab asking for what came after message ``after``."""
+
     ref: str | None
     after: uuid.UUID | None
 
@@ -81,7 +87,9 @@ def parse(text: str) -> ClientFrame:
             ref=peek_ref(text),
         )
     try:
-        data = json.loads(text)
+        data = jsontext.loads(text)
+    except jsontext.TooDeep as exc:
+        raise FrameError(f"Frame is not valid JSON: {exc}") from None
     except ValueError:
         raise FrameError("Frame is not valid JSON.") from None
     if not isinstance(data, dict):
@@ -127,7 +135,7 @@ def peek_ref(text: str) -> str | None:
     if len(text) > 4 * chat_settings.MAX_FRAME_BYTES:
         return None
     try:
-        ref = json.loads(text).get("ref")
+        ref = jsontext.loads(text).get("ref")
     except (ValueError, AttributeError):
         return None
     return ref if isinstance(ref, str) and len(ref) <= MAX_REF_LENGTH else None
@@ -137,6 +145,7 @@ def peek_ref(text: str) -> str | None:
 
 
 def ack(ref: str | None, status: str, detail: str = "", notice: str = "") -> dict[str, Any]:
+    """The answer to one client frame, matched by its ``ref``."""
     frame: dict[str, Any] = {"type": "ack", "ref": ref, "status": status, "detail": detail}
     if notice:
         frame["notice"] = notice
@@ -144,10 +153,11 @@ def ack(ref: str | None, status: str, detail: str = "", notice: str = "") -> dic
 
 
 def error(detail: str) -> dict[str, Any]:
+    """The answer to a frame that could not even be read (so it has no ``ref``)."""
     return {"type": "error", "detail": detail}
 
 
-def action_fields(action: Action) -> dict[str, Any]:
+def action_fields(action: ActionRow) -> dict[str, Any]:
     """What the browser may know of a button: never the payload."""
     return {
         "id": str(action.uuid),
@@ -163,8 +173,9 @@ def action_fields(action: Action) -> dict[str, Any]:
 
 
 def message_frame(
-    message: Message, actions: Iterable[Action], html: str, kind: str = "message"
+    message: MessageRow, actions: Iterable[ActionRow], html: str, kind: str = "message"
 ) -> dict[str, Any]:
+    """A message as the browser receives it: its HTML, and its buttons without payload."""
     return {
         "type": kind,
         "id": str(message.uuid),
@@ -178,8 +189,10 @@ def message_frame(
 
 
 def action_remove(action_id: uuid.UUID) -> dict[str, Any]:
+    """Tell the tabs one button is gone."""
     return {"type": "action.remove", "id": str(action_id)}
 
 
 def dumps(frame: dict[str, Any]) -> str:
+    """Compact JSON: every frame is sent to every tab."""
     return json.dumps(frame, separators=(",", ":"))

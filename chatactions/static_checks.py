@@ -35,7 +35,7 @@ def check_static_files_found(app_configs: Any = None, **kwargs: Any) -> list[Che
                 "chatactions/chat.js and chat.css, so the chat page has no style and opens "
                 "no socket.",
                 hint="Add 'django.contrib.staticfiles' to INSTALLED_APPS (after 'daphne').",
-                id="chatactions.W005",
+                id="chatactions.W008",
             )
         ]
     from django.contrib.staticfiles import finders
@@ -48,7 +48,7 @@ def check_static_files_found(app_configs: Any = None, **kwargs: Any) -> list[Che
                 "have no style and open no socket.",
                 hint="Keep 'django.contrib.staticfiles.finders.AppDirectoriesFinder' in "
                 "STATICFILES_FINDERS.",
-                id="chatactions.W006",
+                id="chatactions.W009",
             )
         ]
     return []
@@ -65,7 +65,7 @@ def check_static_files_collected(app_configs: Any = None, **kwargs: Any) -> list
                 "chat.css, and with DEBUG off nothing else serves them.",
                 hint='Set STATIC_ROOT = BASE_DIR / "staticfiles", run manage.py collectstatic, '
                 "and serve it. " + SERVE_HINT,
-                id="chatactions.W007",
+                id="chatactions.W010",
             )
         ]
     missing = [name for name in ASSETS if not (Path(root) / name).is_file()]
@@ -75,7 +75,7 @@ def check_static_files_collected(app_configs: Any = None, **kwargs: Any) -> list
                 f"{', '.join(missing)} not in STATIC_ROOT ({root}): collectstatic has not "
                 "run since chatactions was installed or upgraded.",
                 hint="Run manage.py collectstatic --noinput at every deploy. " + SERVE_HINT,
-                id="chatactions.W008",
+                id="chatactions.W011",
             )
         ]
     return []

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Model
+
 
 def text_problem(text: str) -> str | None:
     """Why ``text`` cannot be stored, or ``None`` when it can."""
@@ -42,4 +44,16 @@ def value_problem(value: Any) -> str | None:
             stack.extend(item.values())
         elif isinstance(item, list | tuple):
             stack.extend(item)
+    return None
+
+
+def length_problem(model: type[Model], name: str, value: str) -> str | None:
+    """Why ``value`` is too long for field ``name`` of ``model``, or ``None`` if it fits.
+
+    The limit is read from the model field itself, so a migration that widens a
+    column widens what is accepted, and no copy of the number can disagree.
+    """
+    limit = getattr(model._meta.get_field(name), "max_length", None)
+    if limit is not None and len(value) > limit:
+        return f"is {len(value)} characters; the limit is {limit}"
     return None

@@ -8,7 +8,7 @@ import pytest
 from channels.layers import get_channel_layer
 
 import chatactions as ca
-from chatactions import ask
+from chatactions.core import asks as ask
 from chatactions.models import Action, ActionClick, Message
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -98,7 +98,7 @@ def test_a_redis_layer_without_channels_redis_names_the_extra(monkeypatch):
         monkeypatch.setitem(sys.modules, module, None)  # what an install without [redis] sees
     with override_settings(CHANNEL_LAYERS=REDIS):
         (error,) = checks.check_channel_layer()
-    assert error.id == "chatactions.E005"
+    assert error.id == "chatactions.E007"
     assert "'channels_redis.pubsub.RedisPubSubChannelLayer' cannot be imported" in error.msg
     assert error.hint == 'pip install "django-chatactions[redis]" (channels-redis)'
 
@@ -106,7 +106,7 @@ def test_a_redis_layer_without_channels_redis_names_the_extra(monkeypatch):
 @override_settings(CHANNEL_LAYERS={"default": {"BACKEND": "mysite.layers.Missing"}})
 def test_any_layer_that_cannot_be_imported_is_an_error():
     (error,) = checks.check_channel_layer()
-    assert error.id == "chatactions.E005" and "fix the dotted path" in error.hint
+    assert error.id == "chatactions.E007" and "fix the dotted path" in error.hint
 
 
 def test_daphne_after_staticfiles_is_daphnes_own_error_and_not_repeated(settings):
@@ -159,14 +159,14 @@ def test_the_chats_static_files_need_the_staticfiles_app(settings):
     apps = [a for a in settings.INSTALLED_APPS if a != "django.contrib.staticfiles"]
     with override_settings(INSTALLED_APPS=apps):
         (warning,) = static_checks.check_static_files_found()
-    assert warning.id == "chatactions.W005" and "chat.js" in warning.msg
+    assert warning.id == "chatactions.W008" and "chat.js" in warning.msg
     assert "'django.contrib.staticfiles'" in warning.hint
 
 
 @override_settings(STATICFILES_FINDERS=["django.contrib.staticfiles.finders.FileSystemFinder"])
 def test_finders_that_miss_the_apps_files_are_a_warning():
     (warning,) = static_checks.check_static_files_found()
-    assert warning.id == "chatactions.W006"
+    assert warning.id == "chatactions.W009"
     assert "chatactions/chat.js, chatactions/chat.css" in warning.msg
     assert "AppDirectoriesFinder" in warning.hint
 
@@ -178,16 +178,16 @@ def test_found_static_files_are_silent():
 @override_settings(STATIC_ROOT=None)
 def test_no_static_root_is_a_deploy_warning():
     (warning,) = static_checks.check_static_files_collected()
-    assert warning.id == "chatactions.W007" and "collectstatic" in warning.msg
+    assert warning.id == "chatactions.W010" and "collectstatic" in warning.msg
     assert "STATIC_ROOT" in warning.hint and "whitenoise" in warning.hint
-    assert "chatactions.W007" in ids(run_checks(tags=OURS, include_deployment_checks=True))
-    assert "chatactions.W007" not in ids(run_checks(tags=OURS))
+    assert "chatactions.W010" in ids(run_checks(tags=OURS, include_deployment_checks=True))
+    assert "chatactions.W010" not in ids(run_checks(tags=OURS))
 
 
 def test_a_static_root_collectstatic_has_not_filled_is_a_deploy_warning(tmp_path):
     with override_settings(STATIC_ROOT=tmp_path):
         (warning,) = static_checks.check_static_files_collected()
-        assert warning.id == "chatactions.W008" and "collectstatic" in warning.hint
+        assert warning.id == "chatactions.W011" and "collectstatic" in warning.hint
         call_command("collectstatic", "--noinput", verbosity=0)
         assert (tmp_path / "chatactions" / "chat.js").is_file()
         assert static_checks.check_static_files_collected() == []

@@ -48,4 +48,4 @@ def test_a_layer_that_cannot_be_imported_is_not_taken_for_an_in_memory_one(setti
     settings.DEBUG = False
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "no.such.Layer"}}
     assert check_layer_for_production(None) == []
-    assert [e.id for e in check_channel_layer(None)] == ["chatactions.E005"]
+    assert [e.id for e in check_channel_layer(None)] == ["chatactions.E007"]

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
-from chatactions.dispatch import UNFINISHED
+from chatactions.core.clicks import UNFINISHED
 
 from .servers import Browser, Daphne, manage, postgres_database, redis_env, sqlite_database
 

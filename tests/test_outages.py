@@ -14,7 +14,10 @@ from django.db import InterfaceError, OperationalError
 from django.test import override_settings
 
 import chatactions as ca
-from chatactions import ask, dispatch, emitter, handlers
+from chatactions import dispatch
+from chatactions import outcome as handlers
+from chatactions.core import asks as ask
+from chatactions.core import fanout as emitter
 from chatactions.models import ActionClick, Message
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -106,7 +106,7 @@ class AsyncChatClient:
         if expect is not None and answer.status != expect:
             failed_click = frame["type"] == "action" and answer.status == protocol.ERROR
             raise AssertionError(
-                f"{what} answered {answer.status!r} ({answer.detail}), expected {expect!r}"
+                f"{what} answered {answer.status!r} ({answer.detail}), expected {str(expect)!r}"
                 + (await database_sync_to_async(self._last_error)() if failed_click else "")
             )
         return answer

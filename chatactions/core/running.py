@@ -11,32 +11,17 @@ from __future__ import annotations
 import inspect
 import logging
 import traceback
-from dataclasses import dataclass
 from typing import Any
 
 from channels.db import database_sync_to_async
-from django.conf import settings
-from django.db import InterfaceError, OperationalError
 
-from . import protocol
-from .context import Chat, chat_context
-from .registry import Registration
+from ..context import Chat, chat_context
+from ..outcome import Outcome, Status, failure
+from ..registry import Registration
 
-logger = logging.getLogger(__name__)
-
-#: Errors that mean the database went away (a restart, a failover, a cut network),
-#: not that a callback is wrong: the user can only try again.
-CONNECTION_ERRORS = (OperationalError, InterfaceError)
-DATABASE_UNAVAILABLE = "The database is unavailable right now; please try again."
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """The answer to a click or message: a protocol status, a detail and a notice."""
-
-    status: str
-    detail: str = ""
-    notice: str = ""
+#: Named as before the core existed: a site's ``LOGGING`` may route user-code
+#: failures by this name.
+logger = logging.getLogger("chatactions.handlers")
 
 
 async def run_handler(
@@ -65,12 +50,4 @@ async def run_handler(
             logger.exception("chatactions: %s raised", registration.where)
             return failure(exc), traceback.format_exc()
     notice = result if isinstance(result, str) else ""
-    return Outcome(protocol.OK, notice=notice), ""
-
-
-def failure(exc: BaseException) -> Outcome:
-    """The ``error`` answer: the exception's text only with ``DEBUG``, as it may hold secrets."""
-    if isinstance(exc, CONNECTION_ERRORS):
-        return Outcome(protocol.ERROR, DATABASE_UNAVAILABLE)
-    detail = f"{type(exc).__name__}: {exc}" if settings.DEBUG else "Something went wrong."
-    return Outcome(protocol.ERROR, detail)
+    return Outcome(Status.OK, notice=notice), ""

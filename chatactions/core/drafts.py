@@ -1,0 +1,47 @@
+"""What the public API hands the core: a message and its buttons, already validated.
+
+``ca.Message`` and ``ca.Action`` are for users to build and change; the core
+saves exactly what a draft says, so it needs no knowledge of those classes.
+A draft is checked when it is made (``ca.Action.draft()``,
+``ca.Message.draft()``): whatever reaches the core can be stored.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ActionDraft:
+    """One button to save: every field of its row that a sender chooses."""
+
+    id: uuid.UUID
+    name: str
+    label: str = ""
+    payload: dict[str, Any] = field(default_factory=dict)
+    tooltip: str = ""
+    icon: str = ""
+    variant: str = "primary"
+    disabled: bool = False
+    confirm: str = ""
+    expires_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class MessageDraft:
+    """One message to save or update, with exactly these buttons in this order.
+
+    ``author`` empty means the default one (``DEFAULT_AUTHOR``, or "You" for
+    the user's own message); an update with an empty author keeps the old one.
+    """
+
+    id: uuid.UUID
+    content: str
+    author: str = ""
+    from_user: bool = False
+    exclusive: bool = False
+    awaiting: bool = False
+    actions: tuple[ActionDraft, ...] = ()

@@ -1,0 +1,50 @@
+"""Fan-out through the channel layer: how news reaches the open tabs.
+
+The database is the source of truth; the channel layer only carries news, so
+if it fails the rows are still saved and a reconnecting tab's ``sync`` picks
+them up. Everything here is therefore called *after* the rows are written,
+and a failure is logged, never raised.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from channels.layers import get_channel_layer
+
+from ..context import Chat
+from . import frames
+
+logger = logging.getLogger(__name__)
+
+
+async def broadcast(chat: Chat, *texts: str) -> None:
+    """Send frames to every socket of the conversation; a layer failure loses no row."""
+    await send_to(chat.group, *texts, group=True)
+
+
+async def announce_removed(chat: Chat, action_ids: Iterable[uuid.UUID]) -> None:
+    """Tell every tab that these buttons are gone (their rows are already marked)."""
+    await broadcast(chat, *frames.actions_removed(action_ids))
+
+
+async def send_to(target: str, *texts: str, group: bool = False) -> bool:
+    """Hand frames to the channel layer; false if it could not take them (Redis is down)."""
+    layer = get_channel_layer()
+    if layer is None:
+        return False
+    if not texts:
+        return True
+    event: dict[str, Any] = {"type": "chat.frames", "texts": list(texts)}
+    try:
+        if group:
+            await layer.group_send(target, event)
+        else:
+            await layer.send(target, event)
+    except Exception:
+        logger.exception("chatactions: channel layer send to %s failed; rows are saved", target)
+        return False
+    return True
