@@ -7,6 +7,7 @@ the wheel without extras; here Python is told the packages are absent.
 from __future__ import annotations
 
 import importlib
+import subprocess
 import sys
 
 import pytest
@@ -26,3 +27,30 @@ def test_the_api_without_its_extra_names_the_extra(monkeypatch, absent):
 
 def test_the_api_with_its_extra_imports():
     assert importlib.import_module("chatactions.api.urls").urlpatterns
+
+
+CORE_ONLY = """
+import sys
+for name in ("rest_framework", "drf_spectacular", "channels_redis", "whitenoise", "psycopg"):
+    sys.modules[name] = None  # none of the extras is installed
+import django
+from django.conf import settings
+settings.configure(
+    INSTALLED_APPS=["daphne", "django.contrib.auth", "django.contrib.contenttypes",
+                    "django.contrib.sessions", "django.contrib.staticfiles", "channels",
+                    "chatactions"],
+    DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
+    CHANNEL_LAYERS={"default": {"BACKEND": "chatactions.layers.InMemoryChannelLayer"}},
+    STATIC_URL="static/",
+)
+django.setup()
+import chatactions.consumers, chatactions.routing, chatactions.testing, chatactions.views
+print("started")
+"""
+
+
+def test_the_core_starts_without_any_extra(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-c", CORE_ONLY], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert done.stdout.strip() == "started", done.stderr
