@@ -18,15 +18,13 @@ import uuid
 from collections.abc import Awaitable
 from datetime import datetime
 from typing import Any
-from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
-from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from . import caps, dispatch, lifetime, limits, owners, protocol
+from . import caps, dispatch, lifetime, limits, owners, protocol, texts
 from .context import Chat
 from .models import Conversation
 from .outcome import failure
@@ -45,7 +43,7 @@ class ChatConsumer(lifetime.SessionBound, AsyncWebsocketConsumer):  # type: igno
         A socket over a cap (``MAX_SOCKETS_PER_*``) gets 4429.
         """
         self.tasks: set[asyncio.Task[None]] = set()
-        self.language = requested_language(self.scope)
+        self.language = texts.requested_language(self.scope)
         self.ended = False
         self.places: caps.Places | None = None
         self.session_key: str | None = None
@@ -265,17 +263,3 @@ class ChatConsumer(lifetime.SessionBound, AsyncWebsocketConsumer):  # type: igno
             return
         for text in event["texts"]:
             await self.send(text_data=text)
-
-
-def requested_language(scope: dict[str, Any]) -> str:
-    """The language the page asked for in ``?lang=`` (see ``rendering.page_socket_url``).
-
-    Only one of ``LANGUAGES`` (or its closest variant) is used; anything else,
-    or none, gets ``LANGUAGE_CODE``, as Django's ``LocaleMiddleware`` would.
-    """
-    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-    wanted = query.get("lang", [""])[0]
-    try:
-        return translation.get_supported_language_variant(wanted)
-    except LookupError:
-        return str(settings.LANGUAGE_CODE)

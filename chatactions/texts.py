@@ -6,10 +6,16 @@ texts (connection states, the dropped-answer warning) live here too, so every
 string the browser shows is translated by Django, in the page's language, and
 reaches the script in the page itself (a ``json_script`` element, no request).
 ``chat.js`` keeps English copies as fallbacks for a page drawn without them.
+A socket speaks its page's language (``requested_language``).
 """
 
 from __future__ import annotations
 
+from typing import Any
+from urllib.parse import parse_qs
+
+from django.conf import settings
+from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -50,3 +56,19 @@ def client_strings() -> dict[str, dict[str, str]]:
         "states": {state: str(text) for state, text in STATES.items()},
         "other": {key: str(text) for key, text in OTHER.items()},
     }
+
+
+def requested_language(scope: dict[str, Any]) -> str:
+    """The language a socket speaks: what its page asked for in ``?lang=``.
+
+    The page adds it (``rendering.page_socket_url``), since a socket has no
+    ``LocaleMiddleware`` to pick one. Only one of ``LANGUAGES`` (or its closest
+    variant) is used; anything else, or none, gets ``LANGUAGE_CODE``, as
+    Django's ``LocaleMiddleware`` would.
+    """
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    wanted = query.get("lang", [""])[0]
+    try:
+        return translation.get_supported_language_variant(wanted)
+    except LookupError:
+        return str(settings.LANGUAGE_CODE)

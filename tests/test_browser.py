@@ -297,7 +297,7 @@ def test_a_rate_limited_click_says_so_and_gives_the_button_back(page, server):
     start(page, server)
     say(page, "delete my data")
     button(page, "Cancel").click()
-    expect(notices(page)).to_have_text(["Too many clicks at once. Wait a moment, then try again."])
+    expect(notices(page)).to_have_text(["Too many requests; wait a moment and try again."])
     expect(button(page, "Cancel")).to_be_enabled()
     expect(button(page, "Cancel")).not_to_have_attribute("aria-busy", "true")
 

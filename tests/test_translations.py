@@ -28,9 +28,9 @@ from django.utils import translation
 
 import chatactions as ca
 from chatactions import texts
-from chatactions.consumers import requested_language
 from chatactions.models import ActionClick, Message
 from chatactions.rendering import page_socket_url
+from chatactions.texts import requested_language
 from project.asgi import application
 
 from .conftest import ORIGIN, Socket, Visitor

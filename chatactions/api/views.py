@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 
 from asgiref.sync import async_to_sync
 from django.utils.dateparse import parse_datetime
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from rest_framework import status
 from rest_framework.exceptions import NotAuthenticated, NotFound
 from rest_framework.pagination import Cursor, CursorPagination
@@ -43,7 +43,10 @@ class ConversationPagination(CursorPagination):
 
     ordering = "-created_at"
     page_size = 50
-    invalid_cursor_message = "Invalid cursor: use a next or previous link as it came."
+    # Lazy, as DRF's own default is; the stubs type it str.
+    invalid_cursor_message = gettext_lazy(  # type: ignore[assignment]
+        "Invalid cursor: use a next or previous link as it came."
+    )
 
     def decode_cursor(self, request: Request) -> Cursor | None:
         """DRF's cursor, whose position must be a time with its offset, as ours always are.
