@@ -189,7 +189,9 @@ def test_admin_lists_conversations_and_the_read_only_audit_trail(visitor):
     assert ActionClick.objects.get().outcome == "ok"
 
 
-@pytest.mark.parametrize(("ms", "shown"), [(10.395908999953463, "10.4 ms"), (2345.6, "2.35 s")])
+@pytest.mark.parametrize(
+    ("ms", "shown"), [(10.395908999953463, "10.4 ms"), (2345.67, "2345.7 ms")]
+)
 def test_admin_shows_a_clicks_duration_as_a_person_reads_it(ms, shown):
     from django.contrib.admin import site
 
