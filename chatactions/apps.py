@@ -13,7 +13,7 @@ class SimpleChatActionsConfig(AppConfig):
 
     def ready(self) -> None:
         """Register the checks; connect the login and logout signals, once apps are loaded."""
-        from . import checks, lifetime, owners  # noqa: F401
+        from . import checks, lifetime, owners, static_checks  # noqa: F401
 
 
 class ChatActionsConfig(SimpleChatActionsConfig):

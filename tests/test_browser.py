@@ -23,6 +23,9 @@ import pytest
 
 from .servers import ROOT, Daphne, free_port, manage, missing_service, sqlite_database
 
+# Real servers or a browser: run once in CI, not across the matrix (make test-unit).
+pytestmark = pytest.mark.live
+
 try:
     from playwright.sync_api import (
         Browser,

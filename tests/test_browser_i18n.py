@@ -41,6 +41,8 @@ if TYPE_CHECKING:
     from .servers import Daphne
     from .test_browser import Errors
 
+pytestmark = pytest.mark.live
+
 
 def visitor_in(chromium: Browser, locale: str) -> Iterator[BrowserContext]:
     """A visitor whose browser asks for ``locale`` first."""

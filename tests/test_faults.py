@@ -32,6 +32,9 @@ from .servers import (
     terminate_connections,
 )
 
+# Real servers or a browser: run once in CI, not across the matrix (make test-unit).
+pytestmark = pytest.mark.live
+
 #: Seconds a click holds its button in the processes of the crash test.
 LEASE = 4
 

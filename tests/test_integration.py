@@ -189,10 +189,29 @@ def test_admin_lists_conversations_and_the_read_only_audit_trail(visitor: Visito
     audit = admin.get("/admin/chatactions/actionclick/?outcome__exact=ok")
     assert audit.status_code == 200 and "Confirm Deletion" in audit.content.decode()
     click = ActionClick.objects.get()
+    shown = f"{click.duration_ms:.1f} ms"
+    assert (
+        shown in audit.content.decode() and repr(click.duration_ms) not in audit.content.decode()
+    )
+    detail = admin.get(f"/admin/chatactions/actionclick/{click.pk}/change/").content.decode()
+    assert shown in detail and repr(click.duration_ms) not in detail
     assert admin.get("/admin/chatactions/actionclick/add/").status_code == 403
     change = admin.post(f"/admin/chatactions/actionclick/{click.pk}/change/", {"outcome": "error"})
     assert change.status_code == 403
     assert ActionClick.objects.get().outcome == "ok"
+
+
+@pytest.mark.parametrize(
+    ("ms", "shown"), [(10.395908999953463, "10.4 ms"), (2345.67, "2345.7 ms")]
+)
+def test_admin_shows_a_clicks_duration_as_a_person_reads_it(ms: float, shown: str) -> None:
+    from django.contrib.admin import site
+
+    from chatactions.admin import ActionClickAdmin
+
+    admin = site.get_model_admin(ActionClick)
+    assert isinstance(admin, ActionClickAdmin)
+    assert admin.duration(ActionClick(duration_ms=ms)) == shown
 
 
 def test_admin_edit_of_content_redraws_its_html(visitor: Visitor) -> None:

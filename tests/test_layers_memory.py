@@ -6,7 +6,7 @@ import asyncio
 
 from pytest_django.fixtures import Settings
 
-from chatactions.checks import check_channel_layer
+from chatactions.checks import check_channel_layer, check_layer_for_production
 from chatactions.layers import InMemoryChannelLayer
 
 
@@ -43,7 +43,7 @@ async def test_receives_within_the_interval_do_not_sweep_again() -> None:
 def test_the_one_process_warning_knows_this_layer(settings: Settings) -> None:
     settings.DEBUG = False
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "chatactions.layers.InMemoryChannelLayer"}}
-    assert [w.id for w in check_channel_layer(None)] == ["chatactions.W003"]
+    assert [w.id for w in check_layer_for_production(None)] == ["chatactions.W003"]
 
 
 def test_a_layer_that_cannot_be_imported_is_not_taken_for_an_in_memory_one(
@@ -51,4 +51,5 @@ def test_a_layer_that_cannot_be_imported_is_not_taken_for_an_in_memory_one(
 ) -> None:
     settings.DEBUG = False
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "no.such.Layer"}}
-    assert check_channel_layer(None) == []
+    assert check_layer_for_production(None) == []
+    assert [e.id for e in check_channel_layer(None)] == ["chatactions.E007"]

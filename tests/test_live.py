@@ -11,6 +11,9 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from .servers import Browser, Daphne, postgres_database, redis_env, sqlite_database
 
+# Real servers or a browser: run once in CI, not across the matrix (make test-unit).
+pytestmark = pytest.mark.live
+
 
 async def request(
     ws: ClientConnection, frame: dict[str, Any]

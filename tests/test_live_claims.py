@@ -25,6 +25,9 @@ from chatactions.core.clicks import UNFINISHED
 
 from .servers import Browser, Daphne, manage, postgres_database, redis_env, sqlite_database
 
+# Real servers or a browser: run once in CI, not across the matrix (make test-unit).
+pytestmark = pytest.mark.live
+
 
 @dataclass
 class Site:

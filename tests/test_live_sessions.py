@@ -32,6 +32,9 @@ from .servers import (
     redis_env,
 )
 
+# Real servers or a browser: run once in CI, not across the matrix (make test-unit).
+pytestmark = pytest.mark.live
+
 TOO_MANY = "Too many requests; wait a moment and try again."
 LIMIT, PERIOD = 12, 600.0
 

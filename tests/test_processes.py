@@ -24,6 +24,9 @@ from .servers import (
     redis_env,
 )
 
+# Real servers or a browser: run once in CI, not across the matrix (make test-unit).
+pytestmark = pytest.mark.live
+
 
 @dataclass
 class Site:

@@ -21,6 +21,9 @@ from .servers import (
     sqlite_database,
 )
 
+# Real servers or a browser: run once in CI, not across the matrix (make test-unit).
+pytestmark = pytest.mark.live
+
 SERVE = [sys.executable, "deploy/serve.py"]
 
 
