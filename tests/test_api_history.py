@@ -40,7 +40,7 @@ def listed(api: Api) -> list[str]:
     return [c["id"] for c in api.client.get(CONVERSATIONS).json()["results"]]
 
 
-def test_the_list_is_newest_activity_first_with_titles(api):
+def test_the_list_is_newest_activity_first_with_titles(api: Api) -> None:
     older, newer = api.start(), api.start()
     assert listed(api) == [newer["id"], older["id"]]
     api.say(older["id"], "about my invoice")
@@ -50,7 +50,7 @@ def test_the_list_is_newest_activity_first_with_titles(api):
     assert first["last_activity_at"] > newer["last_activity_at"]
 
 
-def test_patch_renames_and_answers_the_conversation(api):
+def test_patch_renames_and_answers_the_conversation(api: Api) -> None:
     conversation = api.start()
     response = rename(api, conversation["id"], {"title": "  Refund   request "})
     assert response.status_code == 200
@@ -63,7 +63,7 @@ def test_patch_renames_and_answers_the_conversation(api):
     [{"title": "x" * 201}, {"title": 5}, {"title": None}, {"title": "nul\u0000"}],
     ids=["too-long", "number", "null", "nul"],
 )
-def test_a_bad_title_is_a_400_that_writes_nothing(api, body):
+def test_a_bad_title_is_a_400_that_writes_nothing(api: Api, body: Any) -> None:
     conversation = api.start()
     before = rows()
     response = rename(api, conversation["id"], body)
@@ -71,7 +71,7 @@ def test_a_bad_title_is_a_400_that_writes_nothing(api, body):
     assert rows() == before
 
 
-def test_a_patch_without_a_title_changes_nothing(api):
+def test_a_patch_without_a_title_changes_nothing(api: Api) -> None:
     conversation = api.start()
     rename(api, conversation["id"], {"title": "Kept"})
     before = rows()
@@ -80,7 +80,7 @@ def test_a_patch_without_a_title_changes_nothing(api):
     assert rows() == before
 
 
-def test_delete_hides_it_from_the_api_and_keeps_its_rows(api):
+def test_delete_hides_it_from_the_api_and_keeps_its_rows(api: Api) -> None:
     kept, gone = api.start(), api.start()
     api.say(gone["id"], "delete my data")
     before = snapshot()
@@ -97,7 +97,7 @@ def test_delete_hides_it_from_the_api_and_keeps_its_rows(api):
 
 
 @pytest.mark.parametrize("verb", ["patch", "delete"])
-def test_a_foreign_or_missing_conversation_is_404_and_writes_nothing(api, verb):
+def test_a_foreign_or_missing_conversation_is_404_and_writes_nothing(api: Api, verb: str) -> None:
     theirs = Api()
     foreign = theirs.start()
     api.start()
@@ -113,7 +113,7 @@ def test_a_foreign_or_missing_conversation_is_404_and_writes_nothing(api, verb):
     assert listed(theirs) == [foreign["id"]]
 
 
-def test_without_a_session_there_is_nothing_to_rename_or_delete(api):
+def test_without_a_session_there_is_nothing_to_rename_or_delete(api: Api) -> None:
     conversation = api.start()
     before = rows()
     assert rename(Api(APIClient()), conversation["id"], {"title": "x"}).status_code == 404

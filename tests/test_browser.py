@@ -627,7 +627,9 @@ def test_screenshots_of_the_demo_in_light_and_dark(
 # Conversations to come back to ----------------------------------------------------------------
 
 
-def test_history_open_rename_delete_and_come_back_to_an_old_conversation(page, server, tmp_path):
+def test_history_open_rename_delete_and_come_back_to_an_old_conversation(
+    page: Page, server: Daphne, tmp_path: Path
+) -> None:
     old = start(page, server)
     say(page, "delete my data")
     expect(button(page, "Cancel")).to_be_visible()

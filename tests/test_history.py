@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
@@ -13,6 +14,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.formats import date_format
+from pytest_django.fixtures import Settings
 
 import chatactions as ca
 from chatactions import protocol
@@ -39,7 +41,7 @@ def say(visitor: Visitor, conversation: Conversation, content: str) -> None:
     assert response.status_code == 302
 
 
-def rows() -> dict[str, list[object]]:
+def rows() -> dict[str, list[Any]]:
     """Every table, with the columns rename and delete write."""
     return {
         **snapshot(),
@@ -52,14 +54,14 @@ def rows() -> dict[str, list[object]]:
 # GET /chat/ and New chat ---------------------------------------------------------------
 
 
-def test_a_reload_and_a_second_visit_open_the_same_conversation(visitor):
+def test_a_reload_and_a_second_visit_open_the_same_conversation(visitor: Visitor) -> None:
     first = visitor.client.get("/chat/")
     again = visitor.client.get("/chat/")
     assert first["Location"] == again["Location"]
     assert Conversation.objects.count() == 1 and Message.objects.count() == 1  # one greeting
 
 
-def test_get_opens_the_conversation_with_the_newest_activity(visitor):
+def test_get_opens_the_conversation_with_the_newest_activity(visitor: Visitor) -> None:
     older = visitor.start()
     newer = visitor.start()
     assert visitor.client.get("/chat/")["Location"] == f"/chat/{newer.uuid}/"
@@ -68,7 +70,9 @@ def test_get_opens_the_conversation_with_the_newest_activity(visitor):
     assert Conversation.objects.count() == 2
 
 
-def test_get_from_another_site_opens_an_existing_conversation_and_writes_nothing(visitor):
+def test_get_from_another_site_opens_an_existing_conversation_and_writes_nothing(
+    visitor: Visitor,
+) -> None:
     conversation = visitor.start()
     before = rows()
     response = visitor.client.get("/chat/", HTTP_SEC_FETCH_SITE="cross-site")
@@ -76,7 +80,7 @@ def test_get_from_another_site_opens_an_existing_conversation_and_writes_nothing
     assert rows() == before
 
 
-def test_get_skips_deleted_conversations_and_starts_one_if_none_is_left(visitor):
+def test_get_skips_deleted_conversations_and_starts_one_if_none_is_left(visitor: Visitor) -> None:
     conversation = visitor.start()
     visitor.client.post(f"/chat/{conversation.uuid}/delete/")
     response = visitor.client.get("/chat/")
@@ -84,7 +88,7 @@ def test_get_skips_deleted_conversations_and_starts_one_if_none_is_left(visitor)
     assert response["Location"] == f"/chat/{new.uuid}/"
 
 
-def test_new_chat_is_a_post_with_csrf_that_starts_one(visitor):
+def test_new_chat_is_a_post_with_csrf_that_starts_one(visitor: Visitor) -> None:
     visitor.start()
     client = Client(enforce_csrf_checks=True)
     client.cookies = visitor.client.cookies
@@ -97,11 +101,11 @@ def test_new_chat_is_a_post_with_csrf_that_starts_one(visitor):
     assert rows() == before
     response = client.post("/chat/", {"csrfmiddlewaretoken": token[1]})
     assert Conversation.objects.count() == 2
-    newest = Conversation.objects.order_by("-pk").first()
+    newest = Conversation.objects.order_by("-pk")[0]
     assert response["Location"] == f"/chat/{newest.uuid}/"
 
 
-def test_the_chat_header_links_the_history_page(visitor):
+def test_the_chat_header_links_the_history_page(visitor: Visitor) -> None:
     conversation = visitor.start()
     page = visitor.client.get(f"/chat/{conversation.uuid}/").content.decode()
     assert '<a class="ca-header-link" href="/chat/history/">' in page
@@ -110,7 +114,7 @@ def test_the_chat_header_links_the_history_page(visitor):
 # The history page ------------------------------------------------------------------------
 
 
-def test_history_lists_the_newest_activity_first_with_titles(visitor):
+def test_history_lists_the_newest_activity_first_with_titles(visitor: Visitor) -> None:
     untitled = visitor.start()
     chatted = visitor.start()
     say(visitor, chatted, "  How do   I export\nmy data?  ")
@@ -129,14 +133,14 @@ def test_history_lists_the_newest_activity_first_with_titles(visitor):
     )
 
 
-def test_a_long_first_message_is_cut_for_the_title(visitor):
+def test_a_long_first_message_is_cut_for_the_title(visitor: Visitor) -> None:
     conversation = visitor.start()
     say(visitor, conversation, "word " * 40)
     (title,) = titles(history(visitor.client))
     assert title.endswith("…") and len(title) <= 81
 
 
-def test_history_shows_only_the_requesters_conversations_of_that_app(visitor):
+def test_history_shows_only_the_requesters_conversations_of_that_app(visitor: Visitor) -> None:
     mine = visitor.start()
     other = Visitor()
     theirs = other.start()
@@ -146,7 +150,7 @@ def test_history_shows_only_the_requesters_conversations_of_that_app(visitor):
     assert len(titles(html)) == 1
 
 
-def test_history_without_a_session_is_empty_and_writes_nothing():
+def test_history_without_a_session_is_empty_and_writes_nothing() -> None:
     client = Client()
     before = rows()
     html = history(client)
@@ -154,13 +158,15 @@ def test_history_without_a_session_is_empty_and_writes_nothing():
     assert rows() == before and "sessionid" not in client.cookies
 
 
-def test_history_asks_an_anonymous_visitor_to_log_in_where_only_users_chat(settings):
+def test_history_asks_an_anonymous_visitor_to_log_in_where_only_users_chat(
+    settings: Settings,
+) -> None:
     settings.CHATACTIONS = {"ALLOW_ANONYMOUS": False}
     response = Client().get("/chat/history/")
     assert response.status_code == 302 and "/login/" in response["Location"]
 
 
-def test_history_is_paginated(visitor):
+def test_history_is_paginated(visitor: Visitor) -> None:
     conversation = visitor.start()
     now = timezone.now()
     Conversation.objects.bulk_create(
@@ -180,7 +186,9 @@ def history_queries(client: Client) -> int:
     return len(queries)
 
 
-def test_the_history_page_costs_the_same_queries_for_1_and_200_conversations(visitor):
+def test_the_history_page_costs_the_same_queries_for_1_and_200_conversations(
+    visitor: Visitor,
+) -> None:
     conversation = visitor.start()
     say(visitor, conversation, "hello")
     one = history_queries(visitor.client)
@@ -194,7 +202,7 @@ def test_the_history_page_costs_the_same_queries_for_1_and_200_conversations(vis
 # Rename and delete -------------------------------------------------------------------------
 
 
-def test_rename_sets_the_title_and_goes_back_to_the_page_it_came_from(visitor):
+def test_rename_sets_the_title_and_goes_back_to_the_page_it_came_from(visitor: Visitor) -> None:
     conversation = visitor.start()
     response = visitor.client.post(
         f"/chat/{conversation.uuid}/rename/",
@@ -206,7 +214,7 @@ def test_rename_sets_the_title_and_goes_back_to_the_page_it_came_from(visitor):
     assert titles(history(visitor.client)) == ["My export"]
 
 
-def test_rename_to_nothing_gives_the_default_title_back(visitor):
+def test_rename_to_nothing_gives_the_default_title_back(visitor: Visitor) -> None:
     conversation = visitor.start()
     say(visitor, conversation, "first words")
     visitor.client.post(f"/chat/{conversation.uuid}/rename/", {"title": "Named"})
@@ -214,7 +222,7 @@ def test_rename_to_nothing_gives_the_default_title_back(visitor):
     assert titles(history(visitor.client)) == ["first words"]
 
 
-def test_rename_never_goes_back_to_another_site(visitor):
+def test_rename_never_goes_back_to_another_site(visitor: Visitor) -> None:
     conversation = visitor.start()
     response = visitor.client.post(
         f"/chat/{conversation.uuid}/rename/", {"title": "x", "next": "https://evil.example/"}
@@ -222,7 +230,7 @@ def test_rename_never_goes_back_to_another_site(visitor):
     assert response["Location"] == "/chat/history/"
 
 
-def test_a_title_too_long_is_refused_with_a_notice_and_writes_nothing(visitor):
+def test_a_title_too_long_is_refused_with_a_notice_and_writes_nothing(visitor: Visitor) -> None:
     conversation = visitor.start()
     before = rows()
     response = visitor.client.post(
@@ -233,7 +241,9 @@ def test_a_title_too_long_is_refused_with_a_notice_and_writes_nothing(visitor):
 
 
 @pytest.mark.parametrize("verb", ["rename", "delete"])
-def test_rename_and_delete_of_a_foreign_conversation_are_404_and_write_nothing(visitor, verb):
+def test_rename_and_delete_of_a_foreign_conversation_are_404_and_write_nothing(
+    visitor: Visitor, verb: str
+) -> None:
     theirs = Visitor().start()
     visitor.start()
     before = rows()
@@ -243,7 +253,7 @@ def test_rename_and_delete_of_a_foreign_conversation_are_404_and_write_nothing(v
 
 
 @pytest.mark.parametrize("verb", ["rename", "delete"])
-def test_rename_and_delete_need_a_post_with_csrf(visitor, verb):
+def test_rename_and_delete_need_a_post_with_csrf(visitor: Visitor, verb: str) -> None:
     conversation = visitor.start()
     client = Client(enforce_csrf_checks=True)
     client.cookies = visitor.client.cookies
@@ -253,7 +263,7 @@ def test_rename_and_delete_need_a_post_with_csrf(visitor, verb):
     assert rows() == before
 
 
-def test_a_deleted_conversation_keeps_its_rows_and_leaves_every_view(visitor):
+def test_a_deleted_conversation_keeps_its_rows_and_leaves_every_view(visitor: Visitor) -> None:
     conversation = visitor.start()
     say(visitor, conversation, "delete my data")
     before = snapshot()
@@ -272,7 +282,7 @@ def test_a_deleted_conversation_keeps_its_rows_and_leaves_every_view(visitor):
     assert not button.clicks.filter(outcome="ok").exists()
 
 
-async def test_the_socket_of_a_deleted_conversation_is_not_found(visitor):
+async def test_the_socket_of_a_deleted_conversation_is_not_found(visitor: Visitor) -> None:
     conversation = await sync_to_async(visitor.start)()
     socket = visitor.socket(conversation)
     await socket.connect()
@@ -288,7 +298,7 @@ async def test_the_socket_of_a_deleted_conversation_is_not_found(visitor):
 # Titles set by code ---------------------------------------------------------------------
 
 
-def test_set_title_sync_and_a_refused_title(visitor):
+def test_set_title_sync_and_a_refused_title(visitor: Visitor) -> None:
     conversation = visitor.start()
     chat = ca.Chat(conversation)
     chat.set_title_sync("Order #1234")
@@ -303,11 +313,11 @@ titling = ca.ChatRegistry("titling")
 
 
 @titling.on_message
-async def name_it(message):
+async def name_it(message: ca.Message) -> None:
     await ca.current_chat().set_title(f"About {message.content}")
 
 
-def test_a_handler_sets_the_title_from_the_first_message(visitor):
+def test_a_handler_sets_the_title_from_the_first_message(visitor: Visitor) -> None:
     conversation = Conversation.objects.create(visitor=visitor.start().visitor, app="titling")
     say(visitor, conversation, "refunds")
     assert Conversation.objects.get(pk=conversation.pk).title == "About refunds"
@@ -316,7 +326,7 @@ def test_a_handler_sets_the_title_from_the_first_message(visitor):
 # Login ------------------------------------------------------------------------------------
 
 
-def test_an_anonymous_history_becomes_the_users_at_login(visitor):
+def test_an_anonymous_history_becomes_the_users_at_login(visitor: Visitor) -> None:
     first, second = visitor.start(), visitor.start()
     visitor.client.post(f"/chat/{second.uuid}/delete/")
     User.objects.create_user("ada", password="pw-ada-123")
