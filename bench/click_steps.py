@@ -1,7 +1,7 @@
 """The database work of one click, step by step, in one process, without daphne.
 
 Times ``dispatch._claim`` (find the button, claim it, write the audit row),
-``emitter.save_message`` (the callback's reply, saved and drawn) and
+``core.messages.save_message`` (the callback's reply, checked, saved and drawn) and
 ``dispatch._release`` (free the button, write the outcome) on a fresh SQLite
 database, and prints the median of each. No event loop, sockets or threads:
 what is left is the ORM, the SQL and the drawing, which is what the database
@@ -41,12 +41,13 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
 
-    from chatactions import dispatch, emitter
+    from chatactions import dispatch
     from chatactions.action import Action
     from chatactions.context import Chat
-    from chatactions.handlers import Outcome
+    from chatactions.core import messages
     from chatactions.message import Message
     from chatactions.models import Conversation
+    from chatactions.outcome import Outcome
     from chatactions.owners import Requester
 
     call_command("migrate", verbosity=0)
@@ -60,7 +61,7 @@ def main() -> None:
             Action("cancel_delete", "Cancel"),
         ],
     )
-    emitter.save_message(chat, question)
+    messages.save_message(chat, question.draft())
     button = question.actions[0].id
     steps: dict[str, list[float]] = {"claim": [], "save reply": [], "release": []}
     for _ in range(args.n):
@@ -69,7 +70,7 @@ def main() -> None:
         steps["claim"].append(time.perf_counter() - start)
         assert not isinstance(claim, Outcome), claim
         start = time.perf_counter()
-        emitter.save_message(claim.chat, Message("Okay, deleting it... (Not really!)"))
+        messages.save_message(claim.chat, Message("Okay, deleting it... (Not really!)").draft())
         steps["save reply"].append(time.perf_counter() - start)
         start = time.perf_counter()
         dispatch._release(claim, Outcome("ok"), "")
