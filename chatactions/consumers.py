@@ -16,7 +16,6 @@ import uuid
 from collections.abc import Awaitable
 from typing import Any
 
-from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
@@ -156,19 +155,6 @@ class ChatConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # untyped bas
             return
         await self.reply(*texts, protocol.ack(frame.ref, protocol.OK))
 
-    async def dispatch(self, message: dict[str, Any]) -> None:
-        """Hand a message to its handler, without Channels' per-message connection sweep.
-
-        Channels hops to the database thread before every message to close
-        stale connections; here that would be three hops per click, and none of
-        them needed: every database call of ours goes through
-        ``database_sync_to_async``, which does that sweep around itself.
-        """
-        handler = getattr(self, get_handler_name(message), None)
-        if handler is None:
-            raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
-
     # Sending ------------------------------------------------------------------------
 
     async def reply(self, *frames: dict[str, Any] | str) -> None:
@@ -190,6 +176,20 @@ class ChatConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # untyped bas
             await self.reply(protocol.error(exc.detail))
         else:
             await self.reply(protocol.ack(exc.ref, exc.status, exc.detail))
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Channels' own dispatch, except for frames that only pass through to the socket.
+
+        Channels hops to the database thread before every message to close
+        stale connections. A click brings its socket two or more ``chat.frames``
+        (the broadcasts, the ack), which touch no database: their hops would
+        queue on the thread that is a busy process's bottleneck. Everything
+        else, the socket's own events included, goes through ``super()``.
+        """
+        if message["type"] == "chat.frames":
+            await self.chat_frames(message)
+        else:
+            await super().dispatch(message)
 
     async def chat_frames(self, event: dict[str, Any]) -> None:
         """Frames from the channel layer (group broadcasts and our own replies)."""

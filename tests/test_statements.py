@@ -8,10 +8,11 @@ from datetime import timedelta
 
 import pytest
 from django.db import DataError, connection
+from django.db.models.functions import Now
 from django.db.models.signals import post_save, pre_save
 from django.utils import timezone
 
-from chatactions.core import inserts, statements
+from chatactions.core.sql import compiled, inserts, statements
 from chatactions.models import Action, ActionClick, Conversation, Message
 
 pytestmark = pytest.mark.django_db
@@ -187,3 +188,18 @@ def test_the_same_holds_on_postgresql():
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert " passed" in done.stdout and "failed" not in done.stdout, done.stdout
+
+
+def test_a_value_that_is_an_expression_is_saved_by_the_orm_not_sent_as_a_parameter(
+    button: Action,
+) -> None:
+    # As a db_default would be: a parameter it cannot be, so save() compiles it.
+    click = inserts.insert(ActionClick(action=button, via="form", outcome="ok", created_at=Now()))
+    saved = ActionClick.objects.get(pk=click.pk)
+    assert abs(saved.created_at - timezone.now()) < timedelta(minutes=1)
+    assert ActionClick.objects.count() == 1
+
+
+def test_a_statement_whose_values_cannot_be_placed_is_refused_not_run() -> None:
+    with pytest.raises(RuntimeError, match=r"cannot place \['pk'\]"):
+        compiled.compile_sql("UPDATE t SET a = %s", (1,), connection, "pk")

@@ -24,7 +24,8 @@ from ..models import ActionClick
 from ..outcome import Status
 from ..owners import Requester
 from ..signals import action_clicked
-from . import asks, inserts, messages, statements
+from . import asks, messages
+from .sql import inserts, statements
 
 # Written with the claim and overwritten at release: if the worker dies between
 # the two, the audit trail still shows the click, and says why it has no outcome.

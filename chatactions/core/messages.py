@@ -23,8 +23,9 @@ from ..markdown import render_markdown
 from ..models import Action as ActionRow
 from ..models import Message as MessageRow
 from ..signals import message_sent
-from . import fanout, frames, inserts
+from . import fanout, frames
 from .drafts import ActionDraft, MessageDraft
+from .sql import inserts
 
 #: What ``Message.update()`` may change on a button it keeps (not name or payload).
 DRAWN_FIELDS = ["label", "tooltip", "icon", "variant", "disabled", "confirm", "expires_at"]

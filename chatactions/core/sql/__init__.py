@@ -1,0 +1,7 @@
+"""RAW SQL: the only SQL chatactions runs itself, on a click's hot path.
+
+Everything else is the ORM. These statements are compiled by Django (its
+quoting, joins, lookups, conversions) once per database alias and reused;
+only PostgreSQL's data-modifying ``WITH`` is joined by hand
+(``statements._build``). Read with care: this is the security-sensitive path.
+"""
