@@ -8,16 +8,20 @@ what is left is the ORM, the SQL and the drawing, which is what the database
 thread of a busy process spends its time on.
 
     python bench/click_steps.py [-n 2000]
+    python bench/click_steps.py --against /path/to/other/checkout [--rounds 3]
 
-To compare two checkouts side by side, run it from each (``ROOT=/path/to/other``
-makes it import that checkout's code) and alternate.
+``--against`` compares two checkouts side by side in one run: it runs each
+checkout's own copy of this script in turn, ``--rounds`` times, alternating,
+and prints the median of each step per checkout.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -30,7 +34,12 @@ ROOT = Path(os.environ.get("ROOT", Path(__file__).resolve().parent.parent))
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("-n", type=int, default=2000, help="clicks to time")
+    parser.add_argument("--against", type=Path, help="another checkout to compare with")
+    parser.add_argument("--rounds", type=int, default=3, help="alternations with --against")
     args = parser.parse_args()
+    if args.against is not None:
+        compare([ROOT, args.against.resolve()], args.n, args.rounds)
+        return
     sys.path.insert(0, str(ROOT))
     os.chdir(ROOT)
     os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp()}/steps.sqlite3"
@@ -82,6 +91,27 @@ def main() -> None:
         total += median
         print(f"  {name:10s} {median:6.0f} µs")
     print(f"  {'total':10s} {total:6.0f} µs")
+
+
+def compare(roots: list[Path], n: int, rounds: int) -> None:
+    """Alternate the checkouts' own scripts, so drift on a shared machine hits both alike."""
+    runs: dict[Path, dict[str, list[float]]] = {root: {} for root in roots}
+    for _ in range(rounds):
+        for root in roots:
+            out = subprocess.run(
+                [sys.executable, str(root / "bench" / "click_steps.py"), "-n", str(n)],
+                env={**os.environ, "ROOT": str(root)},
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+            for step, micros in re.findall(r"^  (.+?)\s+(\d+) µs$", out, re.MULTILINE):
+                runs[root].setdefault(step, []).append(float(micros))
+    print(f"{n} clicks x {rounds} rounds, alternating; median of the rounds' medians, µs:")
+    print(f"  {'step':10s}" + "".join(f" {str(root)[-24:]:>24s}" for root in roots))
+    for step in runs[roots[0]]:
+        row = "".join(f" {statistics.median(runs[root].get(step, [0])):24.0f}" for root in roots)
+        print(f"  {step:10s}{row}")
 
 
 if __name__ == "__main__":
