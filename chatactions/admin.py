@@ -10,6 +10,8 @@ from .models import Action, ActionClick, Conversation, Message
 
 
 class MessageInline(admin.TabularInline):
+    """A conversation's messages, read-only: the admin shows history, it does not rewrite it."""
+
     model = Message
     fields = ["author", "from_user", "content", "created_at"]
     readonly_fields = ["author", "from_user", "content", "created_at"]
@@ -19,6 +21,8 @@ class MessageInline(admin.TabularInline):
 
 
 class ActionInline(admin.TabularInline):
+    """A message's buttons, where a stuck one can be removed by hand."""
+
     model = Action
     fields = ["name", "label", "payload", "removed_at", "claimed_until"]
     readonly_fields = ["claimed_until"]
@@ -27,6 +31,8 @@ class ActionInline(admin.TabularInline):
 
 @admin.register(Conversation)
 class ConversationAdmin(admin.ModelAdmin):
+    """Find a conversation by its uuid or its user, and read it."""
+
     list_display = ["uuid", "app", "user", "visitor", "created_at"]
     list_filter = ["app", "created_at"]
     # The user model's own login field: sites with a custom user model have no "username".
@@ -37,6 +43,8 @@ class ConversationAdmin(admin.ModelAdmin):
 
 @admin.register(Message)
 class MessageAdmin(admin.ModelAdmin):
+    """Messages with their buttons; editing content re-renders its HTML."""
+
     list_display = ["uuid", "conversation", "author", "from_user", "created_at"]
     list_select_related = ["conversation"]
     list_filter = ["from_user", "created_at"]
@@ -58,10 +66,13 @@ class ActionClickAdmin(admin.ModelAdmin):
     list_select_related = ["action", "user"]
 
     def has_add_permission(self, request: object) -> bool:
+        """No invented clicks in the audit trail."""
         return False
 
     def has_change_permission(self, request: object, obj: object = None) -> bool:
+        """No rewritten clicks in the audit trail."""
         return False
 
     def has_delete_permission(self, request: object, obj: object = None) -> bool:
+        """No erased clicks: ``manage.py chatactions prune`` deletes with their conversations."""
         return False

@@ -11,6 +11,7 @@ class SimpleChatActionsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        """Register the checks and the login signal once Django's apps are loaded."""
         from . import checks, owners  # noqa: F401  (registers checks, connects the login signal)
 
 
@@ -20,6 +21,7 @@ class ChatActionsConfig(SimpleChatActionsConfig):
     default = True
 
     def ready(self) -> None:
+        """Also import every installed app's ``actions.py``, as the admin does ``admin.py``."""
         super().ready()
         from .registry import autodiscover
 

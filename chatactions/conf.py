@@ -50,6 +50,7 @@ class ChatActionsSettings:
         return self._cache[name]
 
     def reload(self) -> None:
+        """Forget cached values, so ``override_settings`` takes effect at once."""
         self._cache.clear()
 
 

@@ -93,6 +93,7 @@ class ChatConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # untyped bas
             self.start(self.handle_sync(frame), frame.ref)
 
     def start(self, handler: Awaitable[None], ref: str | None) -> None:
+        """Run a frame's handler as its own task, so the socket keeps reading meanwhile."""
         task = asyncio.ensure_future(self._answered(handler, ref))
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
@@ -137,18 +138,21 @@ class ChatConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # untyped bas
     # Frame handlers, one per client frame type ----------------------------------------
 
     async def handle_message(self, frame: protocol.MessageFrame) -> None:
+        """A user's message: ``dispatch.user_message``, then its ``ack``."""
         outcome = await dispatch.user_message(
             self.requester, self.chat.conversation.uuid, frame.content
         )
         await self.reply(protocol.ack(frame.ref, outcome.status, outcome.detail, outcome.notice))
 
     async def handle_action(self, frame: protocol.ActionFrame) -> None:
+        """A click: ``dispatch.click``, then its ``ack``."""
         outcome = await dispatch.click(
             self.requester, self.chat.conversation.uuid, frame.id, "websocket"
         )
         await self.reply(protocol.ack(frame.ref, outcome.status, outcome.detail, outcome.notice))
 
     async def handle_sync(self, frame: protocol.SyncFrame) -> None:
+        """What a reconnecting tab missed, then the ``ack``."""
         texts = await dispatch.missed(self.chat, frame.after)
         if texts is None:
             await self.reply(protocol.ack(frame.ref, protocol.NOT_FOUND, "No such message."))
@@ -172,6 +176,7 @@ class ChatConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # untyped bas
         await self.close(code=protocol.CLOSE_RESYNC)
 
     async def refuse(self, exc: protocol.FrameError) -> None:
+        """A frame that cannot be handled gets an ``ack`` with why (``error`` without a ref)."""
         if exc.ref is None:
             await self.reply(protocol.error(exc.detail))
         else:

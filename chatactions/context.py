@@ -34,6 +34,7 @@ class Chat:
 
     @property
     def id(self) -> str:
+        """The conversation's uuid as text, as the browser knows it."""
         return str(self.conversation.uuid)
 
 
@@ -42,6 +43,7 @@ ConversationRef = Conversation | Chat | uuid.UUID | str
 
 
 def group_name(conversation: Conversation) -> str:
+    """The channel-layer group of a conversation: every tab of it joins this."""
     return f"chatactions.{conversation.uuid.hex}"
 
 
@@ -61,6 +63,7 @@ def current_chat() -> Chat:
 
 @contextmanager
 def chat_context(chat: Chat) -> Iterator[Chat]:
+    """Make ``chat`` the current one while a handler runs (``current_chat()``)."""
     token = _current.set(chat)
     try:
         yield chat

@@ -99,6 +99,7 @@ def _claim(
     conversation = row.message.conversation
 
     def refuse(status: str, detail: str) -> Outcome:
+        """Record the refused click (every click on a button leaves a row) and answer."""
         clicks.record(clicks.new_click(row, requester, via, status, started))
         return Outcome(status, detail)
 

@@ -55,6 +55,8 @@ class Conversation(models.Model):
 
 
 class MessageQuerySet(models.QuerySet["Message"]):
+    """The queries every reader shares, so the page, ``sync`` and the API draw the same thing."""
+
     def live(self, conversation: Conversation, after: uuid.UUID | None = None) -> MessageQuerySet:
         """What a tab shows: messages not removed, each with its live buttons as ``live_actions``.
 
@@ -121,6 +123,8 @@ class Action(models.Model):
     """
 
     class Variant(models.TextChoices):
+        """How a button is drawn: its colour and weight."""
+
         PRIMARY = "primary"
         SECONDARY = "secondary"
         DANGER = "danger"
@@ -149,10 +153,12 @@ class Action(models.Model):
 
     @property
     def is_removed(self) -> bool:
+        """For templates and the admin: a removed button is drawn nowhere."""
         return self.removed_at is not None
 
     @property
     def is_expired(self) -> bool:
+        """For templates and the admin: an expired button answers ``gone``."""
         return self.expires_at is not None and self.expires_at <= timezone.now()
 
     def unavailable_reason(self) -> str | None:
@@ -177,6 +183,8 @@ class ActionClick(models.Model):
     Outcome = Status
 
     class Via(models.TextChoices):
+        """Which door a click came in by, for the audit trail."""
+
         WEBSOCKET = "websocket"
         FORM = "form"
         API = "api"

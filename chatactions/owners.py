@@ -31,6 +31,7 @@ class Requester:
     visitor: uuid.UUID | None = None
 
     def owns(self, conversation: Conversation) -> bool:
+        """Whether this requester may see and use ``conversation``: every door asks it."""
         if self.user_id is not None:
             return conversation.user_id == self.user_id
         return conversation.user_id is None and conversation.visitor == self.visitor

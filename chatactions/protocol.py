@@ -48,18 +48,24 @@ CLOSE_RESYNC = 4503
 
 @dataclass(frozen=True)
 class MessageFrame:
+    """A user's message, checked: non-empty, within ``MAX_MESSAGE_LENGTH``, storable."""
+
     ref: str | None
     content: str
 
 
 @dataclass(frozen=True)
 class ActionFrame:
+    """A click on the button with this id."""
+
     ref: str | None
     id: uuid.UUID
 
 
 @dataclass(frozen=True)
 class SyncFrame:
+    """A reconnecting tab asking for what came after message ``after``."""
+
     ref: str | None
     after: uuid.UUID | None
 
@@ -131,6 +137,7 @@ def peek_ref(text: str) -> str | None:
 
 
 def ack(ref: str | None, status: str, detail: str = "", notice: str = "") -> dict[str, Any]:
+    """The answer to one client frame, matched by its ``ref``."""
     frame: dict[str, Any] = {"type": "ack", "ref": ref, "status": status, "detail": detail}
     if notice:
         frame["notice"] = notice
@@ -138,6 +145,7 @@ def ack(ref: str | None, status: str, detail: str = "", notice: str = "") -> dic
 
 
 def error(detail: str) -> dict[str, Any]:
+    """The answer to a frame that could not even be read (so it has no ``ref``)."""
     return {"type": "error", "detail": detail}
 
 
@@ -159,6 +167,7 @@ def action_fields(action: ActionRow) -> dict[str, Any]:
 def message_frame(
     message: MessageRow, actions: Iterable[ActionRow], html: str, kind: str = "message"
 ) -> dict[str, Any]:
+    """A message as the browser receives it: its HTML, and its buttons without payload."""
     return {
         "type": kind,
         "id": str(message.uuid),
@@ -172,8 +181,10 @@ def message_frame(
 
 
 def action_remove(action_id: uuid.UUID) -> dict[str, Any]:
+    """Tell the tabs one button is gone."""
     return {"type": "action.remove", "id": str(action_id)}
 
 
 def dumps(frame: dict[str, Any]) -> str:
+    """Compact JSON: every frame is sent to every tab."""
     return json.dumps(frame, separators=(",", ":"))

@@ -32,6 +32,7 @@ class Registration:
 
     @property
     def where(self) -> str:
+        """Where the function is defined, for logs and ``manage.py chatactions callbacks``."""
         func = inspect.unwrap(self.func)
         qualname = f"{func.__module__}.{func.__qualname__}"
         try:
@@ -103,6 +104,7 @@ class ChatRegistry:
             raise InvalidCallback("action_callback() needs a non-empty action name.")
 
         def decorator(func: F) -> F:
+            """Register ``func`` and hand it back unchanged, so it stays callable."""
             _check_callable(func, f"The action callback {name!r}")
             self._register(self._actions, f"action callback {name!r}", Registration(func, name))
             return func
@@ -140,6 +142,7 @@ class ChatRegistry:
     # Lookup -----------------------------------------------------------------
 
     def get_action_callback(self, name: str) -> Registration:
+        """The callback of a button's name; ``NotRegistered`` (the click's ``error``) if none."""
         try:
             return self._actions[name]
         except KeyError:
@@ -149,9 +152,11 @@ class ChatRegistry:
         return NotRegistered(f"No action callback {name!r} in registry {self.name!r}.")
 
     def get_hook(self, name: str) -> Registration | None:
+        """The ``on_message`` or ``on_chat_start`` handler, if the app has one."""
         return self._hooks.get(name)
 
     def action_names(self) -> list[str]:
+        """The names buttons may carry in this app, sorted for listings."""
         return sorted(self._actions)
 
     def registrations(self) -> list[Registration]:
@@ -179,6 +184,7 @@ def get_registry(name: str = "default") -> ChatRegistry:
 
 
 def all_registries() -> list[ChatRegistry]:
+    """Every chat app's registry, for listings and checks."""
     return [_registries[name] for name in sorted(_registries)]
 
 

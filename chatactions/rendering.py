@@ -78,6 +78,7 @@ class _ActionURL:
 
     @functools.cached_property
     def parts(self) -> list[str]:
+        """The URL around the button's id, reversed once per render."""
         url = reverse(self.name, args=[self.conversation.uuid, _SOME_ACTION])
         return url.rsplit(str(_SOME_ACTION), 1)
 

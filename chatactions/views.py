@@ -59,6 +59,7 @@ class StartChatView(View):
     http_method_names = ["get"]
 
     def get(self, request: HttpRequest) -> HttpResponse:
+        """Check the app, start a conversation, greet, and go to it."""
         get_registry(self.app)  # fail loudly on a misspelt app, before writing anything
         requester = _requester(request, create=True)
         if requester is None:

@@ -24,6 +24,7 @@ class MayChat(BasePermission):
     """Logged-in users may chat; visitors only while ``ALLOW_ANONYMOUS`` is on."""
 
     def has_permission(self, request: Request, view: Any) -> bool:
+        """DRF's hook: the ``ALLOW_ANONYMOUS`` rule of every door."""
         return bool(request.user and request.user.is_authenticated) or bool(
             chat_settings.ALLOW_ANONYMOUS
         )
@@ -33,6 +34,7 @@ class SessionWritesNeedCsrf(BasePermission):
     """A write authenticated by the session cookie (or by nothing) must carry the CSRF token."""
 
     def has_permission(self, request: Request, view: Any) -> bool:
+        """DRF's hook: a cookie-authenticated write without a token could be forged."""
         if request.method in SAFE_METHODS:
             return True
         authenticator = request.successful_authenticator

@@ -91,6 +91,7 @@ class ConversationSerializer(serializers.Serializer[Conversation]):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, conversation: Conversation) -> str:
+        """The conversation's own address, so a client follows links instead of building them."""
         return str(
             reverse(
                 "chatactions_api:conversation",
@@ -101,9 +102,11 @@ class ConversationSerializer(serializers.Serializer[Conversation]):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_messages(self, conversation: Conversation) -> str:
+        """Where the conversation's messages are read and written."""
         return messages_url(self.context["request"], conversation.uuid)
 
     def get_socket(self, conversation: Conversation) -> str:
+        """The WebSocket path a live client opens, as ``chat.js`` does."""
         return socket_path(conversation)
 
 
@@ -116,6 +119,7 @@ class TextField(serializers.CharField):
     """
 
     def to_internal_value(self, data: Any) -> str:
+        """DRF's hook: refuse text no database can store before it reaches one."""
         if not isinstance(data, str):
             self.fail("invalid")
         try:
@@ -144,6 +148,7 @@ class NewMessageSerializer(serializers.Serializer[Any]):
 
     def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
         # Built per use, so the schema and the check follow MAX_MESSAGE_LENGTH as it is now.
+        """The limits are settings, read when a request is checked, not at import."""
         return {
             "content": TextField(
                 max_length=int(chat_settings.MAX_MESSAGE_LENGTH),
@@ -162,6 +167,7 @@ class QueryUUIDField(serializers.UUIDField):
     """
 
     def get_value(self, dictionary: Any) -> Any:
+        """DRF's hook: an empty ``after`` is an error, not a missing cursor."""
         return dictionary.get(self.field_name, empty)
 
 

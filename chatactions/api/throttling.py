@@ -24,6 +24,7 @@ class ChatRateThrottle(SimpleRateThrottle):
     scope = "chatactions"
 
     def get_rate(self) -> str | None:
+        """DRF's hook: the rate is ``RATE_LIMIT`` per ``RATE_LIMIT_PERIOD``, as on the socket."""
         limit = int(chat_settings.RATE_LIMIT)
         if limit <= 0:
             return None
@@ -31,12 +32,14 @@ class ChatRateThrottle(SimpleRateThrottle):
 
     def parse_rate(self, rate: str | None) -> tuple[int | None, int | None]:
         # DRF only knows "n/s", "n/m"...; the period here is any number of seconds.
+        """DRF's hook: a period of any number of seconds, not only s/m/h/d."""
         if rate is None:
             return None, None
         limit, period = rate.split("/")
         return int(limit), float(period)  # type: ignore[return-value]  # DRF types it int
 
     def get_cache_key(self, request: Request, view: Any) -> str:
+        """DRF's hook: one bucket per owner (user or visitor), as the socket has per connection."""
         requester = owners.resolve(request.user, request.session)
         if requester is None:
             ident = f"addr-{self.get_ident(request)}"

@@ -86,12 +86,15 @@ class ChatAPIView(GenericAPIView[Any]):
             get_token(request._request)  # a cookie client's first GET gets its CSRF token
 
     def get_permissions(self) -> Sequence[_SupportsHasPermission]:
+        """DRF's hook: the view's own permissions, then CSRF and ``ALLOW_ANONYMOUS``."""
         return [*super().get_permissions(), SessionWritesNeedCsrf(), MayChat()]
 
     def get_throttles(self) -> list[BaseThrottle]:
+        """DRF's hook: ``RATE_LIMIT`` applies to the API as to the socket."""
         return [*super().get_throttles(), ChatRateThrottle()]
 
     def requester(self, *, create: bool = False) -> Requester | None:
+        """The owner this request speaks for, as every door resolves it."""
         return owners.resolve(self.request.user, self.request.session, create=create)
 
     def owned(self, conversation_id: str) -> tuple[Requester, Conversation]:
@@ -114,6 +117,7 @@ class ConversationPagination(CursorPagination):
 
     def get_paginated_response_schema(self, results: dict[str, Any]) -> dict[str, Any]:
         # DRF's own example cursor URL ends in a stray quote; show one of ours instead.
+        """DRF's example cursor URL ends in a stray quote; show one of ours."""
         paginated = super().get_paginated_response_schema(results)
         paginated["properties"]["next"]["example"] = f"{schema.BASE}/?cursor=cD0yMDI2"
         paginated["properties"]["previous"]["example"] = None
@@ -132,6 +136,7 @@ class ConversationList(ChatAPIView):
     app = "default"
 
     def get_queryset(self) -> Any:
+        """Only the requester's conversations: others' do not exist for them."""
         requester = self.requester()
         if requester is None:
             return Conversation.objects.none()
@@ -139,6 +144,7 @@ class ConversationList(ChatAPIView):
 
     @schema.list_conversations
     def get(self, request: Request) -> Response:
+        """The requester's conversations, newest first."""
         page = self.paginate_queryset(self.get_queryset())
         data = self.get_serializer(page, many=True).data
         return self.get_paginated_response(data)
@@ -162,6 +168,7 @@ class ConversationDetail(ChatAPIView):
 
     @schema.get_conversation
     def get(self, request: Request, conversation_id: str) -> Response:
+        """One conversation, or 404 exactly as for an id that does not exist."""
         _, conversation = self.owned(conversation_id)
         return Response(self.get_serializer(conversation).data)
 
@@ -215,6 +222,7 @@ class ActionClickView(ChatAPIView):
 
     @schema.click
     def post(self, request: Request, conversation_id: str, action_id: str) -> Response:
+        """A click through the same ``dispatch`` as the socket and the forms."""
         requester = self.requester()
         conversation_key, action_key = _uuid(conversation_id), _uuid(action_id)
         if requester is None or conversation_key is None or action_key is None:

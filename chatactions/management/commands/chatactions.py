@@ -24,9 +24,12 @@ def parse_age(text: str) -> timedelta:
 
 
 class Command(BaseCommand):
+    """``manage.py chatactions callbacks|prune``: what is registered, and housekeeping."""
+
     help = "List registered chat callbacks, or delete old conversations."
 
     def add_arguments(self, parser: CommandParser) -> None:
+        """One subcommand per job, as ``manage.py`` users expect."""
         sub = parser.add_subparsers(dest="subcommand", required=True)
         sub.add_parser("callbacks", help="List every handler and callback with its source.")
         prune = sub.add_parser("prune", help="Delete conversations older than an age.")
@@ -35,12 +38,14 @@ class Command(BaseCommand):
         prune.add_argument("--dry-run", action="store_true")
 
     def handle(self, *args: Any, subcommand: str, **options: Any) -> None:
+        """Run the subcommand asked for."""
         if subcommand == "callbacks":
             self.callbacks()
         else:
             self.prune(options["older_than"], options["batch_size"], options["dry_run"])
 
     def callbacks(self) -> None:
+        """List every handler and callback with where it is defined, to find a missing one."""
         for registry in all_registries():
             for registration in registry.registrations():
                 self.stdout.write(f"{registry.name}\t{registration.name}\t{registration.where}")
