@@ -25,8 +25,9 @@ from rest_framework.test import APIClient
 
 import chatactions as ca
 from chatactions import protocol
+from chatactions.api.base import HTTP_STATUS
 from chatactions.api.serializers import NOT_SPACE, STORABLE_TEXT
-from chatactions.api.views import HTTP_STATUS, ConversationList
+from chatactions.api.views import ConversationList
 from chatactions.models import Action, ActionClick, Conversation, Message
 
 from .conftest import Visitor

@@ -9,30 +9,22 @@ open sockets of the conversation see an HTTP click's replies live.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn
 
 from asgiref.sync import async_to_sync
-from django.middleware.csrf import get_token
 from rest_framework import status
-from rest_framework.exceptions import APIException, NotAuthenticated, NotFound
-from rest_framework.generics import GenericAPIView
+from rest_framework.exceptions import NotAuthenticated, NotFound
 from rest_framework.pagination import CursorPagination
-from rest_framework.parsers import JSONParser
-from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import BaseThrottle
 
-from .. import dispatch, owners, protocol
+from .. import dispatch, protocol
 from ..conf import chat_settings
 from ..models import ActionClick, Conversation
 from ..models import Message as MessageRow
-from ..outcome import Outcome
-from ..owners import Requester
 from ..registry import get_registry
 from . import schema
-from .permissions import MayChat, SessionWritesNeedCsrf
+from .base import NO_SUCH_ACTION, ChatAPIView, answer, last_message, parse_uuid
 from .serializers import (
     ConversationSerializer,
     MessageQuerySerializer,
@@ -41,72 +33,6 @@ from .serializers import (
     OutcomeSerializer,
     messages_url,
 )
-from .throttling import ChatRateThrottle
-
-if TYPE_CHECKING:
-    from rest_framework.permissions import _SupportsHasPermission
-
-HTTP_STATUS: dict[str, int] = {
-    protocol.OK: status.HTTP_200_OK,
-    protocol.BUSY: status.HTTP_409_CONFLICT,
-    protocol.GONE: status.HTTP_410_GONE,
-    protocol.NOT_FOUND: status.HTTP_404_NOT_FOUND,
-    protocol.INVALID: status.HTTP_400_BAD_REQUEST,
-    protocol.ERROR: status.HTTP_500_INTERNAL_SERVER_ERROR,
-}
-
-# Missing, foreign and malformed ids all get exactly this: no leak of which ids exist.
-NO_SUCH_ACTION = Outcome(protocol.NOT_FOUND, "No such action.")
-NO_SUCH_CONVERSATION = "No such conversation."
-
-
-class RequestTooLarge(APIException):
-    """A request body over ``MAX_FRAME_BYTES``, the socket's frame limit."""
-
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_code = "too_large"
-
-
-class ChatAPIView(GenericAPIView[Any]):
-    """What every endpoint shares: the limits, the permissions, the throttle, the owner."""
-
-    parser_classes = [JSONParser]
-
-    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        """Refuse an oversized body before anything (the CSRF check included) parses it."""
-        limit = int(chat_settings.MAX_FRAME_BYTES)
-        try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-        if length > limit:
-            raise RequestTooLarge(f"Request body is larger than {limit} bytes.")
-        super().initial(request, *args, **kwargs)
-        if request.method in SAFE_METHODS:
-            get_token(request._request)  # a cookie client's first GET gets its CSRF token
-
-    def get_permissions(self) -> Sequence[_SupportsHasPermission]:
-        """DRF's hook: the view's own permissions, then CSRF and ``ALLOW_ANONYMOUS``."""
-        return [*super().get_permissions(), SessionWritesNeedCsrf(), MayChat()]
-
-    def get_throttles(self) -> list[BaseThrottle]:
-        """DRF's hook: ``RATE_LIMIT`` applies to the API as to the socket."""
-        return [*super().get_throttles(), ChatRateThrottle()]
-
-    def requester(self, *, create: bool = False) -> Requester | None:
-        """The owner this request speaks for, as every door resolves it."""
-        return owners.resolve(self.request.user, self.request.session, create=create)
-
-    def owned(self, conversation_id: str) -> tuple[Requester, Conversation]:
-        """The requester and their conversation, or 404 exactly as for a missing id."""
-        requester = self.requester()
-        key = _uuid(conversation_id)
-        if requester is None or key is None:
-            raise NotFound(NO_SUCH_CONVERSATION)
-        conversation = requester.conversation(key)
-        if conversation is None:
-            raise NotFound(NO_SUCH_CONVERSATION)
-        return requester, conversation
 
 
 class ConversationPagination(CursorPagination):
@@ -116,8 +42,7 @@ class ConversationPagination(CursorPagination):
     page_size = 50
 
     def get_paginated_response_schema(self, results: dict[str, Any]) -> dict[str, Any]:
-        # DRF's own example cursor URL ends in a stray quote; show one of ours instead.
-        """DRF's example cursor URL ends in a stray quote; show one of ours."""
+        """DRF's own example cursor URL ends in a stray quote; show one of ours instead."""
         paginated = super().get_paginated_response_schema(results)
         paginated["properties"]["next"]["example"] = f"{schema.BASE}/?cursor=cD0yMDI2"
         paginated["properties"]["previous"]["example"] = None
@@ -208,11 +133,11 @@ class MessageList(ChatAPIView):
         requester, conversation = self.owned(conversation_id)
         body = NewMessageSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        before = _last_message(conversation.uuid, requester)
+        before = last_message(conversation.uuid, requester)
         outcome = async_to_sync(dispatch.user_message)(
             requester, conversation.uuid, body.validated_data["content"]
         )
-        return _answer(outcome, messages_url(request, conversation.uuid, before))
+        return answer(outcome, messages_url(request, conversation.uuid, before))
 
 
 class ActionClickView(ChatAPIView):
@@ -224,52 +149,21 @@ class ActionClickView(ChatAPIView):
     def post(self, request: Request, conversation_id: str, action_id: str) -> Response:
         """A click through the same ``dispatch`` as the socket and the forms."""
         requester = self.requester()
-        conversation_key, action_key = _uuid(conversation_id), _uuid(action_id)
+        conversation_key, action_key = parse_uuid(conversation_id), parse_uuid(action_id)
         if requester is None or conversation_key is None or action_key is None:
-            return _answer(NO_SUCH_ACTION, None)
-        before = _last_message(conversation_key, requester)
+            return answer(NO_SUCH_ACTION, None)
+        before = last_message(conversation_key, requester)
         outcome = async_to_sync(dispatch.click)(
             requester, conversation_key, action_key, ActionClick.Via.API
         )
-        return _answer(outcome, messages_url(request, conversation_key, before))
+        return answer(outcome, messages_url(request, conversation_key, before))
 
     def throttled(self, request: Request, wait: float) -> NoReturn:
         """Refuse with 429, as for any request; a click on an existing button is audited first."""
         requester = self.requester()
-        action_key = _uuid(str(self.kwargs.get("action_id", "")))
+        action_key = parse_uuid(str(self.kwargs.get("action_id", "")))
         if requester is not None and action_key is not None:
             async_to_sync(dispatch.refuse_click)(
                 requester, action_key, ActionClick.Via.API, protocol.RATE_LIMITED
             )
         super().throttled(request, wait)
-
-
-def _uuid(value: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None
-
-
-def _last_message(conversation_id: uuid.UUID, requester: Requester) -> uuid.UUID | None:
-    """The newest message of an owned conversation: the replies are what comes after it."""
-    return (
-        MessageRow.objects.filter(
-            requester.conversations_q("conversation__"), conversation__uuid=conversation_id
-        )
-        .order_by("-pk")
-        .values_list("uuid", flat=True)
-        .first()
-    )
-
-
-def _answer(outcome: Outcome, replies: str | None) -> Response:
-    if outcome.status == protocol.NOT_FOUND:
-        replies = None  # nothing to read in a conversation that is not yours
-    body = {
-        "status": outcome.status,
-        "detail": outcome.detail,
-        "notice": outcome.notice,
-        "replies": replies,
-    }
-    return Response(OutcomeSerializer(body).data, status=HTTP_STATUS[outcome.status])
