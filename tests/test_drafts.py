@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 import chatactions as ca
@@ -43,11 +45,13 @@ async def test_an_update_with_a_too_long_author_changes_nothing(chat: Chat) -> N
     ],
     ids=["message", "action"],
 )
-async def test_a_bad_message_and_a_bad_button_raise_one_family(chat: Chat, bad: object) -> None:
+async def test_a_bad_message_and_a_bad_button_raise_one_family(
+    chat: Chat, bad: Callable[[Conversation], ca.Message]
+) -> None:
     _, conversation, _ = chat
     before = (await Message.objects.acount(), await Action.objects.acount())
     with pytest.raises(ca.InvalidMessage) as raised:
-        await bad(conversation).send()  # type: ignore[operator]
+        await bad(conversation).send()
     assert isinstance(raised.value, ca.ChatActionsError | ValueError)
     assert (await Message.objects.acount(), await Action.objects.acount()) == before
 
