@@ -152,7 +152,11 @@ class ChatConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # untyped bas
         await self.reply(protocol.ack(frame.ref, outcome.status, outcome.detail, outcome.notice))
 
     async def handle_sync(self, frame: protocol.SyncFrame) -> None:
-        """What a reconnecting tab missed, then the ``ack``."""
+        """What a reconnecting tab missed, then the ``ack`` (with ``since``: a page of it)."""
+        if frame.since is not None:
+            page = await dispatch.changes(self.chat, frame.since)
+            await self.reply(*page.texts, protocol.sync_ack(frame.ref, page.seq, page.has_more))
+            return
         texts = await dispatch.missed(self.chat, frame.after)
         if texts is None:
             await self.reply(protocol.ack(frame.ref, protocol.NOT_FOUND, "No such message."))

@@ -12,6 +12,7 @@ from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
+from unittest.mock import ANY
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
@@ -684,7 +685,11 @@ async def test_an_http_click_reaches_open_sockets_live():
     assert response.status_code == 200
     frame = await socket.receive()
     assert frame["type"] == "message" and frame["content"] == "Deletion cancelled."
-    assert await socket.receive() == {"type": "action.remove", "id": str(message.actions[0].id)}
+    assert await socket.receive() == {
+        "type": "action.remove",
+        "id": str(message.actions[0].id),
+        "seq": ANY,
+    }
     assert await socket.nothing_more()  # no ack: the socket did not send the click
     await socket.close()
 

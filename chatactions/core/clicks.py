@@ -25,6 +25,7 @@ from ..outcome import Status
 from ..owners import Requester
 from ..signals import action_clicked
 from . import asks, messages
+from .frames import Removal
 from .sql import inserts, statements
 
 # Written with the claim and overwritten at release: if the worker dies between
@@ -41,7 +42,7 @@ class Lease:
 
     token: uuid.UUID
     click: ActionClick
-    removed: list[uuid.UUID]  # buttons an exclusive message lost to this click
+    removed: list[Removal]  # buttons an exclusive message lost to this click
 
 
 def find(action_id: uuid.UUID) -> ActionRow | None:
@@ -75,7 +76,7 @@ def record(click: ActionClick) -> None:
 
 def answer(
     row: ActionRow, chat: Chat, requester: Requester, via: str, started: float
-) -> list[uuid.UUID] | None:
+) -> list[Removal] | None:
     """Make this click the answer of its question, with its audit row; ``None`` if too late.
 
     Returns the buttons the question lost.
