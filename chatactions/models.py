@@ -94,9 +94,8 @@ class MessageQuerySet(models.QuerySet["Message"]):
             rows = rows.filter(pk__gt=rows.values_list("pk", flat=True).get(uuid=after))
         return rows.filter(removed_at__isnull=True).prefetch_related(_live_actions())
 
-
     def changed(self, conversation: Conversation, since: int, until: int) -> MessageQuerySet:
-        """Messages whose latest change is at a position in ``(since, until]``, oldest change first.
+        """Messages whose latest change is at a position in ``(since, until]``, oldest first.
 
         Removed ones too: a tab that still shows one must be told it went.
         Each has its live buttons as ``live_actions``, as in ``live()``.

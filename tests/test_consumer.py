@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from unittest.mock import ANY
 
 import pytest
 from asgiref.sync import sync_to_async

@@ -177,9 +177,9 @@ def _mark_live_removed(chat: Chat, **lookup: Any) -> list[Removal]:
         seqs = {message: first + i for i, message in enumerate(owners)}
         for message, seq in seqs.items():
             MessageRow.objects.filter(pk=message).update(seq=seq)
-        ActionRow.objects.filter(
-            uuid__in=[i for i, _ in live], removed_at__isnull=True
-        ).update(removed_at=timezone.now())
+        ActionRow.objects.filter(uuid__in=[i for i, _ in live], removed_at__isnull=True).update(
+            removed_at=timezone.now()
+        )
     return [Removal(action, seqs[message]) for action, message in live]
 
 
