@@ -107,7 +107,7 @@ async def test_a_long_absence_is_synced_in_pages_to_exactly_the_page(visitor, dr
 
 
 async def test_the_older_sync_by_message_id_is_still_answered(chat):
-    visitor, conversation, socket = chat
+    _, conversation, socket = chat
     first = await ca.Message("one", conversation=conversation).send()
     await ca.Message("two", conversation=conversation).send()
     frames, ack = await socket.request({"type": "sync", "after": str(first.id)})
@@ -117,7 +117,7 @@ async def test_the_older_sync_by_message_id_is_still_answered(chat):
 
 
 async def test_a_removed_button_moves_its_message_to_a_new_position(chat, dropper):
-    visitor, conversation, socket = chat
+    _, conversation, socket = chat
     sent = await ca.Message("x", actions=[ca.Action("drop")], conversation=conversation).send()
     frame = await socket.receive()
     frames, _ = await socket.request({"type": "action", "id": str(sent.actions[0].id)})
@@ -132,7 +132,7 @@ async def test_a_removed_button_moves_its_message_to_a_new_position(chat, droppe
 
 
 async def test_a_removed_message_is_synced_as_its_removal(chat):
-    visitor, conversation, socket = chat
+    _, conversation, socket = chat
     sent = await ca.Message("x", conversation=conversation).send()
     frame = await socket.receive()
     await sent.remove()
@@ -146,7 +146,7 @@ async def test_a_removed_message_is_synced_as_its_removal(chat):
 
 
 async def test_removing_what_is_already_gone_takes_no_position(chat):
-    visitor, conversation, socket = chat
+    _, conversation, _ = chat
     sent = await ca.Message("x", actions=[ca.Action("a")], conversation=conversation).send()
     await sent.remove_actions()
     await sent.remove()
@@ -157,7 +157,7 @@ async def test_removing_what_is_already_gone_takes_no_position(chat):
 
 
 async def test_a_sync_from_beyond_the_conversation_says_where_it_is(chat):
-    visitor, conversation, socket = chat
+    _, conversation, socket = chat
     frames, ack = await socket.request({"type": "sync", "since": 10**12})
     assert frames == [] and ack["seq"] == await aposition(conversation)
 
@@ -167,7 +167,7 @@ async def test_a_sync_from_beyond_the_conversation_says_where_it_is(chat):
     [-1, 1.5, "3", True, None, 2**63, [1]],
 )
 async def test_a_bad_since_is_invalid_and_changes_nothing(chat, since):
-    visitor, conversation, socket = chat
+    _, _, socket = chat
     before = await asnapshot()
     frames, ack = await socket.request({"type": "sync", "since": since})
     assert frames == [] and ack["status"] == "invalid" and "since" in ack["detail"]
@@ -177,9 +177,9 @@ async def test_a_bad_since_is_invalid_and_changes_nothing(chat, since):
 
 
 async def test_since_and_after_together_are_invalid(chat):
-    visitor, conversation, socket = chat
+    _, conversation, socket = chat
     first = await ca.Message("one", conversation=conversation).send()
-    frames, ack = await socket.request({"type": "sync", "since": 0, "after": str(first.id)})
+    _, ack = await socket.request({"type": "sync", "since": 0, "after": str(first.id)})
     assert ack["status"] == "invalid" and "not both" in ack["detail"]
 
 
