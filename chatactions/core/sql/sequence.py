@@ -47,7 +47,7 @@ def _build(connection: BaseDatabaseWrapper) -> _Take:
     if connection.vendor in ("postgresql", "sqlite") and (
         connection.features.can_return_columns_from_insert
     ):
-        column = connection.ops.quote_name(Conversation._meta.get_field("seq").column)
+        column = connection.ops.quote_name(cast(str, Conversation._meta.get_field("seq").column))
         returning = f"{update.sql} RETURNING {column}"
     return _Take(update, returning)
 
