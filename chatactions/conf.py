@@ -30,7 +30,7 @@ DEFAULTS: dict[str, Any] = {
     "RATE_LIMIT": 30,
     # Seconds in which a spent burst refills completely.
     "RATE_LIMIT_PERIOD": 10.0,
-    # Messages a ``sync`` frame resends at most; older ones stay on the page.
+    # Messages one ``sync`` frame resends at most: a page; ``has_more`` asks for the next.
     "SYNC_LIMIT": 500,
 }
 
