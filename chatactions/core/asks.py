@@ -115,6 +115,7 @@ def answered(message_id: uuid.UUID) -> bool:
 def settle(chat: Chat, message_id: uuid.UUID) -> tuple[ActionRow | None, list[Removal]]:
     """Close the question: the answer if a click won, else remove the buttons (timeout)."""
     with transaction.atomic():
+        messages.lock_conversation(chat)
         timed_out = MessageRow.objects.filter(uuid=message_id, awaiting=True).update(
             awaiting=False
         )

@@ -82,6 +82,7 @@ def answer(
     Returns the buttons the question lost.
     """
     with transaction.atomic():  # the answer and its audit row commit together
+        messages.lock_conversation(chat)
         removed = asks.answer(row, chat)
         if removed is not None:
             record(new_click(row, requester, via, Status.OK, started))
@@ -102,6 +103,8 @@ def claim(
     click = new_click(row, requester, via, Status.ERROR, started, UNFINISHED)
     exclusive = row.message.exclusive
     with transaction.atomic() if exclusive else nullcontext():
+        if exclusive:
+            messages.lock_conversation(chat)
         if not statements.claim(row, now, until, token, click):
             return None
         removed = []

@@ -58,6 +58,16 @@ def take_positions(chat: Chat, count: int = 1) -> int:
     return sequence.take(chat.conversation.pk, count)
 
 
+def lock_conversation(chat: Chat) -> None:
+    """Lock the conversation's row for this transaction, as a change's first step does.
+
+    For a transaction that writes a message or button row *before* it knows
+    whether it changes anything (a claim, an answer): taking the conversation
+    first keeps every change's locks in one order, so none can deadlock.
+    """
+    take_positions(chat, 0)
+
+
 def save_message(chat: Chat, draft: MessageDraft) -> tuple[MessageRow, str]:
     """Save and render a new message with its buttons; sync, for one database thread hop."""
     author = draft.author or ("You" if draft.from_user else chat_settings.DEFAULT_AUTHOR)
