@@ -235,7 +235,7 @@ def test_existing_messages_are_numbered_in_the_order_they_were_saved():
     first = Conversation.objects.create(visitor="00000000-0000-0000-0000-000000000001")
     second = Conversation.objects.create(visitor="00000000-0000-0000-0000-000000000002")
     rows = [Message.objects.create(conversation=c, content="x") for c in (first, second, first)]
-    migration = importlib.import_module("chatactions.migrations.0004_sequence")
+    migration = importlib.import_module("chatactions.migrations.0007_sequence")
     migration.number_existing(apps, SimpleNamespace(connection=connection))
     seqs = {m.pk: m.seq for m in Message.objects.all()}
     assert [seqs[r.pk] for r in rows] == [r.pk for r in rows]
