@@ -7,20 +7,15 @@ after a position, a page at a time, each message as it is now.
 
 from __future__ import annotations
 
-import importlib
 import random
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
-from django.apps import apps
-from django.db import connection
 
 import chatactions as ca
 from chatactions.conf import chat_settings
-from chatactions.core.sql import sequence
-from chatactions.models import Conversation, Message
+from chatactions.models import Conversation
 
 from .rows import asnapshot
 from .tabs import Tab, drawn
@@ -229,36 +224,3 @@ async def test_frames_in_any_order_with_any_lost_then_a_sync_equal_the_page(
     await tab.sync(socket)
     await socket.close()
     assert tab.drawn() == drawn(await apage(visitor, conversation))
-
-
-def test_existing_messages_are_numbered_in_the_order_they_were_saved():
-    first = Conversation.objects.create(visitor="00000000-0000-0000-0000-000000000001")
-    second = Conversation.objects.create(visitor="00000000-0000-0000-0000-000000000002")
-    rows = [Message.objects.create(conversation=c, content="x") for c in (first, second, first)]
-    migration = importlib.import_module("chatactions.migrations.0007_sequence")
-    migration.number_existing(apps, SimpleNamespace(connection=connection))
-    seqs = {m.pk: m.seq for m in Message.objects.all()}
-    assert [seqs[r.pk] for r in rows] == [r.pk for r in rows]
-    assert position(first) == rows[2].pk and position(second) == rows[1].pk
-
-
-def test_a_stale_copy_saved_does_not_move_the_position_back():
-    conversation = Conversation.objects.create(visitor="00000000-0000-0000-0000-000000000003")
-    stale = Conversation.objects.get(pk=conversation.pk)
-    sequence.take(conversation.pk, 5)
-    stale.app = "other"
-    stale.save()
-    assert position(conversation) == 5
-    assert Conversation.objects.get(pk=conversation.pk).app == "other"
-
-
-def test_a_database_that_cannot_return_from_an_update_still_gets_positions():
-    conversation = Conversation.objects.create(visitor="00000000-0000-0000-0000-000000000004")
-    assert sequence.take(conversation.pk) == 1
-    built = sequence._built[connection.alias]
-    sequence._built[connection.alias] = sequence._Take(built.update, None)
-    try:
-        assert sequence.take(conversation.pk, 2) == 3
-    finally:
-        sequence._built[connection.alias] = built
-    assert position(conversation) == 3

@@ -17,7 +17,7 @@ from typing import cast
 
 from django.db import connections, router
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import F
+from django.db.models import BigIntegerField, F, Value
 from django.db.models.sql import UpdateQuery
 
 from ...models import Conversation
@@ -37,7 +37,9 @@ _built: dict[str, _Take] = {}
 def _build(connection: BaseDatabaseWrapper) -> _Take:
     rows = Conversation.objects.filter(pk=stand_in("conversation"))
     query = cast(UpdateQuery, rows.query.chain(UpdateQuery))
-    query.add_update_values({"seq": F("seq") + stand_in("count")})
+    # Typed as the field, so the stand-in is sent as the field sends it (Int8 on psycopg).
+    step = Value(stand_in("count"), output_field=BigIntegerField())
+    query.add_update_values({"seq": F("seq") + step})
     compiler = query.get_compiler(connection=connection)
     compiler.pre_sql_setup()
     sql, params = compiler.as_sql()
