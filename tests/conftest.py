@@ -21,6 +21,9 @@ from project.asgi import application
 
 ORIGIN = b"http://localhost"
 
+Callbacks = Callable[[str], Callable[[Any], Any]]
+"""The ``callbacks`` fixture: ``@callbacks(name)`` registers a callback for one test."""
+
 
 @dataclass
 class Visitor:
@@ -70,23 +73,30 @@ class Socket:
     async def receive(self, timeout: float = 3) -> dict[str, Any]:
         return dict(json.loads(await self.comm.receive_from(timeout)))
 
-    async def until_ack(self, ref: str, timeout: float = 3) -> tuple[list[dict[str, Any]], dict]:
+    async def until_ack(
+        self, ref: str, timeout: float = 3
+    ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         """Frames received before the ack of ``ref``, and that ack."""
-        frames = []
+        frames: list[dict[str, Any]] = []
         while True:
             frame = await self.receive(timeout)
             if frame["type"] == "ack" and frame["ref"] == ref:
                 return frames, frame
             frames.append(frame)
 
-    async def request(self, frame: dict[str, Any]) -> tuple[list[dict[str, Any]], dict]:
+    async def request(self, frame: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         return await self.until_ack(await self.send(frame))
 
     async def nothing_more(self) -> bool:
-        return await self.comm.receive_nothing(timeout=0.2)
+        nothing: bool = await self.comm.receive_nothing(timeout=0.2)
+        return nothing
 
     async def close(self) -> None:
         await self.comm.disconnect()
+
+
+Chat = tuple[Visitor, Conversation, Socket]
+"""The ``chat`` fixture: a visitor, their started conversation and one open socket."""
 
 
 @pytest.fixture(autouse=True)
@@ -107,7 +117,7 @@ def avisitor() -> Callable[[], Any]:
 
 
 @pytest.fixture
-def callbacks() -> Iterator[Callable[[str], Callable[[Any], Any]]]:
+def callbacks() -> Iterator[Callbacks]:
     """Register action callbacks on the default registry for one test only."""
     names: list[str] = []
 
@@ -121,7 +131,7 @@ def callbacks() -> Iterator[Callable[[str], Callable[[Any], Any]]]:
 
 
 @pytest.fixture
-async def chat(visitor: Visitor) -> AsyncIterator[tuple[Visitor, Conversation, Socket]]:
+async def chat(visitor: Visitor) -> AsyncIterator[Chat]:
     """A started conversation with one open socket; the greeting is drained."""
     conversation = await sync_to_async(visitor.start)()
     socket = visitor.socket(conversation)
@@ -137,9 +147,7 @@ async def offer(socket: Socket, conversation: Conversation, name: str) -> str:
     return str(message.actions[0].id)
 
 
-def holding(
-    callbacks: Callable[[str], Callable[[Any], Any]], name: str
-) -> tuple[asyncio.Event, asyncio.Event]:
+def holding(callbacks: Callbacks, name: str) -> tuple[asyncio.Event, asyncio.Event]:
     """Register callback ``name``: it sets ``started`` when it runs, then waits for ``release``."""
     started, release = asyncio.Event(), asyncio.Event()
 

@@ -28,16 +28,17 @@ try:
         Browser,
         BrowserContext,
         Page,
+        ViewportSize,
         WebSocketRoute,
         expect,
         sync_playwright,
     )
 except ImportError:  # pragma: no cover - a laptop without the dev extra
-    sync_playwright = None
+    sync_playwright = None  # type: ignore[assignment]  # the browser fixture says it is missing
 
 SETTINGS = "tests.browser_site.settings"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-VIEWPORT = {"width": 880, "height": 640}
+VIEWPORT: ViewportSize = {"width": 880, "height": 640}
 
 GREETING = "Hello! I can pretend to delete data. Try typing 'delete my data'."
 QUESTION = "Are you sure you want to delete your data?"
@@ -157,7 +158,7 @@ def screenshot(page: Page, name: str, tmp_path: Path, **options: Any) -> Path:
 # The chapter's flow -------------------------------------------------------------------
 
 
-def test_the_chapters_flow_by_typing_and_clicking(page, server):
+def test_the_chapters_flow_by_typing_and_clicking(page: Page, server: Daphne) -> None:
     start(page, server)
     expect(contents(page)).to_have_text([GREETING])
 
@@ -180,7 +181,9 @@ def test_the_chapters_flow_by_typing_and_clicking(page, server):
     assert_no_csp_violations(page)
 
 
-def test_reload_keeps_messages_and_live_buttons_and_a_removed_button_stays_removed(page, server):
+def test_reload_keeps_messages_and_live_buttons_and_a_removed_button_stays_removed(
+    page: Page, server: Daphne
+) -> None:
     start(page, server)
     say(page, "delete my data")
     button(page, "Confirm Deletion").click()
@@ -194,7 +197,9 @@ def test_reload_keeps_messages_and_live_buttons_and_a_removed_button_stays_remov
     expect(contents(page).last).to_have_text(CANCELLED)
 
 
-def test_two_pages_on_one_conversation_update_each_other(context, server, errors):
+def test_two_pages_on_one_conversation_update_each_other(
+    context: BrowserContext, server: Daphne, errors: Errors
+) -> None:
     one, two = errors.watch(context.new_page()), errors.watch(context.new_page())
     conversation = start(one, server)
     open_chat(two, server, conversation)
@@ -213,8 +218,8 @@ def test_two_pages_on_one_conversation_update_each_other(context, server, errors
 
 
 def test_a_click_shows_a_spinner_until_its_ack_and_a_second_click_elsewhere_is_busy(
-    context, server, errors, tmp_path
-):
+    context: BrowserContext, server: Daphne, errors: Errors, tmp_path: Path
+) -> None:
     one, two = errors.watch(context.new_page()), errors.watch(context.new_page())
     conversation = start(one, server)
     one.goto(f"{server.url}/gallery/{conversation}/")
@@ -241,7 +246,9 @@ def test_a_click_shows_a_spinner_until_its_ack_and_a_second_click_elsewhere_is_b
     expect(slow_one).to_be_enabled()
 
 
-def test_a_returned_string_is_a_notice_and_an_error_gives_the_button_back(page, server):
+def test_a_returned_string_is_a_notice_and_an_error_gives_the_button_back(
+    page: Page, server: Daphne
+) -> None:
     conversation = start(page, server)
     page.goto(f"{server.url}/gallery/{conversation}/")
 
@@ -255,7 +262,9 @@ def test_a_returned_string_is_a_notice_and_an_error_gives_the_button_back(page, 
     assert_no_csp_violations(page)
 
 
-def test_a_stale_button_answers_gone_and_turns_itself_off(context, server, errors):
+def test_a_stale_button_answers_gone_and_turns_itself_off(
+    context: BrowserContext, server: Daphne, errors: Errors
+) -> None:
     stale, other = errors.watch(context.new_page()), errors.watch(context.new_page())
 
     def drop_button_removals(ws: WebSocketRoute) -> None:
@@ -276,7 +285,9 @@ def test_a_stale_button_answers_gone_and_turns_itself_off(context, server, error
     expect(button(stale, "Confirm Deletion")).to_be_disabled()
 
 
-def test_a_rate_limited_click_says_so_and_gives_the_button_back(page, server):
+def test_a_rate_limited_click_says_so_and_gives_the_button_back(
+    page: Page, server: Daphne
+) -> None:
     def refuse_clicks(ws: WebSocketRoute) -> None:
         upstream = ws.connect_to_server()
 
@@ -294,14 +305,14 @@ def test_a_rate_limited_click_says_so_and_gives_the_button_back(page, server):
     start(page, server)
     say(page, "delete my data")
     button(page, "Cancel").click()
-    expect(notices(page)).to_have_text(["Too many clicks at once. Wait a moment, then try again."])
+    expect(notices(page)).to_have_text(["Too many requests; wait a moment and try again."])
     expect(button(page, "Cancel")).to_be_enabled()
     expect(button(page, "Cancel")).not_to_have_attribute("aria-busy", "true")
 
 
 def test_a_tab_reloads_when_its_session_ends_and_shows_the_chat_as_the_new_session_sees_it(
-    context, server, errors
-):
+    context: BrowserContext, server: Daphne, errors: Errors
+) -> None:
     manage(
         {"DATABASE_URL": server.env["DATABASE_URL"], "DJANGO_SUPERUSER_PASSWORD": "pw"},
         *("createsuperuser", "--noinput", "--username", "ada", "--email", "ada@example.com"),
@@ -322,7 +333,9 @@ def test_a_tab_reloads_when_its_session_ends_and_shows_the_chat_as_the_new_sessi
     expect(contents(chat)).to_have_text([GREETING, "hello", SORRY])  # now the user's chat
 
 
-def test_edits_and_removals_of_a_message_reach_every_tab(context, server, errors):
+def test_edits_and_removals_of_a_message_reach_every_tab(
+    context: BrowserContext, server: Daphne, errors: Errors
+) -> None:
     one, two = errors.watch(context.new_page()), errors.watch(context.new_page())
     conversation = start(one, server)
     one.goto(f"{server.url}/editable/{conversation}/")
@@ -343,7 +356,9 @@ def test_edits_and_removals_of_a_message_reach_every_tab(context, server, errors
 # Buttons: variant, icon, tooltip, disabled, confirm -------------------------------------
 
 
-def test_buttons_draw_their_variant_icon_tooltip_and_disabled_state(page, server):
+def test_buttons_draw_their_variant_icon_tooltip_and_disabled_state(
+    page: Page, server: Daphne
+) -> None:
     conversation = start(page, server)
     page.goto(f"{server.url}/gallery/{conversation}/")
 
@@ -357,7 +372,9 @@ def test_buttons_draw_their_variant_icon_tooltip_and_disabled_state(page, server
     expect(page.locator(".ca-actions svg.ca-icon")).to_have_count(6)
 
 
-def test_a_confirm_button_asks_in_a_dialog_and_only_yes_sends_the_click(page, server):
+def test_a_confirm_button_asks_in_a_dialog_and_only_yes_sends_the_click(
+    page: Page, server: Daphne
+) -> None:
     conversation = start(page, server)
     page.goto(f"{server.url}/gallery/{conversation}/")
     dialog = page.get_by_role("dialog", name="Archive this conversation?")
@@ -380,7 +397,7 @@ def test_a_confirm_button_asks_in_a_dialog_and_only_yes_sends_the_click(page, se
     expect(contents(page).last).to_have_text("Archived.")
 
 
-def test_a_button_turns_itself_off_when_it_expires(page, server):
+def test_a_button_turns_itself_off_when_it_expires(page: Page, server: Daphne) -> None:
     conversation = start(page, server)
     page.goto(f"{server.url}/expiring/{conversation}/")
     expect(contents(page).last).to_have_text("This offer expires soon.")
@@ -390,7 +407,9 @@ def test_a_button_turns_itself_off_when_it_expires(page, server):
 # Without JavaScript -------------------------------------------------------------------
 
 
-def test_without_javascript_the_same_flow_works_through_forms(browser, server, tmp_path):
+def test_without_javascript_the_same_flow_works_through_forms(
+    browser: Browser, server: Daphne, tmp_path: Path
+) -> None:
     context = browser.new_context(viewport=VIEWPORT, java_script_enabled=False)
     try:
         page = context.new_page()
@@ -429,8 +448,8 @@ def test_without_javascript_the_same_flow_works_through_forms(browser, server, t
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
 def test_a_link_from_another_site_starts_nothing_until_the_visitor_clicks_start(
-    browser, server, javascript
-):
+    browser: Browser, server: Daphne, javascript: bool
+) -> None:
     context = browser.new_context(viewport=VIEWPORT, java_script_enabled=javascript)
     try:
         page = context.new_page()
@@ -457,7 +476,9 @@ def test_a_link_from_another_site_starts_nothing_until_the_visitor_clicks_start(
 # A dropped connection -------------------------------------------------------------------
 
 
-def test_the_page_reconnects_after_a_restart_and_shows_what_was_said_meanwhile(browser, tmp_path):
+def test_the_page_reconnects_after_a_restart_and_shows_what_was_said_meanwhile(
+    browser: Browser, tmp_path: Path
+) -> None:
     with sqlite_database() as url:
         env = {"DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": SETTINGS}
         port = free_port()
@@ -518,7 +539,7 @@ def drawn_when_settled(page: Page, expected: Any, seconds: float = 15) -> Any:
     return shown
 
 
-def test_a_tab_that_was_offline_syncs_to_exactly_what_a_fresh_load_shows(browser, tmp_path):
+def test_a_tab_that_was_offline_syncs_to_exactly_what_a_fresh_load_shows(browser: Browser) -> None:
     """Two tabs; one loses its socket while the other edits, removes and clicks; small pages."""
     with sqlite_database() as url:
         env = {
@@ -528,13 +549,14 @@ def test_a_tab_that_was_offline_syncs_to_exactly_what_a_fresh_load_shows(browser
         }
         server = Daphne(env).start()
         context = browser.new_context(viewport=VIEWPORT)
-        offline = {"now": False, "sockets": []}
+        offline = [False]
+        sockets: list[WebSocketRoute] = []
 
         def cuttable(ws: WebSocketRoute) -> None:
-            if offline["now"]:  # the socket opens to no server, and closes at once
+            if offline[0]:  # the socket opens to no server, and closes at once
                 ws.close()
                 return
-            offline["sockets"].append(ws)
+            sockets.append(ws)
             ws.connect_to_server()
 
         try:
@@ -546,8 +568,8 @@ def test_a_tab_that_was_offline_syncs_to_exactly_what_a_fresh_load_shows(browser
             other.goto(f"{server.url}/editable/{conversation}/")
             expect(contents(away).last).to_have_text("This message will change.")
 
-            offline["now"] = True
-            for ws in offline["sockets"]:
+            offline[0] = True
+            for ws in sockets:
                 ws.close()
             expect(away.locator(".ca-chat")).to_have_attribute("data-state", "closed")
 
@@ -567,7 +589,7 @@ def test_a_tab_that_was_offline_syncs_to_exactly_what_a_fresh_load_shows(browser
             assert len(expected) == 8 and len({m for m, _, _ in expected}) == 8
 
             assert away.evaluate(DRAWN) != expected
-            offline["now"] = False  # its next reconnect reaches the server, and syncs
+            offline[0] = False  # its next reconnect reaches the server, and syncs
             assert drawn_when_settled(away, expected) == expected
             assert away.evaluate(DRAWN) == other.evaluate(DRAWN) == expected
 
@@ -586,7 +608,7 @@ def focused_label(page: Page) -> str:
     return str(page.evaluate("document.activeElement.innerText || document.activeElement.name"))
 
 
-def test_keyboard_only_tab_to_a_button_and_enter_clicks_it(page, server):
+def test_keyboard_only_tab_to_a_button_and_enter_clicks_it(page: Page, server: Daphne) -> None:
     start(page, server)
     box = page.get_by_label("Message", exact=True)
     for _ in range(10):
@@ -615,7 +637,7 @@ def test_keyboard_only_tab_to_a_button_and_enter_clicks_it(page, server):
     expect(box).to_be_focused()
 
 
-def test_new_messages_are_announced_and_the_newest_is_in_view(page, server):
+def test_new_messages_are_announced_and_the_newest_is_in_view(page: Page, server: Daphne) -> None:
     start(page, server)
     log = page.get_by_role("log", name="Messages")
     expect(log).to_have_attribute("aria-live", "polite")
@@ -630,7 +652,7 @@ def test_new_messages_are_announced_and_the_newest_is_in_view(page, server):
 # Embedding and theming ----------------------------------------------------------------------
 
 
-def test_the_template_tags_embed_a_working_chat_in_any_page(page, server):
+def test_the_template_tags_embed_a_working_chat_in_any_page(page: Page, server: Daphne) -> None:
     conversation = start(page, server)
     page.goto(f"{server.url}/embed/{conversation}/")
     expect(page.get_by_role("heading", name="Order #1234")).to_be_visible()
@@ -642,7 +664,9 @@ def test_the_template_tags_embed_a_working_chat_in_any_page(page, server):
     assert_no_csp_violations(page)
 
 
-def test_screenshots_of_the_demo_in_light_and_dark(page, server, tmp_path):
+def test_screenshots_of_the_demo_in_light_and_dark(
+    page: Page, server: Daphne, tmp_path: Path
+) -> None:
     conversation = start(page, server)
     say(page, "delete my data")
     expect(button(page, "Cancel")).to_be_visible()

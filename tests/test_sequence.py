@@ -30,7 +30,7 @@ def position(conversation: Conversation) -> int:
     return int(Conversation.objects.values_list("seq", flat=True).get(pk=conversation.pk))
 
 
-def test_existing_messages_are_numbered_in_the_order_they_were_saved():
+def test_existing_messages_are_numbered_in_the_order_they_were_saved() -> None:
     first = Conversation.objects.create(visitor="00000000-0000-0000-0000-000000000001")
     second = Conversation.objects.create(visitor="00000000-0000-0000-0000-000000000002")
     rows = [Message.objects.create(conversation=c, content="x") for c in (first, second, first)]
@@ -41,7 +41,7 @@ def test_existing_messages_are_numbered_in_the_order_they_were_saved():
     assert position(first) == rows[2].pk and position(second) == rows[1].pk
 
 
-def test_a_stale_copy_saved_does_not_move_the_position_back():
+def test_a_stale_copy_saved_does_not_move_the_position_back() -> None:
     conversation = Conversation.objects.create(visitor="00000000-0000-0000-0000-000000000003")
     stale = Conversation.objects.get(pk=conversation.pk)
     sequence.take(conversation.pk, 5)
@@ -51,7 +51,7 @@ def test_a_stale_copy_saved_does_not_move_the_position_back():
     assert Conversation.objects.get(pk=conversation.pk).app == "other"
 
 
-def test_a_database_that_cannot_return_from_an_update_still_gets_positions():
+def test_a_database_that_cannot_return_from_an_update_still_gets_positions() -> None:
     conversation = Conversation.objects.create(visitor="00000000-0000-0000-0000-000000000004")
     assert sequence.take(conversation.pk) == 1
     built = sequence._built[connection.alias]
@@ -64,7 +64,7 @@ def test_a_database_that_cannot_return_from_an_update_still_gets_positions():
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has one writer at a time")
-def test_concurrent_changes_never_show_a_later_position_before_an_earlier_one():
+def test_concurrent_changes_never_show_a_later_position_before_an_earlier_one() -> None:
     """Six writers at once; a reader that sees position N always sees every position below N."""
     requester = Requester(visitor=uuid.uuid4())
     conversation = Conversation.objects.create(**requester.owner_fields())
@@ -105,7 +105,7 @@ def test_concurrent_changes_never_show_a_later_position_before_an_earlier_one():
 
 
 @pytest.mark.skipif(connection.vendor == "postgresql", reason="this is the PostgreSQL run itself")
-def test_the_same_holds_on_postgresql():
+def test_the_same_holds_on_postgresql() -> None:
     """Run this file again on PostgreSQL, counted towards coverage as test_statements does."""
     import subprocess
     import sys

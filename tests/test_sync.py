@@ -12,18 +12,20 @@ from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
+from pytest_django.fixtures import Settings
 
 import chatactions as ca
 from chatactions.conf import chat_settings
 from chatactions.models import Conversation
 
+from .conftest import Callbacks, Chat, Socket, Visitor
 from .rows import asnapshot
 from .tabs import Tab, drawn
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def page(visitor: Any, conversation: Conversation) -> str:
+def page(visitor: Visitor, conversation: Conversation) -> str:
     response = visitor.client.get(f"/chat/{conversation.uuid}/")
     assert response.status_code == 200
     return str(response.content.decode())
@@ -39,7 +41,7 @@ def position(conversation: Conversation) -> int:
 aposition = sync_to_async(position)
 
 
-async def open_tab(visitor: Any, conversation: Conversation) -> tuple[Tab, Any]:
+async def open_tab(visitor: Visitor, conversation: Conversation) -> tuple[Tab, Socket]:
     """A freshly loaded page with its socket open and synced, as ``chat.js`` starts."""
     tab = Tab(await apage(visitor, conversation))
     socket = visitor.socket(conversation)
@@ -48,20 +50,22 @@ async def open_tab(visitor: Any, conversation: Conversation) -> tuple[Tab, Any]:
     return tab, socket
 
 
-async def drain(tab: Tab, socket: Any) -> None:
+async def drain(tab: Tab, socket: Socket) -> None:
     """Apply every frame the socket holds (the broadcasts of what was done meanwhile)."""
     while not await socket.nothing_more():
         tab.apply(await socket.receive())
 
 
 @pytest.fixture
-def dropper(callbacks):
+def dropper(callbacks: Callbacks) -> None:
     @callbacks("drop")
-    async def drop(action):
+    async def drop(action: ca.Action) -> None:
         await action.remove()
 
 
-async def test_a_long_absence_is_synced_in_pages_to_exactly_the_page(visitor, dropper):
+async def test_a_long_absence_is_synced_in_pages_to_exactly_the_page(
+    visitor: Visitor, dropper: None
+) -> None:
     """The issue's tab: away while an old button went and 530 messages came (SYNC_LIMIT 500)."""
     assert chat_settings.SYNC_LIMIT == 500
     conversation = await sync_to_async(visitor.start)()
@@ -101,7 +105,7 @@ async def test_a_long_absence_is_synced_in_pages_to_exactly_the_page(visitor, dr
     assert len(expected) == 1 + 2 + 530  # the greeting, two older ones, every new one
 
 
-async def test_the_older_sync_by_message_id_is_still_answered(chat):
+async def test_the_older_sync_by_message_id_is_still_answered(chat: Chat) -> None:
     _, conversation, socket = chat
     first = await ca.Message("one", conversation=conversation).send()
     await ca.Message("two", conversation=conversation).send()
@@ -111,7 +115,9 @@ async def test_the_older_sync_by_message_id_is_still_answered(chat):
     assert ack == {"type": "ack", "ref": ack["ref"], "status": "ok", "detail": ""}
 
 
-async def test_a_removed_button_moves_its_message_to_a_new_position(chat, dropper):
+async def test_a_removed_button_moves_its_message_to_a_new_position(
+    chat: Chat, dropper: None
+) -> None:
     _, conversation, socket = chat
     sent = await ca.Message("x", actions=[ca.Action("drop")], conversation=conversation).send()
     frame = await socket.receive()
@@ -126,7 +132,7 @@ async def test_a_removed_button_moves_its_message_to_a_new_position(chat, droppe
     assert ack["seq"] == frame["seq"] + 1 and ack["has_more"] is False
 
 
-async def test_a_removed_message_is_synced_as_its_removal(chat):
+async def test_a_removed_message_is_synced_as_its_removal(chat: Chat) -> None:
     _, conversation, socket = chat
     sent = await ca.Message("x", conversation=conversation).send()
     frame = await socket.receive()
@@ -140,7 +146,7 @@ async def test_a_removed_message_is_synced_as_its_removal(chat):
     assert resent == [{"type": "message.remove", "id": str(sent.id), "seq": frame["seq"] + 1}]
 
 
-async def test_removing_what_is_already_gone_takes_no_position(chat):
+async def test_removing_what_is_already_gone_takes_no_position(chat: Chat) -> None:
     _, conversation, _ = chat
     sent = await ca.Message("x", actions=[ca.Action("a")], conversation=conversation).send()
     await sent.remove_actions()
@@ -151,7 +157,7 @@ async def test_removing_what_is_already_gone_takes_no_position(chat):
     assert await aposition(conversation) == before
 
 
-async def test_a_sync_from_beyond_the_conversation_says_where_it_is(chat):
+async def test_a_sync_from_beyond_the_conversation_says_where_it_is(chat: Chat) -> None:
     _, conversation, socket = chat
     frames, ack = await socket.request({"type": "sync", "since": 10**12})
     assert frames == [] and ack["seq"] == await aposition(conversation)
@@ -161,7 +167,7 @@ async def test_a_sync_from_beyond_the_conversation_says_where_it_is(chat):
     "since",
     [-1, 1.5, "3", True, None, 2**63, [1]],
 )
-async def test_a_bad_since_is_invalid_and_changes_nothing(chat, since):
+async def test_a_bad_since_is_invalid_and_changes_nothing(chat: Chat, since: object) -> None:
     _, _, socket = chat
     before = await asnapshot()
     frames, ack = await socket.request({"type": "sync", "since": since})
@@ -171,7 +177,7 @@ async def test_a_bad_since_is_invalid_and_changes_nothing(chat, since):
     assert ok["status"] == "ok"
 
 
-async def test_since_and_after_together_are_invalid(chat):
+async def test_since_and_after_together_are_invalid(chat: Chat) -> None:
     _, conversation, socket = chat
     first = await ca.Message("one", conversation=conversation).send()
     _, ack = await socket.request({"type": "sync", "since": 0, "after": str(first.id)})
@@ -180,8 +186,8 @@ async def test_since_and_after_together_are_invalid(chat):
 
 @pytest.mark.parametrize("seed", range(6))
 async def test_frames_in_any_order_with_any_lost_then_a_sync_equal_the_page(
-    visitor, settings, seed
-):
+    visitor: Visitor, settings: Settings, seed: int
+) -> None:
     """Live frames may overtake each other (two processes) or be lost (a full layer, a drop)."""
     settings.CHATACTIONS = {"SYNC_LIMIT": 3}
     rng = random.Random(seed)
