@@ -210,9 +210,13 @@ class ChatConsumer(lifetime.SessionBound, AsyncWebsocketConsumer):  # type: igno
         await self.reply(protocol.ack(frame.ref, outcome.status, outcome.detail, outcome.notice))
 
     async def handle_sync(self, frame: protocol.SyncFrame) -> None:
-        """What a reconnecting tab missed, then the ``ack``."""
+        """What a reconnecting tab missed, then the ``ack`` (with ``since``: a page of it)."""
         if not await self.alive():  # history is what a stale session must not read
             await self.end()
+            return
+        if frame.since is not None:
+            page = await dispatch.changes(self.chat, frame.since)
+            await self.reply(*page.texts, protocol.sync_ack(frame.ref, page.seq, page.has_more))
             return
         texts = await dispatch.missed(self.chat, frame.after)
         if texts is None:

@@ -68,12 +68,20 @@ class ActionFrame:
     id: uuid.UUID
 
 
+#: The largest position a ``since`` may name: the most a ``BigIntegerField`` holds.
+MAX_SEQ = 2**63 - 1
+
+
 @dataclass(frozen=True)
 class SyncFrame:
-    """A reconnecting tab asking for what came after message ``after``."""
+    """A reconnecting tab asking for every change after position ``since``.
+
+    The older form names a message instead (``after``): what was saved after it.
+    """
 
     ref: str | None
     after: uuid.UUID | None
+    since: int | None = None
 
 
 ClientFrame = MessageFrame | ActionFrame | SyncFrame
@@ -112,13 +120,25 @@ def parse(text: str) -> ClientFrame:
     if kind == "action":
         return ActionFrame(ref, _uuid(data.get("id"), "id", ref))
     if kind == "sync":
-        after = data.get("after")
-        return SyncFrame(ref, None if after is None else _uuid(after, "after", ref))
+        return _sync(data, ref)
     # Echo at most a short prefix: a detail must not send a client's megabyte back to it.
     shown = repr(kind)
     if len(shown) > MAX_ECHO:
         shown = shown[: MAX_ECHO - 3] + "..."
     raise FrameError(f"Unknown frame type {shown}.", ref=ref)
+
+
+def _sync(data: dict[str, Any], ref: str | None) -> SyncFrame:
+    after = data.get("after")
+    if "since" not in data:
+        return SyncFrame(ref, None if after is None else _uuid(after, "after", ref))
+    since = data["since"]
+    if after is not None:
+        raise FrameError("Give since or after, not both.", ref=ref)
+    # bool is an int to Python, not to JavaScript: true is not a position.
+    if not isinstance(since, int) or isinstance(since, bool) or not 0 <= since <= MAX_SEQ:
+        raise FrameError(f"since must be an integer from 0 to {MAX_SEQ}.", ref=ref)
+    return SyncFrame(ref, None, since)
 
 
 def _uuid(value: Any, field: str, ref: str | None) -> uuid.UUID:
@@ -150,6 +170,11 @@ def ack(ref: str | None, status: str, detail: str = "", notice: str = "") -> dic
     if notice:
         frame["notice"] = notice
     return frame
+
+
+def sync_ack(ref: str | None, seq: int, has_more: bool) -> dict[str, Any]:
+    """The answer to a ``sync`` with ``since``: where the tab now is, and whether to ask again."""
+    return {**ack(ref, OK), "seq": seq, "has_more": has_more}
 
 
 def error(detail: str) -> dict[str, Any]:
@@ -185,12 +210,18 @@ def message_frame(
         "html": html,
         "actions": [action_fields(a) for a in actions],
         "created_at": timezone.localtime(message.created_at).isoformat(),
+        "seq": message.seq,
     }
 
 
-def action_remove(action_id: uuid.UUID) -> dict[str, Any]:
-    """Tell the tabs one button is gone."""
-    return {"type": "action.remove", "id": str(action_id)}
+def action_remove(action_id: uuid.UUID, seq: int) -> dict[str, Any]:
+    """Tell the tabs one button is gone (``seq``: the position its message took)."""
+    return {"type": "action.remove", "id": str(action_id), "seq": seq}
+
+
+def message_remove(message_id: uuid.UUID, seq: int) -> dict[str, Any]:
+    """Tell the tabs a message is gone, with its buttons."""
+    return {"type": "message.remove", "id": str(message_id), "seq": seq}
 
 
 def dumps(frame: dict[str, Any]) -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
+from unittest.mock import ANY
 from urllib.parse import urlencode
 
 import pytest
@@ -740,7 +741,11 @@ async def test_an_http_click_reaches_open_sockets_live() -> None:
     assert response.status_code == 200
     frame = await socket.receive()
     assert frame["type"] == "message" and frame["content"] == "Deletion cancelled."
-    assert await socket.receive() == {"type": "action.remove", "id": str(message.actions[0].id)}
+    assert await socket.receive() == {
+        "type": "action.remove",
+        "id": str(message.actions[0].id),
+        "seq": ANY,
+    }
     assert await socket.nothing_more()  # no ack: the socket did not send the click
     await socket.close()
 

@@ -533,6 +533,86 @@ def test_the_page_reconnects_after_a_restart_and_shows_what_was_said_meanwhile(
             other.stop()
 
 
+# What each message shows, as a person sees it: its id, its text, its buttons' ids.
+DRAWN = """() => Array.from(document.querySelectorAll("[data-message-id]")).map((m) => [
+  m.dataset.messageId,
+  m.querySelector(".ca-content").textContent.trim(),
+  Array.from(m.querySelectorAll("[data-action-id]")).map((f) => f.dataset.actionId),
+])"""
+
+
+def drawn_when_settled(page: Page, expected: Any, seconds: float = 15) -> Any:
+    """The page's messages once they equal ``expected``, or as they are after ``seconds``."""
+    for _ in range(int(seconds * 10)):
+        shown = page.evaluate(DRAWN)
+        if shown == expected:
+            break
+        page.wait_for_timeout(100)
+    return shown
+
+
+def test_a_tab_that_was_offline_syncs_to_exactly_what_a_fresh_load_shows(browser: Browser) -> None:
+    """Two tabs; one loses its socket while the other edits, removes and clicks; small pages."""
+    with sqlite_database() as url:
+        env = {
+            "DATABASE_URL": url,
+            "DJANGO_SETTINGS_MODULE": SETTINGS,
+            "CHATACTIONS_SYNC_LIMIT": "2",
+        }
+        server = Daphne(env).start()
+        context = browser.new_context(viewport=VIEWPORT)
+        offline = [False]
+        sockets: list[WebSocketRoute] = []
+
+        def cuttable(ws: WebSocketRoute) -> None:
+            if offline[0]:  # the socket opens to no server, and closes at once
+                ws.close()
+                return
+            sockets.append(ws)
+            ws.connect_to_server()
+
+        try:
+            away, other = context.new_page(), context.new_page()
+            away.route_web_socket(re.compile(r".*/ws/chat/.*"), cuttable)
+            conversation = start(away, server)
+            say(away, "delete my data")
+            expect(button(away, "Cancel")).to_be_enabled()
+            other.goto(f"{server.url}/editable/{conversation}/")
+            expect(contents(away).last).to_have_text("This message will change.")
+
+            offline[0] = True
+            for ws in sockets:
+                ws.close()
+            expect(away.locator(".ca-chat")).to_have_attribute("data-state", "closed")
+
+            button(other, "Edit").click()  # an older message edited
+            expect(button(other, "Delete")).to_be_visible()
+            button(other, "Cancel").click()  # a button of an older question removed
+            expect(contents(other).last).to_have_text(CANCELLED)
+            say(other, "delete my data")
+            expect(button(other, "Confirm Deletion").last).to_be_enabled()
+            button(other, "Delete").click()  # an older message removed
+            say(other, "are you still there?")
+            expect(contents(other).last).to_have_text(SORRY)
+
+            fresh = context.new_page()
+            open_chat(fresh, server, conversation)
+            expected = fresh.evaluate(DRAWN)
+            assert len(expected) == 8 and len({m for m, _, _ in expected}) == 8
+
+            assert away.evaluate(DRAWN) != expected
+            offline[0] = False  # its next reconnect reaches the server, and syncs
+            assert drawn_when_settled(away, expected) == expected
+            assert away.evaluate(DRAWN) == other.evaluate(DRAWN) == expected
+
+            away.reload()
+            expect(away.locator(".ca-chat")).to_have_attribute("data-state", "open")
+            assert drawn_when_settled(away, expected) == expected
+        finally:
+            context.close()
+            server.stop()
+
+
 # Keyboard and screen readers ----------------------------------------------------------------
 
 

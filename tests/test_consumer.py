@@ -97,6 +97,7 @@ async def test_message_frame_carries_id_html_actions_and_time(chat: Chat) -> Non
         "html",
         "actions",
         "created_at",
+        "seq",
     }
     assert set(question["actions"][0]) == {
         "id",
@@ -175,8 +176,9 @@ async def test_removed_button_answers_gone_and_disappears_in_every_tab(
     await other.receive()
     action_id = sent["actions"][0]["id"]
     frames, ack = await socket.request({"type": "action", "id": action_id})
-    assert frames == [{"type": "action.remove", "id": action_id}] and ack["status"] == "ok"
-    assert await other.receive() == {"type": "action.remove", "id": action_id}
+    removed = {"type": "action.remove", "id": action_id, "seq": sent["seq"] + 1}
+    assert frames == [removed] and ack["status"] == "ok"
+    assert await other.receive() == removed
     _, again = await socket.request({"type": "action", "id": action_id})
     assert again["status"] == "gone"
     outcomes = [c.outcome async for c in ActionClick.objects.order_by("id")]

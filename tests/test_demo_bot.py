@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from unittest.mock import ANY
+
 import pytest
 
 from chatactions.models import ActionClick
@@ -40,7 +42,7 @@ async def test_confirm_deletes_with_the_payload_kept_on_the_server(chat: Chat) -
     assert ack["status"] == "ok"
     reply, removed = frames
     assert reply["content"] == "Okay, deleting 'important_data.txt' for user123... (Not really!)"
-    assert removed == {"type": "action.remove", "id": confirm["id"]}
+    assert removed == {"type": "action.remove", "id": confirm["id"], "seq": ANY}
 
 
 async def test_cancel_says_deletion_cancelled(chat: Chat) -> None:
@@ -51,7 +53,7 @@ async def test_cancel_says_deletion_cancelled(chat: Chat) -> None:
     assert ack["status"] == "ok"
     reply, removed = frames
     assert reply["content"] == "Deletion cancelled."
-    assert removed == {"type": "action.remove", "id": cancel["id"]}
+    assert removed == {"type": "action.remove", "id": cancel["id"], "seq": ANY}
 
 
 async def test_each_button_removes_only_itself_so_the_other_still_answers(chat: Chat) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 from typing import Any
+from unittest.mock import ANY
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -63,7 +64,7 @@ async def test_remove_hides_the_message_everywhere_and_on_reload(chat: Chat) -> 
     message = await ca.Message("oops", actions=[ca.Action("a")], conversation=conversation).send()
     await socket.receive()
     await message.remove()
-    assert await socket.receive() == {"type": "message.remove", "id": str(message.id)}
+    assert await socket.receive() == {"type": "message.remove", "id": str(message.id), "seq": ANY}
     page = await sync_to_async(visitor.client.get)(f"/chat/{conversation.uuid}/")
     assert "oops" not in page.content.decode()
     frames, _ = await socket.request({"type": "sync", "after": None})
@@ -223,7 +224,7 @@ async def test_action_aget_finds_a_sent_button_to_remove_it_from_outside(chat: C
     found = await ca.Action.aget(message.actions[0].id, conversation)
     assert found.payload == {"k": 1} and found.for_id == message.id
     await found.remove()
-    assert await socket.receive() == {"type": "action.remove", "id": str(found.id)}
+    assert await socket.receive() == {"type": "action.remove", "id": str(found.id), "seq": ANY}
     with pytest.raises(Action.DoesNotExist):
         await ca.Action.aget("6b3a3a59-8d4e-4b0b-9a53-3c6c38d1d0aa", conversation)
 

@@ -5,6 +5,12 @@ writes rows, in one transaction and one database thread hop, and returns what
 the tabs must be told; its async twin (``send_*``, ``update_*``, ``remove_*``)
 runs it and broadcasts that, after the commit. A draft reaching here was
 validated by the public API, so nothing is checked twice.
+
+Every change here takes the next position of the conversation's sequence
+(``take_positions``) first in its transaction and stamps it on the message it
+changed, and every frame it returns carries that position: that is what makes
+``sync`` "every change after position N" (docs/protocol.md). A new kind of
+change (a stream's end, a form's state) is a function here that does the same.
 """
 
 from __future__ import annotations
@@ -26,7 +32,8 @@ from ..models import Message as MessageRow
 from ..signals import message_sent
 from . import fanout, frames
 from .drafts import ActionDraft, MessageDraft
-from .sql import inserts
+from .frames import Removal
+from .sql import inserts, sequence
 
 #: What ``Message.update()`` may change on a button it keeps (not name or payload).
 DRAWN_FIELDS = ["label", "tooltip", "icon", "variant", "disabled", "confirm", "expires_at"]
@@ -41,6 +48,25 @@ def _action_row(row: MessageRow, action: ActionDraft, order: int) -> ActionRow:
         order=order,
         **{field: getattr(action, field) for field in DRAWN_FIELDS},
     )
+
+
+def take_positions(chat: Chat, count: int = 1) -> int:
+    """Take the conversation's next ``count`` positions; returns the last one.
+
+    First in the change's transaction: it locks the conversation's row, so
+    changes of one conversation commit in the order of their positions.
+    """
+    return sequence.take(chat.conversation.pk, count)
+
+
+def lock_conversation(chat: Chat) -> None:
+    """Lock the conversation's row for this transaction, as a change's first step does.
+
+    For a transaction that writes a message or button row *before* it knows
+    whether it changes anything (a claim, an answer): taking the conversation
+    first keeps every change's locks in one order, so none can deadlock.
+    """
+    take_positions(chat, 0)
 
 
 def save_message(chat: Chat, draft: MessageDraft) -> tuple[MessageRow, str]:
@@ -58,11 +84,10 @@ def save_message(chat: Chat, draft: MessageDraft) -> tuple[MessageRow, str]:
         awaiting=draft.awaiting,
     )
     actions: list[ActionRow] = []
-    if not draft.actions:  # one INSERT is atomic on its own
+    with transaction.atomic():  # its position, the message and its buttons, or nothing
+        row.seq = take_positions(chat)
         inserts.insert(row)
-    else:
-        with transaction.atomic():  # the message and its buttons, or nothing
-            inserts.insert(row)
+        if draft.actions:
             actions = ActionRow.objects.bulk_create(
                 _action_row(row, a, i) for i, a in enumerate(draft.actions)
             )
@@ -90,12 +115,13 @@ def save_update(chat: Chat, draft: MessageDraft) -> str | None:
         return None
     wanted = {a.id for a in draft.actions}
     with transaction.atomic():
+        row.seq = take_positions(chat)
         if draft.author:
             row.author = draft.author
         row.content = draft.content
         row.content_html = render_markdown(draft.content)
         row.updated_at = timezone.now()
-        row.save(update_fields=["author", "content", "content_html", "updated_at"])
+        row.save(update_fields=["author", "content", "content_html", "updated_at", "seq"])
         row.actions.filter(removed_at__isnull=True).exclude(uuid__in=wanted).update(
             removed_at=row.updated_at
         )
@@ -123,39 +149,59 @@ async def update_message(chat: Chat, draft: MessageDraft) -> bool:
     return text is not None
 
 
-def mark_message_removed(chat: Chat, message_id: uuid.UUID) -> bool:
-    """Mark a live message of this chat removed; false if there was none."""
-    count = MessageRow.objects.filter(
-        uuid=message_id, conversation=chat.conversation, removed_at__isnull=True
-    ).update(removed_at=timezone.now())
-    return count > 0
+def mark_message_removed(chat: Chat, message_id: uuid.UUID) -> int | None:
+    """Mark a live message of this chat removed: its position, or ``None`` if there was none."""
+    with transaction.atomic():
+        seq = take_positions(chat)
+        count = MessageRow.objects.filter(
+            uuid=message_id, conversation=chat.conversation, removed_at__isnull=True
+        ).update(removed_at=timezone.now(), seq=seq)
+        if not count:  # nothing changed: give the position back, so no tab waits for it
+            transaction.set_rollback(True)
+    return seq if count else None
 
 
 async def remove_message(chat: Chat, message_id: uuid.UUID) -> None:
     """Remove a message from every tab and every later page load."""
-    if await database_sync_to_async(mark_message_removed)(chat, message_id):
-        await fanout.broadcast(chat, frames.message_removed(message_id))
+    seq = await database_sync_to_async(mark_message_removed)(chat, message_id)
+    if seq is not None:
+        await fanout.broadcast(chat, frames.message_removed(message_id, seq))
 
 
-def _mark_live_removed(chat: Chat, **lookup: Any) -> list[uuid.UUID]:
-    """Mark this chat's live buttons matching ``lookup`` removed; returns their ids."""
-    live = ActionRow.objects.filter(
-        message__conversation=chat.conversation, removed_at__isnull=True, **lookup
+def _mark_live_removed(chat: Chat, **lookup: Any) -> list[Removal]:
+    """Mark this chat's live buttons matching ``lookup`` removed; returns what went.
+
+    Each message that loses buttons takes a position of its own, so a ``sync``
+    resends it without them. Nothing live, nothing taken.
+    """
+    live = list(
+        ActionRow.objects.filter(
+            message__conversation=chat.conversation, removed_at__isnull=True, **lookup
+        ).values_list("uuid", "message_id")
     )
-    ids = list(live.values_list("uuid", flat=True))
-    ActionRow.objects.filter(uuid__in=ids, removed_at__isnull=True).update(
-        removed_at=timezone.now()
-    )
-    return ids
+    if not live:
+        return []
+    owners = sorted({message for _, message in live})
+    # No savepoint: inside a click's transaction this is part of the click, and
+    # every id read above is announced even if a concurrent removal won some.
+    with transaction.atomic(savepoint=False):
+        first = take_positions(chat, len(owners)) - len(owners) + 1
+        seqs = {message: first + i for i, message in enumerate(owners)}
+        for message, seq in seqs.items():
+            MessageRow.objects.filter(pk=message).update(seq=seq)
+        ActionRow.objects.filter(uuid__in=[i for i, _ in live], removed_at__isnull=True).update(
+            removed_at=timezone.now()
+        )
+    return [Removal(action, seqs[message]) for action, message in live]
 
 
-def mark_removed(chat: Chat, action_ids: Iterable[uuid.UUID]) -> list[uuid.UUID]:
+def mark_removed(chat: Chat, action_ids: Iterable[uuid.UUID]) -> list[Removal]:
     """Mark buttons removed; returns those that were live in this chat until now."""
     return _mark_live_removed(chat, uuid__in=list(action_ids))
 
 
-def mark_message_actions_removed(chat: Chat, message_id: uuid.UUID) -> list[uuid.UUID]:
-    """Mark all of a message's live buttons removed; returns their ids."""
+def mark_message_actions_removed(chat: Chat, message_id: uuid.UUID) -> list[Removal]:
+    """Mark all of a message's live buttons removed; returns what went."""
     return _mark_live_removed(chat, message__uuid=message_id)
 
 

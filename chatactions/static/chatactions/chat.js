@@ -7,6 +7,13 @@
  * dropped socket is announced, pauses the buttons and reconnects with
  * exponential backoff, then asks the server for what it missed.
  *
+ * Every change the server makes has a position in the conversation's sequence,
+ * and every frame says which. The tab keeps the position up to which it has
+ * seen everything (the page starts it at data-seq); a sync asks for every
+ * change after it, page by page, and each frame is applied idempotently: a
+ * message is drawn in its newest state whatever order frames arrive in, and a
+ * removed message or button never comes back.
+ *
  * No dependencies and no inline code: it works under a strict
  * Content-Security-Policy. Its texts come translated in the page itself, in
  * the chat's <script type="application/json" id="ca-strings-..."> element
@@ -19,6 +26,7 @@
   var BACKOFF_MAX_MS = 10000;
   var RELOAD_DELAY_MS = 1000; // after a 4401 close
   var NOTICE_MS = 6000;
+  var SYNC_RETRY_MS = 1000;
 
   // What the clicker reads when a click is refused (the no-JavaScript door says the same).
   var ENGLISH_REFUSED = {
@@ -90,6 +98,10 @@
     this.everOpen = false;
     this.asking = null;
     this.state = "connecting";
+    this.seq = Number(root.dataset.seq) || 0; // every change up to here is shown
+    this.ahead = {}; // positions seen beyond this.seq (live frames may arrive out of order)
+    this.goneMessages = {}; // removals are for good: a late frame must not bring one back
+    this.goneActions = {};
 
     root.addEventListener("submit", this.onSubmit.bind(this));
     var retry = root.querySelector("[data-retry]");
@@ -208,62 +220,78 @@
 
   // Catching up ------------------------------------------------------------------
 
+  // Every change after the tab's position, a page at a time, until none is left.
   ChatClient.prototype.sync = function () {
     var self = this;
-    this.send({ type: "sync", after: this.syncAnchor() }, function (ack) {
-      // The anchor message was deleted for good: ask for the newest messages instead.
-      if (ack.status === "not_found") self.send({ type: "sync", after: null });
+    this.send({ type: "sync", since: this.seq }, function (ack) {
+      if (ack.status === "rate_limited") {
+        window.setTimeout(function () { if (self.isOpen()) self.sync(); }, SYNC_RETRY_MS);
+        return;
+      }
+      if (ack.status !== "ok" || typeof ack.seq !== "number") return;
+      self.seq = ack.seq;
+      Object.keys(self.ahead).forEach(function (seen) {
+        if (Number(seen) <= self.seq) delete self.ahead[seen];
+      });
+      self.advance();
+      if (ack.has_more && self.isOpen()) self.sync();
     });
   };
 
-  // Sync from the oldest message that still shows buttons, so buttons removed while
-  // the socket was down disappear too, and from the last message when none does.
-  ChatClient.prototype.syncAnchor = function () {
-    var items = this.list.querySelectorAll("[data-message-id]");
-    if (!items.length) return null;
-    var withButtons = this.list.querySelector("[data-message-id] [data-action-id]");
-    var anchor = withButtons ? withButtons.closest("[data-message-id]") : items[items.length - 1];
-    var previous = anchor.previousElementSibling;
-    // "after" is exclusive: anchor on the message before, so the anchor itself comes back.
-    if (withButtons && previous) return previous.dataset.messageId;
-    return withButtons ? null : anchor.dataset.messageId;
+  // A live frame's position: the tab's position moves only over positions it has seen,
+  // so a frame still on its way when the socket drops is asked for again.
+  ChatClient.prototype.saw = function (seq) {
+    if (typeof seq !== "number" || seq <= this.seq) return;
+    this.ahead[seq] = true;
+    this.advance();
+  };
+
+  ChatClient.prototype.advance = function () {
+    while (this.ahead[this.seq + 1]) {
+      delete this.ahead[this.seq + 1];
+      this.seq += 1;
+    }
   };
 
   // Frames from the server, one handler per frame type ---------------------------
 
+  // A message frame (new, updated or resent by a sync) is the message's whole state
+  // at its position: drawn unless the tab already shows that state or a newer one.
   ChatClient.prototype.on_message = function (frame) {
+    this.saw(frame.seq);
+    if (this.goneMessages[frame.id]) return;
     var old = this.find(frame.id);
+    if (old && Number(old.dataset.seq) >= frame.seq) return;
     var node = this.render(frame.html);
+    node.querySelectorAll("[data-action-id]").forEach(function (form) {
+      if (this.goneActions[form.dataset.actionId]) this.removeForm(form);
+    }, this);
     if (!old) {
       this.insert(node);
       if (frame.from_user) node.scrollIntoView({ block: "nearest" });
       return;
     }
-    // Seen already (a sync overlapping a broadcast): keep one copy, and bring its
-    // buttons and content up to date without disturbing the rest.
-    var wanted = {};
-    frame.actions.forEach(function (action) { wanted[action.id] = true; });
-    var shown = old.querySelectorAll("[data-action-id]");
-    var added = frame.actions.some(function (action) {
-      return !old.querySelector('[data-action-id="' + action.id + '"]');
+    // Only buttons gone: drop them, without disturbing the rest (focus, a spinner).
+    var added = Array.prototype.some.call(node.querySelectorAll("[data-action-id]"), function (form) {
+      return !old.querySelector('[data-action-id="' + form.dataset.actionId + '"]');
     });
     var oldContent = old.querySelector(".ca-content");
     var newContent = node.querySelector(".ca-content");
-    if (added || (oldContent && newContent && oldContent.innerHTML !== newContent.innerHTML)) {
+    if (added || !oldContent || !newContent || oldContent.innerHTML !== newContent.innerHTML) {
       old.replaceWith(node);
       return;
     }
-    for (var i = 0; i < shown.length; i++) {
-      if (!wanted[shown[i].dataset.actionId]) this.removeForm(shown[i]);
-    }
+    old.dataset.seq = frame.seq;
+    old.querySelectorAll("[data-action-id]").forEach(function (form) {
+      if (!node.querySelector('[data-action-id="' + form.dataset.actionId + '"]')) this.removeForm(form);
+    }, this);
   };
 
-  ChatClient.prototype.on_message_update = function (frame) {
-    var old = this.find(frame.id);
-    if (old) old.replaceWith(this.render(frame.html));
-  };
+  ChatClient.prototype.on_message_update = ChatClient.prototype.on_message;
 
   ChatClient.prototype.on_message_remove = function (frame) {
+    this.saw(frame.seq);
+    this.goneMessages[frame.id] = true;
     var old = this.find(frame.id);
     if (!old) return;
     var hadFocus = old.contains(document.activeElement);
@@ -272,6 +300,8 @@
   };
 
   ChatClient.prototype.on_action_remove = function (frame) {
+    this.saw(frame.seq);
+    this.goneActions[frame.id] = true;
     var form = this.root.querySelector('[data-action-id="' + frame.id + '"]');
     if (form) this.removeForm(form);
   };
