@@ -21,19 +21,19 @@ from dataclasses import dataclass
 from channels.db import database_sync_to_async
 from django.utils.translation import gettext as _
 
-from .action import Action
-from .conf import chat_settings
-from .context import Chat
-from .core import asks, clicks, fanout, frames, messages, running
-from .exceptions import NotRegistered
-from .message import Message
-from .models import Action as ActionRow
-from .models import Conversation
-from .models import Message as MessageRow
-from .outcome import CONNECTION_ERRORS, Outcome, Status, failure
-from .owners import Requester
-from .registry import get_registry
-from .storable import text_problem
+from ..action import Action
+from ..conf import chat_settings
+from ..context import Chat
+from ..core import asks, clicks, fanout, frames, messages, running
+from ..exceptions import NotRegistered
+from ..message import Message
+from ..models import Action as ActionRow
+from ..models import Conversation
+from ..models import Message as MessageRow
+from ..outcome import CONNECTION_ERRORS, Outcome, Status, failure
+from ..owners import Requester
+from ..registry import get_registry
+from ..storable import text_problem
 
 logger = logging.getLogger(__name__)
 
