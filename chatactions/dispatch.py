@@ -23,7 +23,7 @@ from channels.db import database_sync_to_async
 from .action import Action
 from .conf import chat_settings
 from .context import Chat
-from .core import asks, clicks, fanout, frames, messages, running
+from .core import asks, clicks, fanout, frames, messages, running, tasks
 from .exceptions import NotRegistered
 from .message import Message
 from .models import Action as ActionRow
@@ -132,7 +132,9 @@ async def _run_callback(claim: _Claim) -> tuple[Outcome, str]:
         logger.error("chatactions: %s", exc)
         return failure(exc), str(exc)
     action = Action.from_row(claim.row, claim.chat)
-    return await running.run_handler(registration, claim.chat, action)
+    return await tasks.run(
+        claim.chat, lambda: running.run_handler(registration, claim.chat, action)
+    )
 
 
 def _release(claim: _Claim, outcome: Outcome, error: str) -> None:
@@ -199,6 +201,7 @@ async def missed(chat: Chat, after: uuid.UUID | None) -> list[str] | None:
     ``None`` if ``after`` is not a message of this chat. Removed messages are
     left out, and only live buttons are drawn, exactly as a reload would.
     """
+    await notice_lapsed(chat)
     texts: list[str] | None = await database_sync_to_async(_missed)(chat, after)
     return texts
 
@@ -211,7 +214,8 @@ def _missed(chat: Chat, after: uuid.UUID | None) -> list[str] | None:
     rows = list(live.order_by("-pk")[: chat_settings.SYNC_LIMIT])[::-1]
     for row in rows:
         row.conversation = chat.conversation
-    return [frames.render_message(row, row.live_actions) for row in rows]  # type: ignore[attr-defined]
+    drawn = [frames.render_message(row, row.live_actions) for row in rows]  # type: ignore[attr-defined]
+    return drawn + tasks.running_frames(chat)
 
 
 async def start_conversation(requester: Requester, app: str) -> Conversation:
@@ -250,5 +254,56 @@ async def _run_hook(chat: Chat, name: str, argument: object) -> Outcome:
         return failure(exc)
     if registration is None:
         return Outcome(Status.OK)
-    outcome, _ = await running.run_handler(registration, chat, argument)
+    outcome, _ = await tasks.run(chat, lambda: running.run_handler(registration, chat, argument))
     return outcome
+
+
+# Stop, and what a tab reads of a stream -------------------------------------------
+
+
+async def stop(requester: Requester, conversation_id: uuid.UUID) -> Outcome:
+    """The owner's Stop: cancel the conversation's running handlers anywhere, run ``on_stop``.
+
+    Anyone else gets ``not_found``, as for a conversation that does not exist.
+    ``on_stop`` runs here, on the process that took the request, and is not
+    itself a task that a Stop could cancel.
+    """
+    conversation = await database_sync_to_async(requester.conversation)(conversation_id)
+    if conversation is None:
+        return Outcome(Status.NOT_FOUND, "No such conversation.")
+    chat = Chat(conversation, requester)
+    await tasks.stop(chat)
+    try:
+        registration = get_registry(conversation.app).get_hook("on_stop")
+    except NotRegistered as exc:
+        logger.error("chatactions: %s", exc)
+        return failure(exc)
+    if registration is None:
+        return Outcome(Status.OK)
+    outcome, _ = await running.run_handler(registration, chat, chat)
+    return outcome
+
+
+async def notice_lapsed(chat: Chat) -> None:
+    """Mark streams whose worker died ``interrupted``, and tell every tab: readers call this.
+
+    There is no sweeper process: whoever reads the conversation next (the page,
+    a ``sync`` or ``fetch``, the API) notices the lapsed lease.
+    """
+    texts = await database_sync_to_async(messages.mark_lapsed_streams)(chat)
+    await fanout.broadcast(chat, *texts)
+
+
+async def fetch(chat: Chat, message_id: uuid.UUID) -> str | None:
+    """One message of this chat drawn again, for a tab that saw a gap in its stream."""
+    await notice_lapsed(chat)
+    text: str | None = await database_sync_to_async(_fetch)(chat, message_id)
+    return text
+
+
+def _fetch(chat: Chat, message_id: uuid.UUID) -> str | None:
+    row = MessageRow.objects.live(chat.conversation).filter(uuid=message_id).first()
+    if row is None:
+        return None
+    row.conversation = chat.conversation
+    return frames.render_message(row, row.live_actions, "message.update")  # type: ignore[attr-defined]

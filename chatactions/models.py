@@ -77,7 +77,22 @@ class MessageQuerySet(models.QuerySet["Message"]):
 
 
 class Message(models.Model):
-    """A message of the user or of the bot; its buttons are ``Action`` rows."""
+    """A message of the user or of the bot; its buttons are ``Action`` rows.
+
+    A streamed message (``Message.stream_token``) is saved at its first token
+    with ``stream`` set to ``streaming`` and a lease (``streaming_until``) that
+    every save of its text renews; it ends with ``stream`` empty (finished),
+    ``stopped`` (its owner pressed Stop) or ``interrupted`` (the lease lapsed:
+    its worker died).
+    """
+
+    class Stream(models.TextChoices):
+        """Where a streamed message is: empty for one that is complete."""
+
+        DONE = "", "done"
+        STREAMING = "streaming", "streaming"
+        STOPPED = "stopped", "stopped"
+        INTERRUPTED = "interrupted", "interrupted"
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     conversation = models.ForeignKey(
@@ -100,6 +115,10 @@ class Message(models.Model):
     )
     answer = models.ForeignKey(
         "Action", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    stream = models.CharField(max_length=12, choices=Stream.choices, default="", blank=True)
+    streaming_until = models.DateTimeField(
+        null=True, blank=True, help_text="The lease of a message being streamed."
     )
 
     objects = MessageQuerySet.as_manager()
@@ -209,6 +228,24 @@ class ActionClick(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.outcome}"
+
+
+class RunningTask(models.Model):
+    """A handler running for a conversation: what a tab connecting meanwhile shows.
+
+    One row per running ``on_message``, callback or ``on_chat_start``, with a
+    lease its process renews; a row whose lease lapsed belongs to a dead worker
+    and counts as not running.
+    """
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="running_tasks"
+    )
+    token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    until = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Task {self.token}"
 
 
 class ConversationValue(models.Model):

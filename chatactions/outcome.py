@@ -24,6 +24,8 @@ class Status(models.TextChoices):
     INVALID = "invalid"
     RATE_LIMITED = "rate_limited"
     ERROR = "error"
+    #: Stopped by its owner (a ``stop``) while it ran.
+    CANCELLED = "cancelled"
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from lucide.templatetags.lucide import lucide
 
 from .conf import chat_settings
 from .models import Action as ActionRow
-from .models import Conversation
+from .models import Conversation, RunningTask
 from .models import Message as MessageRow
 
 logger = logging.getLogger(__name__)
@@ -58,6 +58,10 @@ def chat_template_context(
         "chat_title": title,
         "socket_path": socket_path(conversation),
         "max_message_length": chat_settings.MAX_MESSAGE_LENGTH,
+        # A handler is running: the page shows "working…" and Stop (JavaScript or not).
+        "chat_working": RunningTask.objects.filter(
+            conversation=conversation, until__gt=timezone.now()
+        ).exists(),
     }
 
 

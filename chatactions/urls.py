@@ -11,6 +11,7 @@ app_name = "chatactions"
 urlpatterns = [
     path("", views.StartChatView.as_view(), name="start"),
     path("<uuid:conversation_id>/", views.conversation, name="conversation"),
+    path("<uuid:conversation_id>/stop/", views.stop, name="stop"),
     path(
         "<uuid:conversation_id>/actions/<uuid:action_id>/click/",
         views.click,

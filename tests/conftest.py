@@ -37,20 +37,28 @@ class Visitor:
     def cookie(self) -> bytes:
         return f"sessionid={self.client.cookies['sessionid'].value}".encode()
 
-    def socket(self, conversation: Conversation | str, origin: bytes | None = ORIGIN) -> Socket:
+    def socket(
+        self, conversation: Conversation | str, origin: bytes | None = ORIGIN, tasks: bool = False
+    ) -> Socket:
         uuid = conversation.uuid if isinstance(conversation, Conversation) else conversation
         headers = [(b"cookie", self.cookie), (b"host", b"localhost")]
         if origin is not None:
             headers.append((b"origin", origin))
-        return Socket(WebsocketCommunicator(application, f"/ws/chat/{uuid}/", headers=headers))
+        communicator = WebsocketCommunicator(application, f"/ws/chat/{uuid}/", headers=headers)
+        return Socket(communicator, tasks=tasks)
 
 
 class Socket:
-    """A WebsocketCommunicator with protocol-level helpers."""
+    """A WebsocketCommunicator with protocol-level helpers.
 
-    def __init__(self, communicator: WebsocketCommunicator) -> None:
+    ``task.start``/``task.end`` frames surround every handler; a test that is
+    not about them asks for a socket without them (``tasks=False``).
+    """
+
+    def __init__(self, communicator: WebsocketCommunicator, tasks: bool = False) -> None:
         self.comm = communicator
         self.refs = 0
+        self.tasks = tasks
 
     async def connect(self) -> None:
         connected, code = await self.comm.connect(timeout=5)  # a hang guard on a busy machine
@@ -67,7 +75,10 @@ class Socket:
         await self.comm.send_to(text_data=text, bytes_data=data)
 
     async def receive(self, timeout: float = 3) -> dict[str, Any]:
-        return dict(json.loads(await self.comm.receive_from(timeout)))
+        while True:
+            frame = dict(json.loads(await self.comm.receive_from(timeout)))
+            if self.tasks or not str(frame.get("type")).startswith("task."):
+                return frame
 
     async def until_ack(self, ref: str, timeout: float = 3) -> tuple[list[dict[str, Any]], dict]:
         """Frames received before the ack of ``ref``, and that ack."""
@@ -82,7 +93,13 @@ class Socket:
         return await self.until_ack(await self.send(frame))
 
     async def nothing_more(self) -> bool:
-        return await self.comm.receive_nothing(timeout=0.2)
+        while not await self.comm.receive_nothing(timeout=0.2):
+            try:
+                await self.receive(timeout=0.2)
+            except asyncio.TimeoutError:
+                continue  # it was a task frame
+            return False
+        return True
 
     async def close(self) -> None:
         await self.comm.disconnect()

@@ -252,6 +252,7 @@ def test_messages_carry_their_buttons_but_never_a_payload(api):
         "actions",
         "created_at",
         "updated_at",
+        "stream",
     }
     assert [a["label"] for a in question["actions"]] == ["Confirm Deletion", "Cancel"]
     assert set(question["actions"][0]) == set(protocol.action_fields(Action.objects.first()))

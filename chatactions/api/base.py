@@ -25,7 +25,7 @@ from ..conf import chat_settings
 from ..exceptions import RequestTooLarge
 from ..models import Conversation
 from ..models import Message as MessageRow
-from ..outcome import Outcome
+from ..outcome import Outcome, Status
 from ..owners import Requester
 from .permissions import MayChat, SessionWritesNeedCsrf
 from .serializers import OutcomeSerializer
@@ -41,6 +41,8 @@ HTTP_STATUS: dict[str, int] = {
     protocol.NOT_FOUND: status.HTTP_404_NOT_FOUND,
     protocol.INVALID: status.HTTP_400_BAD_REQUEST,
     protocol.ERROR: status.HTTP_500_INTERNAL_SERVER_ERROR,
+    # The request was carried out: the handler it started was stopped.
+    Status.CANCELLED: status.HTTP_200_OK,
 }
 
 # Missing, foreign and malformed ids all get exactly this: no leak of which ids exist.

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -45,15 +46,19 @@ def _action_row(row: MessageRow, action: ActionDraft, order: int) -> ActionRow:
 def save_message(chat: Chat, draft: MessageDraft) -> tuple[MessageRow, str]:
     """Save and render a new message with its buttons; sync, for one database thread hop."""
     author = draft.author or ("You" if draft.from_user else chat_settings.DEFAULT_AUTHOR)
+    streaming = draft.stream == MessageRow.Stream.STREAMING
     row = MessageRow(
         uuid=draft.id,
         conversation=chat.conversation,
         author=author,
         from_user=draft.from_user,
         content=draft.content,
-        content_html=render_markdown(draft.content),
+        # A streamed message is drawn escaped until its end draws the Markdown.
+        content_html="" if streaming else render_markdown(draft.content),
         exclusive=draft.exclusive,
         awaiting=draft.awaiting,
+        stream=draft.stream,
+        streaming_until=stream_lease() if streaming else None,
     )
     actions: list[ActionRow] = []
     if not draft.actions:  # one INSERT is atomic on its own
@@ -93,7 +98,17 @@ def save_update(chat: Chat, draft: MessageDraft) -> str | None:
         row.content = draft.content
         row.content_html = render_markdown(draft.content)
         row.updated_at = timezone.now()
-        row.save(update_fields=["author", "content", "content_html", "updated_at"])
+        row.stream, row.streaming_until = draft.stream, None  # an update ends a stream
+        row.save(
+            update_fields=[
+                "author",
+                "content",
+                "content_html",
+                "updated_at",
+                "stream",
+                "streaming_until",
+            ]
+        )
         row.actions.filter(removed_at__isnull=True).exclude(uuid__in=wanted).update(
             removed_at=row.updated_at
         )
@@ -167,3 +182,87 @@ async def remove_message_actions(chat: Chat, message_id: uuid.UUID) -> None:
     """Remove all of a message's buttons at once, in every tab."""
     removed = await database_sync_to_async(mark_message_actions_removed)(chat, message_id)
     await fanout.announce_removed(chat, removed)
+
+
+# Streams: a message saved at its first token, its text saved as it grows ----------
+
+
+def stream_lease() -> datetime:
+    """Until when a stream (or a task) counts as alive without news from its process."""
+    return timezone.now() + timedelta(seconds=chat_settings.STREAM_LEASE)
+
+
+def mark_streaming(chat: Chat, message_id: uuid.UUID) -> tuple[str, str] | None:
+    """A sent message starts streaming (``send()`` came first); its text and frame.
+
+    ``None`` if the message is gone.
+    """
+    row = MessageRow.objects.filter(
+        uuid=message_id, conversation=chat.conversation, removed_at__isnull=True
+    ).first()
+    if row is None:
+        return None
+    row.stream, row.streaming_until, row.content_html = (
+        MessageRow.Stream.STREAMING,
+        stream_lease(),
+        "",
+    )
+    row.save(update_fields=["stream", "streaming_until", "content_html"])
+    return row.content, _redraw(chat, row)
+
+
+def save_stream_text(chat: Chat, message_id: uuid.UUID, content: str) -> bool:
+    """Save the text streamed so far and renew the lease; false if the stream has ended."""
+    count = MessageRow.objects.filter(
+        uuid=message_id, conversation=chat.conversation, stream=MessageRow.Stream.STREAMING
+    ).update(content=content, streaming_until=stream_lease())
+    return count > 0
+
+
+def mark_stream_ended(chat: Chat, message_id: uuid.UUID, content: str, how: str) -> str | None:
+    """End a stream with ``content`` as it is, ``stopped`` or ``interrupted``; its frame.
+
+    ``None`` if it was no longer streaming (it ended another way first).
+    """
+    row = MessageRow.objects.filter(
+        uuid=message_id, conversation=chat.conversation, stream=MessageRow.Stream.STREAMING
+    ).first()
+    if row is None:
+        return None
+    return _end(chat, row, content, how)
+
+
+def _end(chat: Chat, row: MessageRow, content: str, how: str) -> str | None:
+    count = MessageRow.objects.filter(pk=row.pk, stream=MessageRow.Stream.STREAMING).update(
+        content=content,
+        content_html=render_markdown(content),
+        stream=how,
+        streaming_until=None,
+        updated_at=timezone.now(),
+    )
+    if not count:
+        return None  # its own process ended it meanwhile
+    row.refresh_from_db()
+    return _redraw(chat, row)
+
+
+def mark_lapsed_streams(chat: Chat) -> list[str]:
+    """Mark this chat's streams whose lease lapsed (their worker died) ``interrupted``.
+
+    Whoever reads the conversation (the page, a ``sync`` or ``fetch``, the API)
+    calls this first, so a dead worker's stream never looks alive; it keeps
+    the text saved last. Returns the frames that tell the tabs.
+    """
+    lapsed = MessageRow.objects.filter(
+        conversation=chat.conversation,
+        stream=MessageRow.Stream.STREAMING,
+        streaming_until__lt=timezone.now(),
+    )
+    texts = [_end(chat, row, row.content, MessageRow.Stream.INTERRUPTED) for row in lapsed]
+    return [text for text in texts if text is not None]
+
+
+def _redraw(chat: Chat, row: MessageRow) -> str:
+    row.conversation = chat.conversation
+    live = list(row.actions.filter(removed_at__isnull=True).order_by("order", "id"))
+    return frames.render_message(row, live, "message.update")

@@ -1,0 +1,393 @@
+"""Streamed messages, the task indicator and Stop, frame by frame through the real ASGI app."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.utils import timezone
+
+import chatactions as ca
+from chatactions.models import Action, ActionClick, Message, RunningTask
+from chatactions.registry import default_registry
+
+from .conftest import Socket, Visitor, offer
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def quick(settings, monkeypatch):
+    """Short intervals, so a test sees batches and saves within a fraction of a second."""
+    settings.CHATACTIONS = {
+        **settings.CHATACTIONS,
+        "STREAM_COALESCE": 0.02,
+        "STREAM_SAVE_INTERVAL": 0.1,
+        "STREAM_LEASE": 1.0,
+    }
+    monkeypatch.setenv("DEMO_STORY_PAUSE", "0.005")
+
+
+class Tab:
+    """What chat.js does with a message's frames, in Python: the text a user reads."""
+
+    def __init__(self) -> None:
+        self.text: dict[str, str] = {}
+        self.final: dict[str, dict[str, Any]] = {}
+        self.ahead: dict[str, list[tuple[int, str]]] = {}
+        self.gaps: set[str] = set()
+        self.working: set[str] = set()
+
+    def see(self, frame: dict[str, Any]) -> None:
+        kind, key = frame["type"], frame.get("id", "")
+        if kind in ("message", "message.update") and frame["stream"] == "streaming":
+            if len(frame["content"]) >= len(self.text.get(key, "")):
+                self.text[key] = frame["content"]  # the longer copy is the newer one
+            self.drain(key)
+        elif kind in ("message", "message.update"):
+            self.final[key] = frame
+            self.text[key] = frame["content"]
+        elif kind == "message.stream" and key not in self.final:
+            self.ahead.setdefault(key, []).append((frame["at"], frame["delta"]))
+            self.drain(key)
+        elif kind == "task.start":
+            self.working.add(key)
+        elif kind == "task.end":
+            self.working.discard(key)
+
+    def drain(self, key: str) -> None:
+        have = self.text.get(key)
+        pending = self.ahead.get(key, [])
+        progress = True
+        while have is not None and progress:
+            progress = False
+            for at, delta in list(pending):
+                if at <= len(have):
+                    have += delta[len(have) - at :]
+                    pending.remove((at, delta))
+                    progress = True
+        if have is not None:
+            self.text[key] = have
+        if pending:
+            self.gaps.add(key)
+        else:
+            self.gaps.discard(key)
+
+
+async def read_until(socket: Socket, tab: Tab, done: Any, timeout: float = 5) -> list[dict]:
+    frames = []
+    while not done(frames):
+        frame = await socket.receive(timeout)
+        tab.see(frame)
+        frames.append(frame)
+    return frames
+
+
+def ended(frames: list[dict]) -> bool:
+    return any(f["type"] == "task.end" for f in frames)
+
+
+async def start(visitor: Visitor, tasks: bool = True) -> tuple[Any, Socket]:
+    conversation = await sync_to_async(visitor.start)()
+    socket = visitor.socket(conversation, tasks=tasks)
+    await socket.connect()
+    return conversation, socket
+
+
+def row(message_id: str) -> Message:
+    return Message.objects.get(uuid=message_id)
+
+
+async def test_a_story_streams_in_batches_then_ends_as_markdown(visitor):
+    from project.bot.story import STORY
+
+    _, socket = await start(visitor)
+    tab = Tab()
+    await socket.send({"type": "message", "content": "tell me a story"})
+    frames = await read_until(socket, tab, ended)
+    kinds = [f["type"] for f in frames]
+    assert kinds[:3] == ["message", "task.start", "message"]  # the echo, working, the reply
+    reply = frames[2]
+    assert reply["stream"] == "streaming" and reply["lease"] == 1.0
+    deltas = [f for f in frames if f["type"] == "message.stream"]
+    assert reply["content"] + "".join(f["delta"] for f in deltas) == STORY
+    assert [f["at"] for f in deltas] == [
+        len(reply["content"]) + sum(len(d["delta"]) for d in deltas[:i])
+        for i in range(len(deltas))
+    ]
+    words = len(STORY.split(" "))
+    assert 1 < len(deltas) < words  # coalesced: fewer frames than tokens
+    final = next(f for f in frames if f["type"] == "message.update")
+    assert final["id"] == reply["id"] and final["stream"] == ""
+    assert "<strong>small town</strong>" in final["html"]
+    assert kinds[-1] == "task.end" and frames[-1]["status"] == "ok"
+    saved = await sync_to_async(row)(reply["id"])
+    assert saved.content == STORY and saved.stream == ""
+    assert tab.text[reply["id"]] == saved.content
+
+
+async def test_while_streaming_the_text_is_drawn_escaped(visitor, callbacks):
+    conversation, socket = await start(visitor, tasks=False)
+    gate = asyncio.Event()
+
+    @callbacks("tell")
+    async def tell(action):
+        message = ca.Message("")
+        await message.stream_token("<b>bold</b> **and** ")
+        await gate.wait()
+        await message.stream_token("more")
+        await message.send()
+
+    action_id = await offer(socket, conversation, "tell")
+    await socket.send({"type": "action", "id": action_id})
+    first = await socket.receive()
+    assert first["stream"] == "streaming"
+    assert "&lt;b&gt;bold&lt;/b&gt;" in first["html"] and "<b>" not in first["html"]
+    assert first["content"] == "<b>bold</b> **and** "  # the first token is in the row
+    page = await sync_to_async(visitor.client.get)(f"/chat/{conversation.uuid}/")
+    assert b'data-stream="streaming"' in page.content
+    gate.set()
+    frames, ack = await socket.until_ack("r1")
+    final = frames[-1]
+    assert final["type"] == "message.update" and "<strong>and</strong>" in final["html"]
+    assert "<b>" not in final["html"]  # the sanitiser drops raw HTML at the end, too
+    assert ack["status"] == "ok"
+
+
+async def test_send_first_then_stream_then_update(visitor, callbacks):
+    conversation, socket = await start(visitor, tasks=False)
+
+    @callbacks("tell")
+    async def tell(action):
+        message = await ca.Message("Thinking: ").send()
+        for token in ["one ", "two ", "three"]:
+            await message.stream_token(token)
+        message.actions = [ca.Action("again", label="Again")]
+        await message.update()
+
+    action_id = await offer(socket, conversation, "tell")
+    frames, ack = await socket.request({"type": "action", "id": action_id})
+    sent, streaming = frames[0], frames[1]
+    assert sent["type"] == "message" and sent["stream"] == "" and sent["content"] == "Thinking: "
+    assert streaming["type"] == "message.update" and streaming["stream"] == "streaming"
+    deltas = [f for f in frames if f["type"] == "message.stream"]
+    assert deltas[0]["at"] == len("Thinking: ")
+    final = frames[-1]
+    assert final["content"] == "Thinking: one two three" and final["stream"] == ""
+    assert [a["label"] for a in final["actions"]] == ["Again"]
+    assert ack["status"] == "ok"
+
+
+async def test_offsets_count_what_javascript_counts(visitor, callbacks):
+    conversation, socket = await start(visitor, tasks=False)
+    settings_off = {"STREAM_COALESCE": 0}
+
+    @callbacks("tell")
+    async def tell(action):
+        message = ca.Message("")
+        for token in ["🙂", "é", "x"]:
+            await message.stream_token(token)
+        await message.send()
+
+    from django.test import override_settings
+    from django.conf import settings
+
+    with override_settings(CHATACTIONS={**settings.CHATACTIONS, **settings_off}):
+        action_id = await offer(socket, conversation, "tell")
+        frames, _ = await socket.request({"type": "action", "id": action_id})
+    deltas = [(f["at"], f["delta"]) for f in frames if f["type"] == "message.stream"]
+    first = next(f for f in frames if f["type"] == "message")
+    assert first["content"] == "🙂"
+    assert deltas == [(2, "é"), (3, "x")]  # an emoji is two UTF-16 units
+
+
+async def test_the_row_exists_from_the_first_token_and_saves_as_it_grows(visitor, callbacks):
+    conversation, socket = await start(visitor, tasks=False)
+    gate = asyncio.Event()
+
+    @callbacks("tell")
+    async def tell(action):
+        message = ca.Message("")
+        await message.stream_token("Hello")
+        await asyncio.sleep(0.3)  # three save intervals
+        await message.stream_token(", world")
+        await gate.wait()
+        await message.send()
+
+    action_id = await offer(socket, conversation, "tell")
+    await socket.send({"type": "action", "id": action_id})
+    first = await socket.receive()
+    assert (await sync_to_async(row)(first["id"])).stream == "streaming"
+    await asyncio.sleep(0.6)
+    saved = await sync_to_async(row)(first["id"])
+    assert saved.content == "Hello, world" and saved.stream == "streaming"
+    assert saved.content_html == ""
+    gate.set()
+    await socket.until_ack("r1")
+    assert (await sync_to_async(row)(first["id"])).content_html.startswith("<p>Hello, world")
+
+
+async def test_a_second_tab_joining_mid_stream_asks_for_the_text_and_misses_nothing(visitor):
+    conversation, first = await start(visitor)
+    await first.send({"type": "message", "content": "tell me a story"})
+    tab1 = Tab()
+    await read_until(first, tab1, lambda fs: sum(f["type"] == "message.stream" for f in fs) > 5)
+    second = visitor.socket(conversation, tasks=True)
+    await second.connect()
+    tab2 = Tab()
+    frames, ack = await second.request({"type": "sync", "after": None})
+    for frame in frames:
+        tab2.see(frame)
+    assert tab2.working, "a tab connecting meanwhile learns the bot is working"
+    reply_id = next(k for k, v in tab2.text.items() if k not in tab2.final)
+    # Read on; whenever this tab sees a gap, it asks for the message again, as chat.js does.
+    while reply_id not in tab2.final:
+        frame = await second.receive(5)
+        tab2.see(frame)
+        if reply_id in tab2.gaps:
+            refetch, _ = await second.request({"type": "fetch", "id": reply_id})
+            for again in refetch:
+                tab2.see(again)
+    await read_until(first, tab1, ended)
+    saved = await sync_to_async(row)(reply_id)
+    assert tab2.text[reply_id] == tab1.text[reply_id] == saved.content
+    await second.close()
+
+
+async def test_a_reconnecting_tab_gets_the_text_so_far_from_a_sync(visitor):
+    conversation, first = await start(visitor, tasks=False)
+    await first.send({"type": "message", "content": "tell me a story"})
+    echo = await first.receive()
+    reply = await first.receive()
+    await asyncio.sleep(0.3)
+    await first.close()  # the tab drops
+    again = visitor.socket(conversation)
+    await again.connect()
+    frames, _ = await again.request({"type": "sync", "after": echo["id"]})
+    resumed = next(f for f in frames if f["type"] == "message" and f["id"] == reply["id"])
+    assert resumed["stream"] == "streaming" and resumed["content"]
+    saved = await sync_to_async(row)(reply["id"])
+    assert saved.content.startswith(resumed["content"])
+
+
+async def test_fetch_of_a_message_not_in_the_chat_is_not_found(visitor):
+    _, socket = await start(visitor, tasks=False)
+    stranger = Visitor()
+    other = await sync_to_async(stranger.start)()
+    theirs = await sync_to_async(Message.objects.filter(conversation=other).first)()
+    _, ack = await socket.request({"type": "fetch", "id": str(theirs.uuid)})
+    assert ack["status"] == "not_found"
+    _, ack = await socket.request({"type": "fetch", "id": "nope"})
+    assert ack["status"] == "invalid"
+
+
+# A worker that died mid-stream ---------------------------------------------------------
+
+
+def dead_stream(conversation: Any) -> Message:
+    """What a SIGKILLed worker leaves: a streaming row and a task whose leases lapsed."""
+    lapsed = timezone.now() - timedelta(seconds=5)
+    RunningTask.objects.create(conversation=conversation, until=lapsed)
+    return Message.objects.create(
+        conversation=conversation,
+        author="Assistant",
+        content="Half a sen",
+        stream="streaming",
+        streaming_until=lapsed,
+    )
+
+
+async def test_a_lapsed_stream_is_marked_interrupted_by_the_next_reader(visitor):
+    conversation, socket = await start(visitor)
+    message = await sync_to_async(dead_stream)(conversation)
+    frames, _ = await socket.request({"type": "sync", "after": None})
+    update = next(f for f in frames if f["type"] == "message.update")
+    assert update["id"] == str(message.uuid) and update["stream"] == "interrupted"
+    assert "Interrupted" in update["html"] and "Half a sen" in update["html"]
+    assert not [f for f in frames if f["type"] == "task.start"]  # a dead task is not working
+    saved = await sync_to_async(row)(str(message.uuid))
+    assert saved.stream == "interrupted" and saved.content == "Half a sen"
+    page = await sync_to_async(visitor.client.get)(f"/chat/{conversation.uuid}/")
+    assert b"Interrupted" in page.content and b"data-working hidden" in page.content
+
+
+async def test_the_page_notices_a_lapsed_stream_too(visitor):
+    conversation = await sync_to_async(visitor.start)()
+    message = await sync_to_async(dead_stream)(conversation)
+    page = await sync_to_async(visitor.client.get)(f"/chat/{conversation.uuid}/")
+    assert b"Interrupted: the reply was cut off" in page.content
+    assert (await sync_to_async(row)(str(message.uuid))).stream == "interrupted"
+
+
+# Stop ------------------------------------------------------------------------------------
+
+
+async def test_stop_ends_the_story_with_what_it_has_and_runs_on_stop(visitor):
+    conversation, socket = await start(visitor)
+    tab = Tab()
+    ref = await socket.send({"type": "message", "content": "tell me a story"})
+    await read_until(socket, tab, lambda fs: sum(f["type"] == "message.stream" for f in fs) > 3)
+    stop_ref = await socket.send({"type": "stop"})
+    frames = []
+    acks: dict[str, dict] = {}
+    while len(acks) < 2:
+        frame = await socket.receive(5)
+        if frame["type"] == "ack":
+            acks[frame["ref"]] = frame
+        else:
+            tab.see(frame)
+            frames.append(frame)
+    assert acks[ref]["status"] == "cancelled" and acks[stop_ref]["status"] == "ok"
+    stopped = next(f for f in frames if f["type"] == "message.update")
+    assert stopped["stream"] == "stopped" and "Stopped" in stopped["html"]
+    assert next(f for f in frames if f["type"] == "task.end")["status"] == "cancelled"
+    assert any(f.get("content") == "Stopped. Ask again whenever you like." for f in frames)
+    saved = await sync_to_async(row)(stopped["id"])
+    assert saved.stream == "stopped" and saved.content == tab.text[stopped["id"]]
+    assert saved.content and len(saved.content) < 200
+    assert not await sync_to_async(RunningTask.objects.exists)()
+
+
+async def test_a_stopped_click_is_audited_cancelled_and_its_button_released(visitor, callbacks):
+    conversation, socket = await start(visitor, tasks=False)
+    started = asyncio.Event()
+
+    @callbacks("slow")
+    async def slow(action):
+        started.set()
+        await asyncio.sleep(30)
+
+    action_id = await offer(socket, conversation, "slow")
+    ref = await socket.send({"type": "action", "id": action_id})
+    await asyncio.wait_for(started.wait(), 5)
+    api = await sync_to_async(lambda: visitor.client.post(
+        f"/api/chat/conversations/{conversation.uuid}/stop/", content_type="application/json"
+    ))()
+    assert api.status_code in (200, 403)  # a session client needs CSRF: see the API test
+    if api.status_code == 403:
+        await socket.send({"type": "stop"})
+    _, ack = await socket.until_ack(ref, timeout=5)
+    assert ack["status"] == "cancelled"
+    click = await sync_to_async(ActionClick.objects.get)(action__uuid=action_id)
+    assert click.outcome == "cancelled" and click.error == ""
+    button = await sync_to_async(Action.objects.get)(uuid=action_id)
+    assert button.claimed_until is None  # released: a new click runs again
+    started.clear()
+    await socket.send({"type": "action", "id": action_id})
+    await asyncio.wait_for(started.wait(), 5)
+    await socket.send({"type": "stop"})
+
+
+async def test_stop_with_nothing_running_still_runs_on_stop(visitor):
+    _, socket = await start(visitor, tasks=False)
+    frames, ack = await socket.request({"type": "stop"})
+    assert ack["status"] == "ok"
+    assert [f["content"] for f in frames] == ["Stopped. Ask again whenever you like."]
+
+
+async def test_on_stop_is_registered_once(visitor):
+    with pytest.raises(ca.AlreadyRegistered):
+        default_registry.on_stop(lambda: None)
