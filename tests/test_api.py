@@ -743,6 +743,7 @@ def test_the_schema_is_openapi_3_with_every_endpoint():
         "/api/chat/conversations/",
         "/api/chat/conversations/{conversation_id}/",
         "/api/chat/conversations/{conversation_id}/messages/",
+        "/api/chat/conversations/{conversation_id}/stop/",
         "/api/chat/conversations/{conversation_id}/actions/{action_id}/click/",
     }
     click = schema["paths"]["/api/chat/conversations/{conversation_id}/actions/{action_id}/click/"]

@@ -91,6 +91,7 @@ async def test_message_frame_carries_id_html_actions_and_time(chat):
         "html",
         "actions",
         "created_at",
+        "stream",
     }
     assert set(question["actions"][0]) == {
         "id",

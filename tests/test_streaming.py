@@ -351,7 +351,8 @@ async def test_stop_ends_the_story_with_what_it_has_and_runs_on_stop(visitor):
     assert not await sync_to_async(RunningTask.objects.exists)()
 
 
-async def test_a_stopped_click_is_audited_cancelled_and_its_button_released(visitor, callbacks):
+async def hold(visitor: Visitor, callbacks: Any) -> tuple[Any, Socket, str, str, asyncio.Event]:
+    """A conversation whose button's callback is running (and would for 30 s)."""
     conversation, socket = await start(visitor, tasks=False)
     started = asyncio.Event()
 
@@ -363,12 +364,12 @@ async def test_a_stopped_click_is_audited_cancelled_and_its_button_released(visi
     action_id = await offer(socket, conversation, "slow")
     ref = await socket.send({"type": "action", "id": action_id})
     await asyncio.wait_for(started.wait(), 5)
-    api = await sync_to_async(lambda: visitor.client.post(
-        f"/api/chat/conversations/{conversation.uuid}/stop/", content_type="application/json"
-    ))()
-    assert api.status_code in (200, 403)  # a session client needs CSRF: see the API test
-    if api.status_code == 403:
-        await socket.send({"type": "stop"})
+    return conversation, socket, action_id, ref, started
+
+
+async def test_a_stopped_click_is_audited_cancelled_and_its_button_released(visitor, callbacks):
+    conversation, socket, action_id, ref, started = await hold(visitor, callbacks)
+    await socket.send({"type": "stop"})
     _, ack = await socket.until_ack(ref, timeout=5)
     assert ack["status"] == "cancelled"
     click = await sync_to_async(ActionClick.objects.get)(action__uuid=action_id)
@@ -379,6 +380,60 @@ async def test_a_stopped_click_is_audited_cancelled_and_its_button_released(visi
     await socket.send({"type": "action", "id": action_id})
     await asyncio.wait_for(started.wait(), 5)
     await socket.send({"type": "stop"})
+
+
+def strict_client(visitor: Visitor) -> Any:
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.cookies = visitor.client.cookies
+    return client
+
+
+async def test_stop_over_the_api_is_for_the_owner_and_needs_csrf(visitor, callbacks):
+    from rest_framework.test import APIClient
+
+    conversation, socket, action_id, ref, _ = await hold(visitor, callbacks)
+    url = f"/api/chat/conversations/{conversation.uuid}/stop/"
+    stranger = Visitor()
+    await sync_to_async(stranger.start)()
+    foreign = await sync_to_async(stranger.client.post)(url)
+    assert foreign.status_code == 404
+    owner = strict_client(visitor)
+    unsigned = await sync_to_async(owner.post)(url)
+    assert unsigned.status_code == 403
+    await asyncio.sleep(0.2)
+    assert await sync_to_async(RunningTask.objects.count)() == 1  # still running
+    api = APIClient(enforce_csrf_checks=True)
+    api.cookies = visitor.client.cookies
+    await sync_to_async(api.get)("/api/chat/conversations/")
+    token = api.cookies["csrftoken"].value
+    stopped = await sync_to_async(api.post)(url, HTTP_X_CSRFTOKEN=token)
+    assert stopped.status_code == 200 and stopped.json()["status"] == "ok"
+    _, ack = await socket.until_ack(ref, timeout=5)
+    assert ack["status"] == "cancelled"
+    assert await sync_to_async(ActionClick.objects.get)(action__uuid=action_id)
+
+
+async def test_the_pages_stop_button_is_a_csrf_checked_post(visitor, callbacks):
+    conversation, socket, action_id, ref, _ = await hold(visitor, callbacks)
+    owner = strict_client(visitor)
+    page = await sync_to_async(owner.get)(f"/chat/{conversation.uuid}/")
+    html = page.content.decode()
+    assert "Assistant is working…" in html and "data-working hidden" not in html
+    assert f'action="/chat/{conversation.uuid}/stop/"' in html
+    url = f"/chat/{conversation.uuid}/stop/"
+    assert (await sync_to_async(owner.post)(url)).status_code == 403
+    token = owner.cookies["csrftoken"].value
+    done = await sync_to_async(owner.post)(url, {"csrfmiddlewaretoken": token})
+    assert done.status_code == 302 and done["Location"] == f"/chat/{conversation.uuid}/"
+    _, ack = await socket.until_ack(ref, timeout=5)
+    assert ack["status"] == "cancelled"
+    page = await sync_to_async(owner.get)(f"/chat/{conversation.uuid}/")
+    assert "data-working hidden" in page.content.decode()
+    stranger = Visitor()
+    await sync_to_async(stranger.start)()
+    assert (await sync_to_async(stranger.client.post)(url)).status_code == 404
 
 
 async def test_stop_with_nothing_running_still_runs_on_stop(visitor):

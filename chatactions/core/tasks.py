@@ -21,6 +21,7 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
@@ -76,40 +77,74 @@ async def run(
     token = uuid.uuid4()
     await database_sync_to_async(_begin)(chat, token)
     await fanout.broadcast(chat, protocol.dumps(_start(token, chat_settings.STREAM_LEASE)))
-    layer = get_channel_layer()
-    channel = None
-    if layer is not None:
-        channel = await layer.new_channel()
-        await layer.group_add(stop_group(chat), channel)
+    channel = await _listen(chat)
     left_open: set[streams.Stream] = set()
     marker = streams.opened.set(left_open)
-    handler = asyncio.ensure_future(work())  # copies the context: the streams are tracked
+    handler = asyncio.ensure_future(work())  # copies the context: its streams are tracked
     streams.opened.reset(marker)
-    helpers = [asyncio.ensure_future(_keep_alive(chat, token))]
-    if layer is not None and channel is not None:
-        helpers.append(asyncio.ensure_future(layer.receive(channel)))
+    helpers: list[asyncio.Future[Any]] = [asyncio.ensure_future(_keep_alive(chat, token))]
     how = MessageRow.Stream.DONE
     outcome, error = STOPPED, ""  # what it came to if this task itself is cancelled
     try:
-        await asyncio.wait([handler, *helpers[1:]], return_when=asyncio.FIRST_COMPLETED)
-        if handler.done():
-            outcome, error = handler.result()
-            how = MessageRow.Stream.INTERRUPTED if outcome.status == Status.ERROR else how
-        else:
+        if channel is not None and await _stop_came(handler, channel, helpers):
             handler.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await handler
-            outcome, error, how = STOPPED, "", MessageRow.Stream.STOPPED
+            how = MessageRow.Stream.STOPPED
+        else:
+            outcome, error = await handler
+            how = MessageRow.Stream.INTERRUPTED if outcome.status == Status.ERROR else how
     finally:
         for helper in [handler, *helpers]:
             helper.cancel()
         await streams.end_all(left_open, how)
-        if layer is not None and channel is not None:
-            await layer.group_discard(stop_group(chat), channel)
+        await _unlisten(chat, channel)
         await database_sync_to_async(_finish)(token)
         frame = protocol.task_frame("task.end", token, status=str(outcome.status))
         await fanout.broadcast(chat, protocol.dumps(frame))
     return outcome, error
+
+
+async def _listen(chat: Chat) -> str | None:
+    """A channel of this task's own in the conversation's stop group; ``None`` without a layer.
+
+    If the layer fails (Redis is down) the handler still runs, only unstoppable.
+    """
+    layer = get_channel_layer()
+    if layer is None:
+        return None
+    try:
+        channel: str = await layer.new_channel()
+        await layer.group_add(stop_group(chat), channel)
+    except Exception:
+        logger.exception("chatactions: no stop channel for a task of %s", chat.id)
+        return None
+    return channel
+
+
+async def _unlisten(chat: Chat, channel: str | None) -> None:
+    if channel is None:
+        return
+    try:
+        await get_channel_layer().group_discard(stop_group(chat), channel)
+    except Exception:
+        logger.exception("chatactions: could not leave the stop group of %s", chat.id)
+
+
+async def _stop_came(
+    handler: asyncio.Future[tuple[Outcome, str]], channel: str, helpers: list[asyncio.Future[Any]]
+) -> bool:
+    """Wait for the handler to end or a stop to arrive; true if the stop came first."""
+    listener = asyncio.ensure_future(get_channel_layer().receive(channel))
+    helpers.append(listener)
+    await asyncio.wait([handler, listener], return_when=asyncio.FIRST_COMPLETED)
+    if handler.done():
+        return False
+    if listener.exception() is not None:  # the layer failed: the handler runs on
+        logger.warning("chatactions: lost the stop channel of a running task")
+        await asyncio.wait([handler])
+        return False
+    return True
 
 
 async def _keep_alive(chat: Chat, token: uuid.UUID) -> None:
