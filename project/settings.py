@@ -160,6 +160,9 @@ _CHATACTIONS_NUMBERS = {
     "RATE_LIMIT": int,
     "RATE_LIMIT_PERIOD": float,
     "SYNC_LIMIT": int,
+    "STREAM_SAVE_INTERVAL": float,
+    "STREAM_COALESCE": float,
+    "STREAM_LEASE": float,
 }
 CHATACTIONS: dict[str, Any] = {}
 for _name, _type in _CHATACTIONS_NUMBERS.items():
