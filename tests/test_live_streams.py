@@ -57,9 +57,10 @@ async def test_a_story_streaming_on_one_process_is_stopped_from_the_other():
         with daphnes(env) as (one, two):
             browser = Browser(one.url)
             conversation = browser.start("/chat/")
-            async with open_tab(browser, conversation, one) as teller, open_tab(
-                browser, conversation, two
-            ) as stopper:
+            async with (
+                open_tab(browser, conversation, one) as teller,
+                open_tab(browser, conversation, two) as stopper,
+            ):
                 await teller.sync()
                 await stopper.sync()
                 told, heard = Text(), Text()

@@ -5,7 +5,11 @@
  * markup speaks wire protocol v1 over a WebSocket: clicks show a spinner until
  * their ack, confirmations open a <dialog>, new messages appear in place, and a
  * dropped socket is announced, pauses the buttons and reconnects with
- * exponential backoff, then asks the server for what it missed.
+ * exponential backoff, then asks the server for what it missed. A streamed
+ * message grows as its "message.stream" frames come, each placed at its "at"
+ * offset (a tab that already has the text skips it; one that sees a gap asks
+ * for the message again), and "task.start"/"task.end" show "Assistant is
+ * working…" with a Stop button.
  *
  * No dependencies and no inline code: it works under a strict
  * Content-Security-Policy.
@@ -16,6 +20,8 @@
   var BACKOFF_BASE_MS = 500;
   var BACKOFF_MAX_MS = 10000;
   var NOTICE_MS = 6000;
+  // A stream gap not filled by a refetch (the saved text lags): ask again after this.
+  var REFETCH_MS = 1000;
 
   // What the clicker reads when a click is refused (the no-JavaScript door says the same).
   var REFUSED = {
@@ -54,6 +60,11 @@
     this.everOpen = false;
     this.asking = null;
     this.state = "connecting";
+    this.working = root.querySelector("[data-working]");
+    this.tasks = {}; // running task id -> the timer that forgets it when its lease lapses
+    this.ahead = {}; // message id -> stream deltas that arrived before the text they follow
+    this.refetching = {}; // message id -> a pending fetch timer
+    this.staleTimers = {}; // message id -> the timer that asks after a silent stream
 
     root.addEventListener("submit", this.onSubmit.bind(this));
     var retry = root.querySelector("[data-retry]");
@@ -166,7 +177,12 @@
 
   ChatClient.prototype.sync = function () {
     var self = this;
+    // The sync resends a task.start for each task still running, before its ack: forget
+    // the rest, and show "working" only if one came.
+    Object.keys(this.tasks).forEach(function (id) { window.clearTimeout(self.tasks[id]); });
+    this.tasks = {};
     this.send({ type: "sync", after: this.syncAnchor() }, function (ack) {
+      self.showWorking();
       // The anchor message was deleted for good: ask for the newest messages instead.
       if (ack.status === "not_found") self.send({ type: "sync", after: null });
     });
@@ -177,7 +193,10 @@
   ChatClient.prototype.syncAnchor = function () {
     var items = this.list.querySelectorAll("[data-message-id]");
     if (!items.length) return null;
-    var withButtons = this.list.querySelector("[data-message-id] [data-action-id]");
+    // A message still streaming counts as one with buttons: the sync must resend it.
+    var withButtons = this.list.querySelector(
+      "[data-message-id] [data-action-id], [data-message-id][data-stream=streaming]"
+    );
     var anchor = withButtons ? withButtons.closest("[data-message-id]") : items[items.length - 1];
     var previous = anchor.previousElementSibling;
     // "after" is exclusive: anchor on the message before, so the anchor itself comes back.
@@ -189,9 +208,11 @@
 
   ChatClient.prototype.on_message = function (frame) {
     var old = this.find(frame.id);
+    if (old && this.mergeStream(old, frame)) return;
     var node = this.render(frame.html);
     if (!old) {
       this.insert(node);
+      this.streamStarted(node, frame);
       if (frame.from_user) node.scrollIntoView({ block: "nearest" });
       return;
     }
@@ -216,7 +237,122 @@
 
   ChatClient.prototype.on_message_update = function (frame) {
     var old = this.find(frame.id);
-    if (old) old.replaceWith(this.render(frame.html));
+    if (!old || this.mergeStream(old, frame)) return;
+    var node = this.render(frame.html);
+    old.replaceWith(node);
+    this.streamStarted(node, frame);
+  };
+
+  // Streams -------------------------------------------------------------------------
+
+  // A streaming copy of a message that is streaming here too: keep the longer text
+  // (text only grows, so the longer one is the newer), never a shorter saved one.
+  ChatClient.prototype.mergeStream = function (old, frame) {
+    if (frame.stream !== "streaming" || old.dataset.stream !== "streaming") return false;
+    var box = old.querySelector("[data-stream-text]");
+    if (box.textContent.length < frame.content.length) box.textContent = frame.content;
+    this.drain(old, frame.id);
+    this.expectNews(frame.id, frame.lease);
+    return true;
+  };
+
+  ChatClient.prototype.streamStarted = function (node, frame) {
+    if (frame.stream === "streaming") {
+      this.drain(node, frame.id);
+      this.expectNews(frame.id, frame.lease);
+    } else {
+      this.forgetStream(frame.id);
+    }
+  };
+
+  ChatClient.prototype.on_message_stream = function (frame) {
+    var node = this.find(frame.id);
+    if (node && node.dataset.stream !== "streaming") return; // ended here already
+    (this.ahead[frame.id] = this.ahead[frame.id] || []).push([frame.at, frame.delta]);
+    if (!node) {
+      this.refetch(frame.id, 0); // a stream this tab has not seen start
+      return;
+    }
+    this.drain(node, frame.id);
+    this.expectNews(frame.id);
+  };
+
+  // Apply every delta that begins within the text this tab has; a delta beyond it is a
+  // gap (frames missed while connecting): keep it and ask for the message again.
+  ChatClient.prototype.drain = function (node, id) {
+    var box = node.querySelector("[data-stream-text]");
+    var pending = this.ahead[id] || [];
+    var progress = true;
+    while (box && progress) {
+      progress = false;
+      var have = box.textContent.length;
+      for (var i = 0; i < pending.length; i++) {
+        var at = pending[i][0], delta = pending[i][1];
+        if (at > have) continue;
+        if (at + delta.length > have) box.appendChild(document.createTextNode(delta.slice(have - at)));
+        pending.splice(i, 1);
+        progress = true;
+        break;
+      }
+    }
+    if (pending.length) this.refetch(id, 0);
+    else delete this.ahead[id];
+  };
+
+  ChatClient.prototype.refetch = function (id, delay) {
+    if (this.refetching[id] !== undefined) return;
+    var self = this;
+    this.refetching[id] = window.setTimeout(function () {
+      if (!self.isOpen()) { delete self.refetching[id]; return; }
+      self.send({ type: "fetch", id: id }, function () {
+        delete self.refetching[id];
+        var node = self.find(id);
+        // Still a gap: the saved text lags the stream by up to a save interval.
+        if (self.ahead[id] && node && node.dataset.stream === "streaming") self.refetch(id, REFETCH_MS);
+      });
+    }, delay);
+  };
+
+  // No news of a stream for its lease: ask, and the server marks a dead worker's
+  // stream interrupted, so no tab spins forever.
+  ChatClient.prototype.expectNews = function (id, lease) {
+    if (lease) this.staleTimers[id + ":lease"] = lease;
+    var wait = (this.staleTimers[id + ":lease"] || 10) * 1000 + 500;
+    window.clearTimeout(this.staleTimers[id]);
+    var self = this;
+    this.staleTimers[id] = window.setTimeout(function () { self.refetch(id, 0); }, wait);
+  };
+
+  ChatClient.prototype.forgetStream = function (id) {
+    delete this.ahead[id];
+    window.clearTimeout(this.staleTimers[id]);
+    delete this.staleTimers[id];
+    delete this.staleTimers[id + ":lease"];
+  };
+
+  // The task indicator ----------------------------------------------------------------
+
+  ChatClient.prototype.on_task_start = function (frame) {
+    window.clearTimeout(this.tasks[frame.id]);
+    // Sent again as the lease is renewed; a task whose worker died lapses here too.
+    this.tasks[frame.id] = window.setTimeout(
+      this.endTask.bind(this, frame.id), (frame.lease || 10) * 1000 + 1000
+    );
+    this.showWorking();
+  };
+
+  ChatClient.prototype.on_task_end = function (frame) {
+    this.endTask(frame.id);
+  };
+
+  ChatClient.prototype.endTask = function (id) {
+    window.clearTimeout(this.tasks[id]);
+    delete this.tasks[id];
+    this.showWorking();
+  };
+
+  ChatClient.prototype.showWorking = function () {
+    if (this.working) this.working.hidden = Object.keys(this.tasks).length === 0;
   };
 
   ChatClient.prototype.on_message_remove = function (frame) {
@@ -348,7 +484,7 @@
       return;
     }
     if (ack.notice) this.notice(ack.notice, ack.status === "ok" ? "success" : "info");
-    if (ack.status === "ok") return;
+    if (ack.status === "ok" || ack.status === "cancelled") return; // a stop shows on its message
     var text = ack.status === "invalid" || (ack.status === "error" && ack.detail)
       ? ack.detail
       : REFUSED[ack.status];
@@ -360,6 +496,12 @@
   ChatClient.prototype.onSubmit = function (event) {
     var form = event.target;
     var isAction = form.matches("[data-action-id]");
+    if (form.matches("[data-stop]")) {
+      if (!this.isOpen()) return; // the plain form posts the Stop
+      event.preventDefault();
+      this.send({ type: "stop" }, this.showAck.bind(this));
+      return;
+    }
     if (form !== this.compose && !isAction) return; // e.g. the dialog's own form
     if (!this.isOpen()) {
       // Never connected yet: the plain form does the job. After a drop: wait.
