@@ -5,6 +5,7 @@ Chromium the tests skip with the reason; under ``CI=true`` they fail.
 ``UPDATE_SCREENSHOTS=1`` writes the stream's screenshots to ``docs/img/``.
 """
 
+# ruff: noqa: F811  (pytest hands the imported fixtures back as same-named arguments)
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -36,8 +37,8 @@ def server() -> Iterator[Daphne]:
         daphne.stop()
 
 
-def story(page):
-    return page.locator(".ca-message--bot").nth(1)
+def story(tab):
+    return tab.locator(".ca-message--bot").nth(1)
 
 
 def test_a_story_grows_in_two_tabs_then_is_drawn_as_markdown(context, server, errors, tmp_path):

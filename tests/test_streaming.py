@@ -192,8 +192,8 @@ async def test_offsets_count_what_javascript_counts(visitor, callbacks):
             await message.stream_token(token)
         await message.send()
 
-    from django.test import override_settings
     from django.conf import settings
+    from django.test import override_settings
 
     with override_settings(CHATACTIONS={**settings.CHATACTIONS, **settings_off}):
         action_id = await offer(socket, conversation, "tell")
@@ -238,7 +238,7 @@ async def test_a_second_tab_joining_mid_stream_asks_for_the_text_and_misses_noth
     second = visitor.socket(conversation, tasks=True)
     await second.connect()
     tab2 = Tab()
-    frames, ack = await second.request({"type": "sync", "after": None})
+    frames, _ = await second.request({"type": "sync", "after": None})
     for frame in frames:
         tab2.see(frame)
     assert tab2.working, "a tab connecting meanwhile learns the bot is working"
@@ -326,7 +326,7 @@ async def test_the_page_notices_a_lapsed_stream_too(visitor):
 
 
 async def test_stop_ends_the_story_with_what_it_has_and_runs_on_stop(visitor):
-    conversation, socket = await start(visitor)
+    _, socket = await start(visitor)
     tab = Tab()
     ref = await socket.send({"type": "message", "content": "tell me a story"})
     await read_until(socket, tab, lambda fs: sum(f["type"] == "message.stream" for f in fs) > 3)
@@ -368,7 +368,7 @@ async def hold(visitor: Visitor, callbacks: Any) -> tuple[Any, Socket, str, str,
 
 
 async def test_a_stopped_click_is_audited_cancelled_and_its_button_released(visitor, callbacks):
-    conversation, socket, action_id, ref, started = await hold(visitor, callbacks)
+    _, socket, action_id, ref, started = await hold(visitor, callbacks)
     await socket.send({"type": "stop"})
     _, ack = await socket.until_ack(ref, timeout=5)
     assert ack["status"] == "cancelled"
@@ -416,7 +416,7 @@ async def test_stop_over_the_api_is_for_the_owner_and_needs_csrf(visitor, callba
 
 
 async def test_the_pages_stop_button_is_a_csrf_checked_post(visitor, callbacks):
-    conversation, socket, action_id, ref, _ = await hold(visitor, callbacks)
+    conversation, socket, _, ref, _ = await hold(visitor, callbacks)
     owner = strict_client(visitor)
     page = await sync_to_async(owner.get)(f"/chat/{conversation.uuid}/")
     html = page.content.decode()

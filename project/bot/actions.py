@@ -1,9 +1,10 @@
 """The confirmation bot of the Chainlit Action chapter, on chatactions.
 
-The texts are the chapter's. Beyond it, "tell me a story" streams a reply word
-by word (``story.py``, a stand-in for a language model) that Stop can cut short, and the buttons show what chatactions adds
+The texts are the chapter's. Beyond it, the buttons show what chatactions adds
 (a variant, a Lucide icon, a tooltip), and each callback removes the clicked
 button, as the chapter suggests, so a used button cannot be pressed again.
+"tell me a story" streams a reply word by word (``story.py``, a stand-in for a
+language model), which the Stop button can cut short (``on_stop`` answers).
 """
 
 from __future__ import annotations
