@@ -57,6 +57,7 @@ class Message:
         message = cls(row.content, author=row.author, conversation=chat)
         message.id = row.uuid
         message.from_user = row.from_user
+        message._sent = True  # its row exists: streaming into it resumes it
         return message
 
     def draft(self, *, from_user: bool = False, stream: str = "") -> MessageDraft:
@@ -127,18 +128,14 @@ class Message:
         """
         chat = await self._chat()
         draft = self.draft()
-        if self._stream is not None:
-            await self._end_stream(draft)
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            await stream.finish(draft)
         else:
             await messages.send_message(chat, draft)
             self._sent = True
         self._bind(chat)
         return self
-
-    async def _end_stream(self, draft: MessageDraft) -> bool:
-        stream, self._stream = self._stream, None
-        assert stream is not None
-        return await stream.finish(draft)
 
     async def update(self) -> bool:
         """Save new ``content``/``author`` and make ``actions`` its buttons, in every tab.
@@ -148,8 +145,9 @@ class Message:
         """
         chat = await self._chat()
         draft = self.draft()
-        if self._stream is not None:
-            updated = await self._end_stream(draft)
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            updated = await stream.finish(draft)
         else:
             updated = await messages.update_message(chat, draft)
         self._bind(chat)

@@ -446,3 +446,63 @@ async def test_stop_with_nothing_running_still_runs_on_stop(visitor):
 async def test_on_stop_is_registered_once(visitor):
     with pytest.raises(ca.AlreadyRegistered):
         default_registry.on_stop(lambda: None)
+
+
+# Edges -------------------------------------------------------------------------------------
+
+
+async def test_a_bad_token_is_refused_and_saves_nothing(visitor, callbacks):
+    conversation, socket = await start(visitor, tasks=False)
+    before = await sync_to_async(Message.objects.count)()
+    message = ca.Message("", conversation=conversation)
+    with pytest.raises(ca.MessageError):
+        await message.stream_token("nul\x00")
+    with pytest.raises(ca.InvalidMessage):
+        await message.stream_token(42)  # type: ignore[arg-type]
+    assert await sync_to_async(Message.objects.count)() == before
+    assert await socket.nothing_more()
+
+
+async def test_a_handler_that_raises_mid_stream_leaves_it_interrupted(visitor, callbacks):
+    conversation, socket = await start(visitor, tasks=False)
+
+    @callbacks("tell")
+    async def tell(action):
+        message = ca.Message("")
+        await message.stream_token("Half ")
+        raise RuntimeError("the model went away")
+
+    action_id = await offer(socket, conversation, "tell")
+    frames, ack = await socket.request({"type": "action", "id": action_id})
+    assert ack["status"] == "error"
+    assert frames[-1]["stream"] == "interrupted" and frames[-1]["content"] == "Half "
+
+
+async def test_a_handler_that_forgets_to_send_has_its_stream_ended_as_it_is(visitor, callbacks):
+    conversation, socket = await start(visitor, tasks=False)
+
+    @callbacks("tell")
+    async def tell(action):
+        message = ca.Message("")
+        await message.stream_token("All **of** it")
+
+    action_id = await offer(socket, conversation, "tell")
+    frames, ack = await socket.request({"type": "action", "id": action_id})
+    assert ack["status"] == "ok"
+    assert frames[-1]["stream"] == "" and "<strong>of</strong>" in frames[-1]["html"]
+
+
+async def test_streaming_into_a_removed_message_does_nothing(visitor, callbacks):
+    conversation, socket = await start(visitor, tasks=False)
+    message = await ca.Message("gone soon", conversation=conversation).send()
+    await message.remove()
+    await message.stream_token("more")
+    assert await sync_to_async(lambda: row(str(message.id)).stream)() == ""
+    assert not await message.update()
+
+
+async def test_stop_in_a_conversation_whose_app_is_gone_answers_error(visitor):
+    conversation, socket = await start(visitor, tasks=False)
+    await sync_to_async(type(conversation).objects.filter(pk=conversation.pk).update)(app="gone")
+    _, ack = await socket.request({"type": "stop"})
+    assert ack["status"] == "error"

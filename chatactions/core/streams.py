@@ -97,7 +97,9 @@ class Stream:
         coalesce = float(chat_settings.STREAM_COALESCE)
         while True:
             await asyncio.sleep(coalesce if coalesce > 0 else every)
-            await self.flush()
+            # Shielded: the end cancels this loop, and a frame cut off mid-send would
+            # leave the tabs a gap; its own flush waits for this one (the lock).
+            await asyncio.shield(self.flush())
             if time.monotonic() - self.saved_when >= every:
                 self.saved_when = time.monotonic()
                 await database_sync_to_async(messages.save_stream_text)(
