@@ -112,9 +112,8 @@ async def main() -> None:
     parser.add_argument("--rate", type=float, default=100.0, help="tokens a second per stream")
     args = parser.parse_args()
     print(f"{args.streams} streams x {args.tokens} tokens at {args.rate:g} tokens/s each")
-    print(
-        "| STREAM_COALESCE | tokens/s delivered | frames | p50 delay | p99 delay | daphne CPU | gaps | exact |"
-    )
+    columns = "tokens/s delivered | frames | p50 delay | p99 delay | daphne CPU | gaps | exact"
+    print(f"| STREAM_COALESCE | {columns} |")
     print("|---|---|---|---|---|---|---|---|")
     for coalesce in (0.05, 0.0):
         run = await measure(coalesce, args)

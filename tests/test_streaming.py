@@ -493,7 +493,7 @@ async def test_a_handler_that_forgets_to_send_has_its_stream_ended_as_it_is(visi
 
 
 async def test_streaming_into_a_removed_message_does_nothing(visitor, callbacks):
-    conversation, socket = await start(visitor, tasks=False)
+    conversation, _ = await start(visitor, tasks=False)
     message = await ca.Message("gone soon", conversation=conversation).send()
     await message.remove()
     await message.stream_token("more")
