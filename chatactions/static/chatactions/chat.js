@@ -237,6 +237,8 @@
 
   ChatClient.prototype.on_message_update = function (frame) {
     var old = this.find(frame.id);
+    // A fetched stream this tab has not drawn yet (it began before this tab's sync).
+    if (!old && frame.stream === "streaming") return this.on_message(frame);
     if (!old || this.mergeStream(old, frame)) return;
     var node = this.render(frame.html);
     old.replaceWith(node);
