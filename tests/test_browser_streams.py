@@ -12,6 +12,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from project.bot.story import STORY
+
 from .servers import Daphne, sqlite_database
 from .test_browser import (  # noqa: F401  (the fixtures)
     SETTINGS,
@@ -73,6 +75,19 @@ def test_a_tab_reloaded_mid_stream_shows_the_text_so_far_then_the_rest(page, ser
     page.reload()
     expect(story(page)).to_have_attribute("data-stream", "streaming")
     expect(page.get_by_text("Assistant is working…")).to_be_visible()
+    # While it streams, what the tab shows is always the story's start: nothing doubled.
+    seen = []
+    for _ in range(15):
+        shown = page.evaluate(
+            "() => { const t = document.querySelector('[data-stream-text]');"
+            " return t ? t.textContent : null; }"
+        )
+        if shown is None:
+            break
+        assert STORY.startswith(shown), shown
+        seen.append(len(shown))
+        page.wait_for_timeout(100)
+    assert len(seen) > 3 and seen == sorted(seen) and seen[-1] > seen[0]  # it grew
     expect(story(page).locator(".ca-content strong")).to_have_text("small town", timeout=20_000)
     fresh = context.new_page()
     fresh.goto(f"{server.url}/chat/{conversation}/")

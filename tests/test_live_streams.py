@@ -58,7 +58,7 @@ async def test_a_story_streaming_on_one_process_is_stopped_from_the_other():
             browser = Browser(one.url)
             conversation = browser.start("/chat/")
             async with (
-                open_tab(browser, conversation, one) as teller,
+                open_tab(browser, conversation, one, tasks=True) as teller,
                 open_tab(browser, conversation, two) as stopper,
             ):
                 await teller.sync()
@@ -88,7 +88,7 @@ async def test_a_worker_killed_mid_stream_leaves_its_text_marked_interrupted():
         with daphnes(env) as (one, two):
             browser = Browser(one.url)
             conversation = browser.start("/chat/")
-            async with open_tab(browser, conversation, two) as survivor:
+            async with open_tab(browser, conversation, two, tasks=True) as survivor:
                 await survivor.sync()
                 async with open_tab(browser, conversation, one) as teller:
                     await teller.sync()
