@@ -34,7 +34,7 @@ bench: install
 
 # Retake docs/img/*.png (docs/ui.md) with the browser tests.
 screenshots: install
-	UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/test_browser.py -q
+	UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/test_browser.py tests/test_browser_i18n.py -q
 
 lint: install
 	$(BIN)/ruff check .

@@ -29,6 +29,9 @@ from tests.servers import Browser, Daphne, postgres_database, redis_env, sqlite_
 
 BENCH_ENV = {
     "CHATACTIONS_RATE_LIMIT": "0",
+    # The idle-socket figure opens thousands of sockets on one conversation.
+    "CHATACTIONS_MAX_SOCKETS_PER_CONVERSATION": "0",
+    "CHATACTIONS_MAX_SOCKETS_PER_REQUESTER": "0",
     "CHATACTIONS_BENCH_ECHO": "1",
     "DJANGO_DEBUG": "0",
     "DJANGO_SETTINGS_MODULE": "bench.settings",
@@ -111,7 +114,7 @@ async def open_client(server: Daphne, chat_server: Daphne) -> Client:
 
 
 async def open_echo(server: Daphne) -> Client:
-    return Client(await connect(f"{server.ws_url}/ws/echo/", origin="http://127.0.0.1"))
+    return Client(await connect(f"{server.ws_url}/ws/echo/", origin=server.url))
 
 
 async def timed(
@@ -140,13 +143,18 @@ class Figures:
         return statistics.median(self.rows[name])
 
 
-async def round_for(procs: list[Daphne], figures: Figures, args: argparse.Namespace) -> None:
+async def round_for(
+    procs: list[Daphne], figures: Figures, args: argparse.Namespace, clicks_only: bool = False
+) -> None:
     echo = await open_echo(procs[0])
     for _ in range(50):
         await echo.echo()
     lat, _ = await timed([echo], Client.echo, args.n)
     figures.add("echo p50", pct(lat, 0.5))
     await echo.ws.close()
+    if clicks_only:
+        await click_rows(procs, figures, args)
+        return
     # The ceiling: how many bare round trips this daphne carries for 50 clients.
     echoes = [await open_echo(procs[0]) for _ in range(50)]
     lat, wall = await timed(echoes, Client.echo, max(5, args.n * 2 // 50))
@@ -154,11 +162,8 @@ async def round_for(procs: list[Daphne], figures: Figures, args: argparse.Namesp
     for c in echoes:
         await c.ws.close()
 
+    await click_rows(procs, figures, args)
     one = await open_client(procs[0], procs[0])
-    await timed([one], Client.click, 20)  # warm up
-    lat, _ = await timed([one], Client.click, args.n)
-    for q in (0.5, 0.95, 0.99):
-        figures.add(f"click 1 client p{int(q * 100)}", pct(lat, q))
     lat, _ = await timed([one], Client.message, args.n // 2)
     figures.add("message 1 client p50", pct(lat, 0.5))
     await one.ws.close()
@@ -172,6 +177,16 @@ async def round_for(procs: list[Daphne], figures: Figures, args: argparse.Namesp
         figures.add(f"click {clients} clients p99", pct(lat, 0.99))
         for c in opened:
             await c.ws.close()
+
+
+async def click_rows(procs: list[Daphne], figures: Figures, args: argparse.Namespace) -> None:
+    """One client clicking: the latency of the click path alone."""
+    one = await open_client(procs[0], procs[0])
+    await timed([one], Client.click, 20)  # warm up
+    lat, _ = await timed([one], Client.click, args.n)
+    for q in (0.5, 0.95, 0.99):
+        figures.add(f"click 1 client p{int(q * 100)}", pct(lat, q))
+    await one.ws.close()
 
 
 def report(title: str, figures: Figures) -> list[str]:
@@ -265,26 +280,37 @@ async def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("-n", type=int, default=300, help="operations per measurement")
     parser.add_argument("--sockets", type=int, default=2000)
-    parts = ["default", "production", "page", "sockets"]
+    parts = ["default", "click", "production", "page", "sockets"]
     parser.add_argument("--only", choices=parts, action="append")
+    parser.add_argument(
+        "--rate-limit",
+        default="0",
+        help="CHATACTIONS_RATE_LIMIT of the servers (default 0: off; a large one measures "
+        "the cost of the budget without refusing anything)",
+    )
     args = parser.parse_args()
+    BENCH_ENV["CHATACTIONS_RATE_LIMIT"] = args.rate_limit
     only = set(args.only or parts)
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     when = time.strftime("%Y-%m-%d %H:%M")
     out = [f"Machine: {machine}, {when}; {args.rounds} rounds, n={args.n}.", ""]
     setups = []
     if "default" in only:
-        setups.append(("Default: SQLite, in-memory layer, 1 daphne", "default", 1))
+        setups.append(("Default: SQLite, in-memory layer, 1 daphne", "default", 1, False))
+    if "click" in only and "default" not in only:
+        setups.append(
+            ("One client's clicks: SQLite, in-memory layer, 1 daphne", "default", 1, True)
+        )
     if "production" in only:
         setups += [
-            ("PostgreSQL + Redis, 1 daphne", "production", 1),
-            ("PostgreSQL + Redis, 2 daphne", "production", 2),
+            ("PostgreSQL + Redis, 1 daphne", "production", 1, False),
+            ("PostgreSQL + Redis, 2 daphne", "production", 2, False),
         ]
-    for title, kind, count in setups:
+    for title, kind, count, clicks_only in setups:
         figures = Figures()
         with servers(kind, count) as procs:
             for _ in range(args.rounds):
-                await round_for(procs, figures, args)
+                await round_for(procs, figures, args, clicks_only)
         out += report(title, figures)
         print("\n".join(report(title, figures)), flush=True)
     if "page" in only:

@@ -1,18 +1,19 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SimpleChatActionsConfig(AppConfig):
     """chatactions without autodiscovery, for sites that register callbacks by hand."""
 
     name = "chatactions"
-    verbose_name = "Chat actions"
+    verbose_name = _("Chat actions")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        """Register the checks and the login signal once Django's apps are loaded."""
-        from . import checks, owners  # noqa: F401  (registers checks, connects the login signal)
+        """Register the checks; connect the login and logout signals, once apps are loaded."""
+        from . import checks, lifetime, owners  # noqa: F401
 
 
 class ChatActionsConfig(SimpleChatActionsConfig):

@@ -4,8 +4,8 @@ A chat that works in development can still break in production without a
 traceback: an in-memory channel layer splits one conversation across daphne
 processes, a socket route that never reaches ``ChatConsumer`` just 404s,
 ``daphne`` after ``staticfiles`` makes ``runserver`` a server without sockets,
-and a socket route without an origin check works for every site, a hostile
-one included.
+and a socket route without an origin check (or with Channels' host-only one)
+works for a hostile page too.
 ``manage.py check`` (and ``migrate``, ``runserver``) say so, with the fix.
 """
 
@@ -23,12 +23,13 @@ from django.core.handlers.asgi import ASGIHandler
 from django.utils.module_loading import import_string
 
 from .conf import DEFAULTS
+from .origins import SiteOriginValidator
 
 IN_MEMORY = "channels.layers.InMemoryChannelLayer"
 ORIGIN_HINT = (
     'Use chatactions.routing.websocket_application() as the "websocket" entry of your '
     "ProtocolTypeRouter, or wrap your routes in "
-    "AllowedHostsOriginValidator(AuthMiddlewareStack(...)) yourself."
+    "chatactions.origins.SiteOriginValidator(AuthMiddlewareStack(...)) yourself."
 )
 ROUTING_HINT = (
     "Route chatactions.routing.websocket_urlpatterns in the URLRouter of the "
@@ -178,6 +179,8 @@ def check_websocket_origin(app_configs: Any = None, **kwargs: Any) -> list[Check
     websocket = _websocket_route()
     if websocket is None:
         return []  # no ASGI application, or one that E001-E003 already report
+    if isinstance(websocket, SiteOriginValidator):
+        return [*_wildcard_hosts(), *_tls_unseen()]
     if not isinstance(websocket, OriginValidator):
         return [
             CheckWarning(
@@ -192,11 +195,63 @@ def check_websocket_origin(app_configs: Any = None, **kwargs: Any) -> list[Check
             CheckWarning(
                 "The WebSocket origin check allows every origin (ALLOWED_HOSTS contains '*'): "
                 "any web page can open a chat socket with your visitors' cookies.",
-                hint="List your host names in ALLOWED_HOSTS.",
+                hint=ORIGIN_HINT,
                 id="chatactions.W002",
             )
         ]
-    return []
+    return [
+        CheckWarning(
+            "The WebSocket route uses Channels' origin validator, which compares host names "
+            "only: a page on another scheme or port of an allowed host (http://localhost:1 "
+            "for a site on http://localhost) can open a chat socket with your visitors' "
+            "cookies, where a form post from it fails the CSRF check.",
+            hint=ORIGIN_HINT,
+            id="chatactions.W005",
+        )
+    ]
+
+
+def _wildcard_hosts() -> list[CheckMessage]:
+    """The site's origin is the socket's Host: a wildcard makes any such host "the site"."""
+    wild = [h for h in settings.ALLOWED_HOSTS if h == "*" or h.startswith(".")]
+    if not wild:
+        return []
+    return [
+        CheckWarning(
+            f"ALLOWED_HOSTS has the wildcard {wild[0]!r}: a socket's origin is checked "
+            "against the host it was opened on, so the origin check cannot tell your pages "
+            "from those of any other host the wildcard lets in that reaches this server.",
+            hint="List your host names in ALLOWED_HOSTS; put the other origins your pages "
+            "are served from in CSRF_TRUSTED_ORIGINS.",
+            id="chatactions.W006",
+        )
+    ]
+
+
+def _tls_unseen() -> list[CheckMessage]:
+    """A site on HTTPS whose sockets arrive as ws:// refuses its own pages' sockets."""
+    https = (
+        settings.SECURE_SSL_REDIRECT
+        or settings.SESSION_COOKIE_SECURE
+        or settings.CSRF_COOKIE_SECURE
+        or settings.SECURE_HSTS_SECONDS
+    )
+    if not https or settings.SECURE_PROXY_SSL_HEADER:
+        return []
+    if any(origin.startswith("https://") for origin in settings.CSRF_TRUSTED_ORIGINS):
+        return []
+    return [
+        CheckWarning(
+            "The site is served over HTTPS, but nothing tells a socket's handshake it came "
+            "over TLS (daphne reports no scheme for WebSockets, and behind a proxy they "
+            "arrive as ws://): the origin check would expect http:// and refuse every "
+            "socket of your https:// pages.",
+            hint='Behind a proxy, set SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", '
+            '"https") and have the proxy set that header; or list your https:// origin '
+            "in CSRF_TRUSTED_ORIGINS.",
+            id="chatactions.W007",
+        )
+    ]
 
 
 def _websocket_route() -> Any:

@@ -12,12 +12,14 @@ from typing import Any
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
+from django.utils.translation import gettext_lazy as _
 
 DEFAULTS: dict[str, Any] = {
     # Let visitors who are not logged in own a conversation through their session.
     "ALLOW_ANONYMOUS": True,
-    # Author shown on messages the bot sends when the callback names none.
-    "DEFAULT_AUTHOR": "Assistant",
+    # Author shown on messages the bot sends when the callback names none; the
+    # default is translated into the active language when the message is saved.
+    "DEFAULT_AUTHOR": _("Assistant"),
     # Largest JSON payload an action may carry, in bytes of its UTF-8 JSON.
     "MAX_PAYLOAD_BYTES": 8 * 1024,
     # Largest WebSocket text frame the server reads, in bytes.
@@ -26,12 +28,10 @@ DEFAULTS: dict[str, Any] = {
     "MAX_MESSAGE_LENGTH": 4000,
     # Seconds a click holds its action: a crashed worker's claim expires after this.
     "CLAIM_TIMEOUT": 30.0,
-    # Frames one connection may send in a burst; 0 turns the limit off.
+    # Frames, form posts and API requests one requester (user or visitor) may
+    # make per RATE_LIMIT_PERIOD, over every door and socket; 0 turns it off.
     "RATE_LIMIT": 30,
-    # Seconds in which a spent burst refills completely.
-    "RATE_LIMIT_PERIOD": 10.0,
-    # Messages a ``sync`` frame resends at most; older ones stay on the page.
-    "SYNC_LIMIT": 500,
+    # Seconds of one budget window.
     # Seconds between saves of a streamed message's text (what a reload shows mid-stream).
     "STREAM_SAVE_INTERVAL": 1.0,
     # Seconds a stream's tokens are gathered into one ``message.stream`` frame; 0 sends each.
@@ -39,6 +39,18 @@ DEFAULTS: dict[str, Any] = {
     # Seconds a stream or a running task holds its lease without news: after that, a
     # killed worker's stream is shown interrupted and its "working" indicator goes.
     "STREAM_LEASE": 10.0,
+    "RATE_LIMIT_PERIOD": 10.0,
+    # Most sockets open at once on one conversation, and for one requester; 0: no cap.
+    "MAX_SOCKETS_PER_CONVERSATION": 20,
+    "MAX_SOCKETS_PER_REQUESTER": 50,
+    # Seconds between an open socket's checks of its session (and renewals of
+    # its place under the socket caps, which lapses after three of these).
+    "SOCKET_CHECK_INTERVAL": 60.0,
+    # Messages a ``sync`` frame resends at most; older ones stay on the page.
+    "SYNC_LIMIT": 500,
+    # The chat pages' Content-Security-Policy where the site sends none (csp.py):
+    # True for the strict one, a dict of directives for another, None for none.
+    "CONTENT_SECURITY_POLICY": True,
 }
 
 

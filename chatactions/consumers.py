@@ -1,7 +1,8 @@
 """``ChatConsumer``: one WebSocket, thin.
 
-It authenticates at connect, joins the conversation's group, checks each frame
-(size, rate, shape) and hands it to ``dispatch``. Each frame's handler runs as
+It authenticates at connect, takes its places under the socket caps, joins the
+conversation's group and its session's (``lifetime``), checks each frame
+(session, budget, size, shape) and hands it to ``dispatch``. Each frame's handler runs as
 its own task, so a callback that runs long or waits for a click never stops
 the socket from reading the next frame. Answers to the sender travel through
 the channel layer to this consumer's own channel, behind the group frames the
@@ -12,73 +13,130 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import uuid
 from collections.abc import Awaitable
+from datetime import datetime
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
-from . import dispatch, owners, protocol
-from .conf import chat_settings
+from . import caps, dispatch, lifetime, limits, owners, protocol, texts
 from .context import Chat
-from .limits import TokenBucket
 from .models import Conversation
 from .outcome import failure
-from .owners import Requester
 
 logger = logging.getLogger(__name__)
 
 
-class ChatConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # untyped base
-    """Wire protocol v1 on ``/ws/chat/<conversation-uuid>/``."""
-
-    chat: Chat
-    requester: Requester
+class ChatConsumer(lifetime.SessionBound, AsyncWebsocketConsumer):  # type: ignore[misc]
+    """Wire protocol v1 on ``/ws/chat/<conversation-uuid>/`` (an untyped base)."""
 
     async def connect(self) -> None:
         """Accept only the conversation's owner; anyone else sees "not found" (4404).
 
         An anonymous visitor on a site without anonymous chats gets 4403 instead,
         whatever the id: that says "log in", not whether the conversation exists.
+        A socket over a cap (``MAX_SOCKETS_PER_*``) gets 4429.
         """
         self.tasks: set[asyncio.Task[None]] = set()
-        self.bucket = TokenBucket(chat_settings.RATE_LIMIT, chat_settings.RATE_LIMIT_PERIOD)
+        self.language = texts.requested_language(self.scope)
+        self.ended = False
+        self.places: caps.Places | None = None
+        self.session_key: str | None = None
+        self.expires_at: datetime | None = None
         conversation_id: uuid.UUID = self.scope["url_route"]["kwargs"]["conversation_id"]
         found = await database_sync_to_async(self._find)(conversation_id)
         await self.accept()
         if isinstance(found, int):
             await self.close(code=found)
             return
-        self.requester, conversation = found
-        self.chat = Chat(conversation, self.requester)
+        self.chat = Chat(found, self.requester)
+        if self.session_key is not None:
+            await self.channel_layer.group_add(lifetime.group(self.session_key), self.channel_name)
         await self.channel_layer.group_add(self.chat.group, self.channel_name)
+        self.watcher = asyncio.ensure_future(self.watch())
 
-    def _find(self, conversation_id: uuid.UUID) -> tuple[Requester, Conversation] | int:
-        """The requester and their conversation, or the close code to answer with."""
+    def _find(self, conversation_id: uuid.UUID) -> Conversation | int:
+        """The requester's conversation, with a place under the caps, or the close code."""
         user = self.scope.get("user")
         if owners.login_required(user):
             return protocol.CLOSE_FORBIDDEN
-        requester = owners.resolve(user, self.scope.get("session"))
+        session = self.scope.get("session")
+        requester = owners.resolve(user, session)
         if requester is None:
             return protocol.CLOSE_NOT_FOUND
         conversation = requester.conversation(conversation_id)
-        return protocol.CLOSE_NOT_FOUND if conversation is None else (requester, conversation)
+        if conversation is None:
+            return protocol.CLOSE_NOT_FOUND
+        self.requester, self.ident = requester, limits.identity(requester)
+        self.places = caps.take(conversation.uuid, self.ident)
+        if self.places is None:
+            return protocol.CLOSE_TOO_MANY_SOCKETS
+        self.session_key = getattr(session, "session_key", None)
+        if self.session_key is not None:
+            self.expires_at = lifetime.expiry(self.session_key)
+        return conversation
 
     async def disconnect(self, code: int) -> None:
-        """Leave the group; running handlers finish, since their rows must be saved."""
+        """Leave the groups and the caps; running handlers finish: their rows must be saved."""
+        if hasattr(self, "watcher"):
+            self.watcher.cancel()
+        if self.places is not None:
+            await limits.in_cache(self.places.release)
         if hasattr(self, "chat"):
             await self.channel_layer.group_discard(self.chat.group, self.channel_name)
+            if self.session_key is not None:
+                await self.channel_layer.group_discard(
+                    lifetime.group(self.session_key), self.channel_name
+                )
+
+    async def watch(self) -> None:
+        """Every ``SOCKET_CHECK_INTERVAL``: renew the places under the caps, check the session.
+
+        The first check comes after a random part of the interval, so sockets
+        opened together do not all check at once. A failed check (the database
+        is down) closes nothing: the next one tries again.
+        """
+        interval = caps.check_interval()
+        await asyncio.sleep(interval * random.uniform(0.5, 1.0))
+        while True:
+            try:
+                if self.places is not None:
+                    await limits.in_cache(self.places.renew)
+                if not await self.alive():
+                    await self.end()
+                    return
+            except Exception:
+                logger.exception("chatactions: could not check a socket's session")
+            await asyncio.sleep(interval)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        """Check one frame and start its handler as a task."""
-        if not hasattr(self, "chat"):
+        """Check one frame and start its handler as a task, in the page's language.
+
+        The task copies the active language with the rest of its context, so
+        everything the frame causes (acks, messages drawn for the broadcast) is
+        in the language of the page that opened the socket.
+        """
+        with translation.override(self.language):
+            await self._receive(text_data)
+
+    async def _receive(self, text_data: str | None) -> None:
+        if not hasattr(self, "chat") or self.ended:
             return
-        if not self.bucket.take():
+            return
+        expired = self.expires_at is not None and timezone.now() >= self.expires_at
+        if expired and not await self.alive():
+            await self.end()
+            return
+        if not (await limits.aspend(self.ident)).allowed:
             await self.refuse_flood(text_data)
             return
         if text_data is None:
-            await self.reply(protocol.error("Binary frames are not part of the protocol."))
+            await self.reply(protocol.error(_("Binary frames are not part of the protocol.")))
             return
         try:
             frame = protocol.parse(text_data)
@@ -135,7 +193,7 @@ class ChatConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # untyped bas
         ref = None if text is None else protocol.peek_ref(text)
         await self.refuse(
             protocol.FrameError(
-                "Too many frames; slow down.", ref=ref, status=protocol.RATE_LIMITED
+                _("Too many frames; slow down."), ref=ref, status=protocol.RATE_LIMITED
             )
         )
 
@@ -157,9 +215,12 @@ class ChatConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # untyped bas
 
     async def handle_sync(self, frame: protocol.SyncFrame) -> None:
         """What a reconnecting tab missed, then the ``ack``."""
+        if not await self.alive():  # history is what a stale session must not read
+            await self.end()
+            return
         texts = await dispatch.missed(self.chat, frame.after)
         if texts is None:
-            await self.reply(protocol.ack(frame.ref, protocol.NOT_FOUND, "No such message."))
+            await self.reply(protocol.ack(frame.ref, protocol.NOT_FOUND, _("No such message.")))
             return
         await self.reply(*texts, protocol.ack(frame.ref, protocol.OK))
 
@@ -215,5 +276,7 @@ class ChatConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # untyped bas
 
     async def chat_frames(self, event: dict[str, Any]) -> None:
         """Frames from the channel layer (group broadcasts and our own replies)."""
+        if self.ended:
+            return
         for text in event["texts"]:
             await self.send(text_data=text)

@@ -19,6 +19,7 @@ import uuid
 from dataclasses import dataclass
 
 from channels.db import database_sync_to_async
+from django.utils.translation import gettext as _
 
 from .action import Action
 from .conf import chat_settings
@@ -95,7 +96,7 @@ def _claim(
     started = time.perf_counter()
     row = clicks.find(action_id)
     if row is None:
-        return Outcome(Status.NOT_FOUND, "No such action.")
+        return Outcome(Status.NOT_FOUND, _("No such action."))
     conversation = row.message.conversation
 
     def refuse(status: str, detail: str) -> Outcome:
@@ -106,20 +107,20 @@ def _claim(
     if conversation.uuid != conversation_id or not requester.owns(conversation):
         # Same answer as for an id that does not exist: no leak of which ids exist.
         # The row is still written: someone tried a button that is not theirs.
-        return refuse(Status.NOT_FOUND, "No such action.")
+        return refuse(Status.NOT_FOUND, _("No such action."))
     if (reason := row.unavailable_reason()) is not None:
         return refuse(Status.GONE, reason)
     chat = Chat(conversation, requester)
     if row.message.awaiting:
         removed = clicks.answer(row, chat, requester, via, started)
         if removed is None:
-            return refuse(Status.GONE, "This question was already answered.")
+            return refuse(Status.GONE, _("This question was already answered."))
         return _Answer(row, chat, removed)
     lease = clicks.claim(row, chat, requester, via, started)
     if lease is None:
         if clicks.is_removed(row):
-            return refuse(Status.GONE, "This button is no longer available.")
-        return refuse(Status.BUSY, "This action is already running.")
+            return refuse(Status.GONE, _("This button is no longer available."))
+        return refuse(Status.BUSY, _("This action is already running."))
     return _Claim(row, chat, started, lease)
 
 
@@ -145,16 +146,16 @@ async def refuse_click(requester: Requester, action_id: uuid.UUID, via: str, sta
     """Record a click refused before dispatch (``rate_limited``), so the audit trail has it.
 
     Only a click on an action that exists leaves a row, whoever owns it; the
-    caller's answer does not depend on that, so it reveals nothing.
+    caller's answer does not depend on that, so it reveals nothing. A flood
+    writes one row per requester per budget window, whose ``count`` says how
+    many clicks were refused in it.
     """
     await database_sync_to_async(_record_refusal)(requester, action_id, via, status)
 
 
 def _record_refusal(requester: Requester, action_id: uuid.UUID, via: str, status: str) -> None:
     started = time.perf_counter()
-    row = clicks.find(action_id)
-    if row is not None:
-        clicks.record(clicks.new_click(row, requester, via, status, started))
+    clicks.record_refusal(requester, action_id, via, status, started)
 
 
 # Messages and chat start --------------------------------------------------------
@@ -165,7 +166,8 @@ async def user_message(requester: Requester, conversation_id: uuid.UUID, content
     if len(content) > chat_settings.MAX_MESSAGE_LENGTH:
         return Outcome(
             Status.INVALID,
-            f"Message is longer than {chat_settings.MAX_MESSAGE_LENGTH} characters.",
+            _("Message is longer than %(limit)d characters.")
+            % {"limit": chat_settings.MAX_MESSAGE_LENGTH},
         )
     if (problem := text_problem(content)) is not None:
         return Outcome(Status.INVALID, f"Message {problem}.")
@@ -177,7 +179,7 @@ async def user_message(requester: Requester, conversation_id: uuid.UUID, content
         logger.exception("chatactions: no database to save a message")
         return failure(exc)
     if saved is None:
-        return Outcome(Status.NOT_FOUND, "No such conversation.")
+        return Outcome(Status.NOT_FOUND, _("No such conversation."))
     chat, message, text = saved
     await fanout.broadcast(chat, text)
     return await _run_hook(chat, "on_message", message)

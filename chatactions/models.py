@@ -14,6 +14,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .outcome import Status
 
@@ -21,9 +23,12 @@ from .outcome import Status
 class Conversation(models.Model):
     """One chat, owned by a logged-in user or by an anonymous visitor's session."""
 
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    uuid = models.UUIDField(_("UUID"), default=uuid.uuid4, unique=True, editable=False)
     app = models.CharField(
-        max_length=100, default="default", help_text="Name of the chat registry that answers."
+        _("chat app"),
+        max_length=100,
+        default="default",
+        help_text=_("Name of the chat registry that answers."),
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -31,16 +36,20 @@ class Conversation(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="chatactions_conversations",
+        verbose_name=_("user"),
     )
     visitor = models.UUIDField(
+        _("visitor"),
         null=True,
         blank=True,
         db_index=True,
-        help_text="Random id kept in an anonymous visitor's session.",
+        help_text=_("Random id kept in an anonymous visitor's session."),
     )
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
 
     class Meta:
+        verbose_name = _("conversation")
+        verbose_name_plural = _("conversations")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["user", "-created_at"])]
         constraints = [
@@ -51,7 +60,7 @@ class Conversation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Conversation {self.uuid}"
+        return gettext("Conversation %(uuid)s") % {"uuid": self.uuid}
 
 
 class MessageQuerySet(models.QuerySet["Message"]):
@@ -94,27 +103,42 @@ class Message(models.Model):
         STOPPED = "stopped", "stopped"
         INTERRUPTED = "interrupted", "interrupted"
 
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    uuid = models.UUIDField(_("UUID"), default=uuid.uuid4, unique=True, editable=False)
     conversation = models.ForeignKey(
-        Conversation, on_delete=models.CASCADE, related_name="messages"
+        Conversation,
+        on_delete=models.CASCADE,
+        related_name="messages",
+        verbose_name=_("conversation"),
     )
-    author = models.CharField(max_length=100)
-    from_user = models.BooleanField(default=False)
-    content = models.TextField(blank=True)
+    author = models.CharField(_("author"), max_length=100)
+    from_user = models.BooleanField(_("from the user"), default=False)
+    content = models.TextField(_("content"), blank=True)
     content_html = models.TextField(
-        blank=True, editable=False, help_text="The content as sanitised HTML, rendered once."
+        _("content as HTML"),
+        blank=True,
+        editable=False,
+        help_text=_("The content as sanitised HTML, rendered once."),
     )
     exclusive = models.BooleanField(
-        default=False, help_text="The first click on any button removes all of them."
+        _("exclusive"),
+        default=False,
+        help_text=_("The first click on any button removes all of them."),
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(null=True, blank=True)
-    removed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), null=True, blank=True)
+    removed_at = models.DateTimeField(_("removed at"), null=True, blank=True)
     awaiting = models.BooleanField(
-        default=False, help_text="An AskActionMessage still waiting for its answer."
+        _("awaiting an answer"),
+        default=False,
+        help_text=_("An AskActionMessage still waiting for its answer."),
     )
     answer = models.ForeignKey(
-        "Action", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "Action",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("answer"),
     )
     stream = models.CharField(max_length=12, choices=Stream.choices, default="", blank=True)
     streaming_until = models.DateTimeField(
@@ -124,6 +148,8 @@ class Message(models.Model):
     objects = MessageQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
         ordering = ["id"]
 
     def __str__(self) -> str:
@@ -144,27 +170,33 @@ class Action(models.Model):
     class Variant(models.TextChoices):
         """How a button is drawn: its colour and weight."""
 
-        PRIMARY = "primary"
-        SECONDARY = "secondary"
-        DANGER = "danger"
+        PRIMARY = "primary", _("Primary")
+        SECONDARY = "secondary", _("Secondary")
+        DANGER = "danger", _("Danger")
 
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="actions")
-    name = models.CharField(max_length=100)
-    label = models.CharField(max_length=200, blank=True)
-    payload = models.JSONField(default=dict, blank=True)
-    tooltip = models.CharField(max_length=300, blank=True)
-    icon = models.CharField(max_length=64, blank=True)
-    variant = models.CharField(max_length=16, choices=Variant.choices, default=Variant.PRIMARY)
-    disabled = models.BooleanField(default=False)
-    confirm = models.CharField(max_length=300, blank=True)
-    order = models.PositiveIntegerField(default=0)
-    expires_at = models.DateTimeField(null=True, blank=True)
-    removed_at = models.DateTimeField(null=True, blank=True)
-    claimed_until = models.DateTimeField(null=True, blank=True)
-    claim_token = models.UUIDField(null=True, blank=True, editable=False)
+    uuid = models.UUIDField(_("UUID"), default=uuid.uuid4, unique=True, editable=False)
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, related_name="actions", verbose_name=_("message")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    label = models.CharField(_("label"), max_length=200, blank=True)
+    payload = models.JSONField(_("payload"), default=dict, blank=True)
+    tooltip = models.CharField(_("tooltip"), max_length=300, blank=True)
+    icon = models.CharField(_("icon"), max_length=64, blank=True)
+    variant = models.CharField(
+        _("variant"), max_length=16, choices=Variant.choices, default=Variant.PRIMARY
+    )
+    disabled = models.BooleanField(_("disabled"), default=False)
+    confirm = models.CharField(_("confirmation question"), max_length=300, blank=True)
+    order = models.PositiveIntegerField(_("order"), default=0)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    removed_at = models.DateTimeField(_("removed at"), null=True, blank=True)
+    claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
+    claim_token = models.UUIDField(_("claim token"), null=True, blank=True, editable=False)
 
     class Meta:
+        verbose_name = _("action")
+        verbose_name_plural = _("actions")
         ordering = ["message_id", "order", "id"]
 
     def __str__(self) -> str:
@@ -187,16 +219,20 @@ class Action(models.Model):
         the no-JavaScript confirmation page before it asks.
         """
         if self.removed_at is not None or self.message.removed_at is not None:
-            return "This button is no longer available."
+            return gettext("This button is no longer available.")
         if self.disabled:
-            return "This button is disabled."
+            return gettext("This button is disabled.")
         if self.is_expired:
-            return "This button has expired."
+            return gettext("This button has expired.")
         return None
 
 
 class ActionClick(models.Model):
-    """The audit trail: every click on an existing button, whoever sent it."""
+    """The audit trail: every click on an existing button, whoever sent it.
+
+    Rate-limited clicks are the exception that keeps a flood from writing
+    without end: one row per requester per budget window, with their ``count``.
+    """
 
     #: The one outcome vocabulary, shared with the wire and the doors.
     Outcome = Status
@@ -204,26 +240,39 @@ class ActionClick(models.Model):
     class Via(models.TextChoices):
         """Which door a click came in by, for the audit trail."""
 
-        WEBSOCKET = "websocket"
-        FORM = "form"
-        API = "api"
+        WEBSOCKET = "websocket", _("WebSocket")
+        FORM = "form", _("Form")
+        API = "api", _("API")
 
-    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="clicks")
+    action = models.ForeignKey(
+        Action, on_delete=models.CASCADE, related_name="clicks", verbose_name=_("action")
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="chatactions_clicks",
+        verbose_name=_("user"),
     )
-    visitor = models.UUIDField(null=True, blank=True)
-    via = models.CharField(max_length=16, choices=Via.choices)
-    outcome = models.CharField(max_length=16, choices=Status.choices)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    duration_ms = models.FloatField(default=0.0)
-    error = models.TextField(blank=True)
+    visitor = models.UUIDField(_("visitor"), null=True, blank=True)
+    via = models.CharField(_("via"), max_length=16, choices=Via.choices)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    duration_ms = models.FloatField(_("duration (ms)"), default=0.0)
+    error = models.TextField(_("error"), blank=True)
+    count = models.PositiveIntegerField(
+        _("count"),
+        default=1,
+        help_text=_(
+            "Clicks this row stands for: the rate-limited clicks of one requester "
+            "in one budget window share one row."
+        ),
+    )
 
     class Meta:
+        verbose_name = _("action click")
+        verbose_name_plural = _("action clicks")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -255,12 +304,19 @@ class ConversationValue(models.Model):
     once cannot overwrite each other's work.
     """
 
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="values")
-    key = models.CharField(max_length=200)
-    value = models.JSONField(null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    conversation = models.ForeignKey(
+        Conversation,
+        on_delete=models.CASCADE,
+        related_name="values",
+        verbose_name=_("conversation"),
+    )
+    key = models.CharField(_("key"), max_length=200)
+    value = models.JSONField(_("value"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("conversation value")
+        verbose_name_plural = _("conversation values")
         constraints = [
             models.UniqueConstraint(
                 fields=["conversation", "key"], name="chatactions_value_unique_key"

@@ -12,20 +12,21 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, models
+from django.utils.translation import gettext, gettext_lazy
 
 
 class Status(models.TextChoices):
     """An outcome as the browser, the audit row and the HTTP API spell it."""
 
-    OK = "ok"
-    BUSY = "busy"
-    GONE = "gone"
-    NOT_FOUND = "not_found"
-    INVALID = "invalid"
-    RATE_LIMITED = "rate_limited"
-    ERROR = "error"
+    OK = "ok", gettext_lazy("OK")
+    BUSY = "busy", gettext_lazy("Busy")
+    GONE = "gone", gettext_lazy("Gone")
+    NOT_FOUND = "not_found", gettext_lazy("Not found")
+    INVALID = "invalid", gettext_lazy("Invalid")
+    RATE_LIMITED = "rate_limited", gettext_lazy("Rate limited")
+    ERROR = "error", gettext_lazy("Error")
     #: Stopped by its owner (a ``stop``) while it ran.
-    CANCELLED = "cancelled"
+    CANCELLED = "cancelled", gettext_lazy("Cancelled")
 
 
 @dataclass(frozen=True)
@@ -40,12 +41,12 @@ class Outcome:
 #: Errors that mean the database went away (a restart, a failover, a cut network),
 #: not that a callback is wrong: the user can only try again.
 CONNECTION_ERRORS = (OperationalError, InterfaceError)
-DATABASE_UNAVAILABLE = "The database is unavailable right now; please try again."
+DATABASE_UNAVAILABLE = gettext_lazy("The database is unavailable right now; please try again.")
 
 
 def failure(exc: BaseException) -> Outcome:
     """The ``error`` answer: the exception's text only with ``DEBUG``, as it may hold secrets."""
     if isinstance(exc, CONNECTION_ERRORS):
-        return Outcome(Status.ERROR, DATABASE_UNAVAILABLE)
-    detail = f"{type(exc).__name__}: {exc}" if settings.DEBUG else "Something went wrong."
+        return Outcome(Status.ERROR, str(DATABASE_UNAVAILABLE))
+    detail = f"{type(exc).__name__}: {exc}" if settings.DEBUG else gettext("Something went wrong.")
     return Outcome(Status.ERROR, detail)

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from . import jsontext
 from .conf import chat_settings
 from .exceptions import FrameError as FrameError  # what parse() raises
 from .models import Action as ActionRow
@@ -40,6 +41,11 @@ MAX_ECHO = 40
 # WebSocket close codes the server uses (4000-4999 are for applications).
 CLOSE_NOT_FOUND = 4404
 CLOSE_FORBIDDEN = 4403
+# The session that opened the socket ended (logout, login, flush, expiry): the
+# client reloads the page, which shows the login or a fresh start.
+CLOSE_SESSION_ENDED = 4401
+# Over MAX_SOCKETS_PER_CONVERSATION or MAX_SOCKETS_PER_REQUESTER.
+CLOSE_TOO_MANY_SOCKETS = 4429
 # "Service unavailable": the channel layer failed, so this socket may have missed
 # news; the client reconnects and its ``sync`` fetches what was saved meanwhile.
 # (1012 would say it best, but servers only let applications use 1000 and 3000-4999.)
@@ -96,7 +102,9 @@ def parse(text: str) -> ClientFrame:
             ref=peek_ref(text),
         )
     try:
-        data = json.loads(text)
+        data = jsontext.loads(text)
+    except jsontext.TooDeep as exc:
+        raise FrameError(f"Frame is not valid JSON: {exc}") from None
     except ValueError:
         raise FrameError("Frame is not valid JSON.") from None
     if not isinstance(data, dict):
@@ -146,7 +154,7 @@ def peek_ref(text: str) -> str | None:
     if len(text) > 4 * chat_settings.MAX_FRAME_BYTES:
         return None
     try:
-        ref = json.loads(text).get("ref")
+        ref = jsontext.loads(text).get("ref")
     except (ValueError, AttributeError):
         return None
     return ref if isinstance(ref, str) and len(ref) <= MAX_REF_LENGTH else None

@@ -16,15 +16,19 @@ import uuid
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 from lucide import IconDoesNotExist
 from lucide.templatetags.lucide import lucide
 
+from . import texts
 from .conf import chat_settings
 from .models import Action as ActionRow
 from .models import Conversation, RunningTask
@@ -32,7 +36,7 @@ from .models import Message as MessageRow
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_TITLE = "Chat"
+DEFAULT_TITLE = _("Chat")
 #: One message: the page draws each with it, and so does every live frame.
 MESSAGE_TEMPLATE = "chatactions/message.html"
 
@@ -42,8 +46,20 @@ def socket_path(conversation: Conversation) -> str:
     return f"/ws/chat/{conversation.uuid}/"
 
 
+def page_socket_url(conversation: Conversation) -> str:
+    """``socket_path`` with the page's language, which the consumer then speaks.
+
+    So what the socket answers (an ack's detail, a message drawn for the
+    broadcast) is in the language of the page that opened it, whatever chose
+    that language (``i18n_patterns``, a cookie, ``Accept-Language``).
+    """
+    path = socket_path(conversation)
+    language = get_language()
+    return f"{path}?{urlencode({'lang': language})}" if language else path
+
+
 def chat_template_context(
-    conversation: Conversation, *, title: str = DEFAULT_TITLE
+    conversation: Conversation, *, title: str | Promise = DEFAULT_TITLE
 ) -> dict[str, Any]:
     """The context of ``chatactions/chat.html``: live messages with their live buttons.
 
@@ -56,8 +72,10 @@ def chat_template_context(
         "conversation": conversation,
         "chat_messages": rows,
         "chat_title": title,
-        "socket_path": socket_path(conversation),
+        "socket_path": page_socket_url(conversation),
         "max_message_length": chat_settings.MAX_MESSAGE_LENGTH,
+        "chat_strings": texts.client_strings(),
+        "strings_id": f"ca-strings-{conversation.uuid}",
         # A handler is running: the page shows "working…" and Stop (JavaScript or not).
         "chat_working": RunningTask.objects.filter(
             conversation=conversation, until__gt=timezone.now()

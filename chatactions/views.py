@@ -8,30 +8,45 @@ here, go through the same ``dispatch`` and land back on the conversation.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from asgiref.sync import async_to_sync
 from django.contrib import messages as flash
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseRedirect,
+)
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.utils.functional import Promise
+from django.utils.translation import gettext
 from django.views import View
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import dispatch, owners, protocol, rendering
+from . import dispatch, limits, origins, owners, protocol, rendering, texts
 from .context import Chat
+from .csp import strict_policy
 from .models import Action as ActionRow
 from .models import ActionClick, Conversation
-from .outcome import Outcome, Status
+from .outcome import Outcome
 from .owners import Requester
 from .registry import get_registry
 
-NOTICE_TEXT: dict[str, str] = {
-    protocol.BUSY: "That action is already running.",
-    protocol.GONE: "That button is no longer available.",
-    protocol.ERROR: "Something went wrong.",
-    protocol.INVALID: "That could not be sent.",
-    Status.CANCELLED: "Stopped.",
+#: What a refused form post flashes: the notices ``chat.js`` shows for the same answers.
+NOTICE_TEXT: dict[str, Promise] = {
+    status: texts.REFUSED[status]
+    for status in (
+        protocol.BUSY,
+        protocol.GONE,
+        protocol.ERROR,
+        protocol.INVALID,
+        protocol.RATE_LIMITED,
+    )
 }
 
 
@@ -39,37 +54,78 @@ def _requester(request: HttpRequest, *, create: bool = False) -> Requester | Non
     return owners.resolve(request.user, request.session, create=create)
 
 
+def _within_budget(requester: Requester) -> bool:
+    """Spend one of the requester's budget, the one the socket and the API draw on too."""
+    return limits.spend(limits.identity(requester)).allowed
+
+
 def _owned(request: HttpRequest, conversation_id: uuid.UUID) -> tuple[Requester, Conversation]:
     """The requester and their conversation, or 404 exactly as for a missing id."""
     requester = _requester(request)
     if requester is None:
-        raise Http404("No such conversation.")
+        raise Http404(gettext("No such conversation."))
     conversation = requester.conversation(conversation_id)
     if conversation is None:
-        raise Http404("No such conversation.")
+        raise Http404(gettext("No such conversation."))
     return requester, conversation
 
 
+@method_decorator(strict_policy, name="dispatch")
 class StartChatView(View):
     """Start a conversation for this visitor, greet them, and go to it.
 
     ``app`` names the chat registry that answers; a site with several chat apps
     routes one of these per app, e.g. ``StartChatView.as_view(app="support")``.
+
+    A GET that another site's page caused (a link, an ``<img>``, a fetch) writes
+    nothing: it gets a page whose "Start a chat" button POSTs here, with the
+    CSRF token, so only the visitor's own click starts a conversation.
     """
 
     app = "default"
-    http_method_names = ["get"]
+    http_method_names = ["get", "post"]
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        """Fail loudly on a misspelt app, before anything is shown or written."""
+        get_registry(self.app)
+        return super().dispatch(request, *args, **kwargs)
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        """Check the app, start a conversation, greet, and go to it."""
-        get_registry(self.app)  # fail loudly on a misspelt app, before writing anything
+        """Start at once, unless another site's page sent the visitor here."""
+        if _from_another_site(request):
+            return render(request, "chatactions/start.html")
+        return self.start(request)
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        """The start page's button: a POST, so Django's CSRF check vouches for it."""
+        return self.start(request)
+
+    def start(self, request: HttpRequest) -> HttpResponse:
+        """The one place a page visit writes: the visitor's id, the conversation, the greeting."""
         requester = _requester(request, create=True)
         if requester is None:
             return redirect_to_login(request.get_full_path())
+        if not _within_budget(requester):
+            return HttpResponse(NOTICE_TEXT[protocol.RATE_LIMITED], status=429)
         conversation = async_to_sync(dispatch.start_conversation)(requester, self.app)
         return redirect("chatactions:conversation", conversation_id=conversation.uuid)
 
 
+def _from_another_site(request: HttpRequest) -> bool:
+    """Whether another site's page made this request, as the browser tells it.
+
+    ``Sec-Fetch-Site`` says so for every request of a current browser; an
+    ``Origin`` (sent with a fetch or a form, not a plain link) must then be the
+    site's own or a trusted one. Neither header (a typed URL, an old browser,
+    curl) is a direct visit.
+    """
+    origin = request.headers.get("Origin")
+    if origin is not None:
+        return not origins.same_site(request, origin)
+    return request.headers.get("Sec-Fetch-Site", "none") not in ("none", "same-origin")
+
+
+@strict_policy
 @require_http_methods(["GET", "POST"])
 def conversation(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
     """The chat page; a POST is the message box without JavaScript."""
@@ -81,7 +137,11 @@ def conversation(request: HttpRequest, conversation_id: uuid.UUID) -> HttpRespon
     if request.method == "POST":
         content = request.POST.get("content", "")
         if content.strip():
-            outcome = async_to_sync(dispatch.user_message)(requester, conversation.uuid, content)
+            outcome = Outcome(protocol.RATE_LIMITED)
+            if _within_budget(requester):
+                outcome = async_to_sync(dispatch.user_message)(
+                    requester, conversation.uuid, content
+                )
             _flash(request, outcome)
         return HttpResponseRedirect(request.path)
     context = rendering.chat_template_context(conversation)
@@ -104,6 +164,7 @@ def click(request: HttpRequest, conversation_id: uuid.UUID, action_id: uuid.UUID
     return _click(request, conversation_id, action_id)
 
 
+@strict_policy
 @require_http_methods(["GET", "POST"])
 def confirm(
     request: HttpRequest, conversation_id: uuid.UUID, action_id: uuid.UUID
@@ -125,7 +186,7 @@ def confirm(
         .first()
     )
     if action is None:
-        raise Http404("No such action.")
+        raise Http404(gettext("No such action."))
     if action.unavailable_reason() is not None:
         _flash(request, Outcome(protocol.GONE))
         return redirect("chatactions:conversation", conversation_id=conversation.uuid)
@@ -135,7 +196,7 @@ def confirm(
         {
             "conversation": conversation,
             "action": action,
-            "question": action.confirm or "Are you sure?",
+            "question": action.confirm or gettext("Are you sure?"),
         },
     )
 
@@ -145,12 +206,18 @@ def _click(request: HttpRequest, conversation_id: uuid.UUID, action_id: uuid.UUI
         return _to_login(conversation_id)
     requester = _requester(request)
     if requester is None:
-        raise Http404("No such action.")
+        raise Http404(gettext("No such action."))
+    if not _within_budget(requester):
+        async_to_sync(dispatch.refuse_click)(
+            requester, action_id, ActionClick.Via.FORM, protocol.RATE_LIMITED
+        )
+        _flash(request, Outcome(protocol.RATE_LIMITED))
+        return redirect("chatactions:conversation", conversation_id=conversation_id)
     outcome = async_to_sync(dispatch.click)(
         requester, conversation_id, action_id, ActionClick.Via.FORM
     )
     if outcome.status == protocol.NOT_FOUND:
-        raise Http404("No such action.")
+        raise Http404(gettext("No such action."))
     _flash(request, outcome)
     return redirect("chatactions:conversation", conversation_id=conversation_id)
 
@@ -162,7 +229,7 @@ def _to_login(conversation_id: uuid.UUID) -> HttpResponse:
 
 def _flash(request: HttpRequest, outcome: Outcome) -> None:
     """Tell a no-JavaScript user what a socket user sees as a notice."""
-    text = outcome.notice or NOTICE_TEXT.get(outcome.status, "")
+    text = outcome.notice or str(NOTICE_TEXT.get(outcome.status, ""))
     if text:
         level = flash.INFO if outcome.status == protocol.OK else flash.WARNING
         flash.add_message(request, level, text, fail_silently=True)

@@ -1,8 +1,8 @@
 """ASGI entry point: ``daphne project.asgi:application``.
 
-HTTP goes to Django; WebSockets go through the origin check (only
-``ALLOWED_HOSTS`` may open a socket) and the session/auth middleware, so the
-consumer knows who is asking.
+HTTP goes to Django; WebSockets go through the origin check (only the site's
+own pages and ``CSRF_TRUSTED_ORIGINS`` may open a socket) and the session/auth
+middleware, so the consumer knows who is asking.
 """
 
 from __future__ import annotations

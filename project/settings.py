@@ -2,7 +2,8 @@
 
 Defaults give ``make demo``: DEBUG on, SQLite, the in-memory channel layer.
 ``DATABASE_URL`` switches to another database (PostgreSQL in production) and
-``REDIS_URL`` to ``channels_redis``, so several daphne processes share chats.
+``REDIS_URL`` to ``channels_redis`` and Django's Redis cache, so several daphne
+processes share chats, budgets and socket counts.
 """
 
 from __future__ import annotations
@@ -27,6 +28,16 @@ ALLOWED_HOSTS = [
     h.strip() for h in os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1").split(",") if h
 ]
 
+# Behind a proxy that ends TLS (deploy/nginx.conf), pages and sockets learn that
+# they came over https from X-Forwarded-Proto, which the proxy must overwrite.
+# The socket's origin check needs it: daphne reports no scheme for WebSockets.
+if env_bool("DJANGO_BEHIND_TLS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Other origins whose pages may post forms and open sockets, e.g. https://www.example.com.
+CSRF_TRUSTED_ORIGINS = [
+    o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+]
+
 INSTALLED_APPS = [
     "daphne",
     "django.contrib.admin",
@@ -47,6 +58,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The page in the visitor's language (Accept-Language, or the language cookie).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -143,6 +156,15 @@ if REDIS_URL:
                 "CONFIG": {"hosts": _hosts, "prefix": _prefix},
             }
         }
+    # The same Redis backs Django's cache, so every process shares one budget per
+    # requester and one count of open sockets (docs/security.md).
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _hosts[0],
+            "KEY_PREFIX": _prefix,
+        }
+    }
 else:
     CHANNEL_LAYERS = {
         "default": {
@@ -159,6 +181,9 @@ _CHATACTIONS_NUMBERS = {
     "CLAIM_TIMEOUT": float,
     "RATE_LIMIT": int,
     "RATE_LIMIT_PERIOD": float,
+    "MAX_SOCKETS_PER_CONVERSATION": int,
+    "MAX_SOCKETS_PER_REQUESTER": int,
+    "SOCKET_CHECK_INTERVAL": float,
     "SYNC_LIMIT": int,
     "STREAM_SAVE_INTERVAL": float,
     "STREAM_COALESCE": float,
@@ -186,6 +211,13 @@ SPECTACULAR_SETTINGS = {
 
 AUTH_PASSWORD_VALIDATORS: list[dict[str, str]] = []
 LANGUAGE_CODE = "en-us"
+# The languages chatactions ships (docs/translations.md says how to add one).
+LANGUAGES = [
+    ("en", "English"),
+    ("fr", "Français"),
+    ("de", "Deutsch"),
+    ("ar", "العربية"),
+]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.core.cache import cache
 from django.test import Client
 
 import chatactions as ca
@@ -102,6 +103,12 @@ class Socket:
 
     async def close(self) -> None:
         await self.comm.disconnect()
+
+
+@pytest.fixture(autouse=True)
+def fresh_budgets() -> None:
+    """Budgets and socket caps live in the cache: each test starts with full ones."""
+    cache.clear()
 
 
 @pytest.fixture

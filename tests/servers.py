@@ -322,12 +322,16 @@ class Browser:
         return "; ".join(f"{c.name}={c.value}" for c in self.jar)
 
     def socket_args(self, conversation: str, server: Daphne | None = None) -> dict[str, Any]:
-        """Arguments for ``websockets.connect`` as this visitor, on ``server``."""
-        base = (server.ws_url if server else self.base_url.replace("http", "ws", 1)).rstrip("/")
+        """Arguments for ``websockets.connect`` as this visitor, on ``server``.
+
+        The origin is the server's own, as for a page it served: behind one load
+        balancer every process is the same site.
+        """
+        site = (server.url if server else self.base_url).rstrip("/")
         return {
-            "uri": f"{base}/ws/chat/{conversation}/",
+            "uri": f"{site.replace('http', 'ws', 1)}/ws/chat/{conversation}/",
             "additional_headers": {"Cookie": self.cookie},
-            "origin": "http://127.0.0.1",
+            "origin": site,
         }
 
 

@@ -12,12 +12,12 @@ from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from django.contrib.auth.models import User
 from django.contrib.staticfiles import finders
-from django.core.cache import cache
 from django.test import override_settings
 from django.urls import include, path
 from django.utils import timezone
@@ -31,6 +31,7 @@ from chatactions.api.views import ConversationList
 from chatactions.models import Action, ActionClick, Conversation, Message
 
 from .conftest import Visitor
+from .rows import snapshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -70,12 +71,6 @@ MISSING = "3f2504e0-4f89-41d3-9a0c-0305e82c3301"
 GREETING = "Hello! I can pretend to delete data. Try typing 'delete my data'."
 QUESTION = "Are you sure you want to delete your data?"
 CONFIRMED = "Okay, deleting 'important_data.txt' for user123... (Not really!)"
-
-
-@pytest.fixture(autouse=True)
-def fresh_throttle() -> None:
-    """Throttle counts live in the cache; each test starts with a full budget."""
-    cache.clear()
 
 
 @dataclass
@@ -232,9 +227,48 @@ def test_without_anonymous_chats_a_visitor_is_refused_and_nothing_is_created(set
     assert not Conversation.objects.exists()
 
 
-def test_invalid_cursor_is_404(api):
+def cursor(query: str) -> str:
+    return base64.b64encode(query.encode()).decode()
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        "garbage",
+        "é",
+        cursor("p=not-a-date"),
+        cursor("p=' OR 1=1--"),
+        cursor("p=2026-01-01 00:00:00"),  # a time without its offset: never one of ours
+        cursor("p=2026-13-45 25:61:00+00:00"),
+        cursor("p=0001-01-01 00:00:00+23:59"),  # before the year 1 in UTC
+        cursor("o=-1&p=2026-01-01 00:00:00+00:00"),
+        cursor("r=x"),
+    ],
+)
+def test_a_forged_cursor_is_404_with_a_clear_message_and_changes_nothing(api, forged):
     api.start()
-    assert api.client.get(CONVERSATIONS, {"cursor": "garbage"}).status_code == 404
+    before = snapshot()
+    response = api.client.get(CONVERSATIONS, {"cursor": forged})
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Invalid cursor: use a next or previous link as it came."}
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("offset", [0, 120])
+def test_a_cursor_position_with_its_offset_is_read_in_any_zone(api, offset):
+    conversation = Conversation.objects.get(uuid=api.start()["id"])
+    conversation.created_at = timezone.now() - timedelta(hours=3)
+    conversation.save()
+    newer = Conversation.objects.create(visitor=conversation.visitor)
+    hour_ago = (timezone.now() - timedelta(hours=1)).astimezone(
+        timezone.get_fixed_timezone(offset)
+    )
+    response = api.client.get(
+        CONVERSATIONS, {"cursor": cursor(urlencode({"p": hour_ago.isoformat()}))}
+    )
+    assert response.status_code == 200
+    assert [c["id"] for c in response.json()["results"]] == [str(conversation.uuid)]
+    assert newer.created_at > hour_ago
 
 
 # Messages -----------------------------------------------------------------------

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from .servers import ROOT, Daphne, free_port, missing_service, sqlite_database
+from .servers import ROOT, Daphne, free_port, manage, missing_service, sqlite_database
 
 try:
     from playwright.sync_api import (
@@ -294,9 +294,32 @@ def test_a_rate_limited_click_says_so_and_gives_the_button_back(page, server):
     start(page, server)
     say(page, "delete my data")
     button(page, "Cancel").click()
-    expect(notices(page)).to_have_text(["Too many clicks at once. Wait a moment, then try again."])
+    expect(notices(page)).to_have_text(["Too many requests; wait a moment and try again."])
     expect(button(page, "Cancel")).to_be_enabled()
     expect(button(page, "Cancel")).not_to_have_attribute("aria-busy", "true")
+
+
+def test_a_tab_reloads_when_its_session_ends_and_shows_the_chat_as_the_new_session_sees_it(
+    context, server, errors
+):
+    manage(
+        {"DATABASE_URL": server.env["DATABASE_URL"], "DJANGO_SUPERUSER_PASSWORD": "pw"},
+        *("createsuperuser", "--noinput", "--username", "ada", "--email", "ada@example.com"),
+    )
+    chat = errors.watch(context.new_page())
+    start(chat, server)
+    say(chat, "hello")
+    expect(contents(chat).last).to_have_text(SORRY)
+    chat.evaluate("window.__sameDocument = true")
+    login = errors.watch(context.new_page())  # another tab of the same browser logs in
+    login.goto(f"{server.url}/admin/login/?next=/admin/")
+    login.get_by_label("Username").fill("ada")
+    login.get_by_label("Password").fill("pw")
+    with chat.expect_event("load"):  # the socket closed with 4401: chat.js reloads
+        login.get_by_role("button", name="Log in").click()
+    assert chat.evaluate("window.__sameDocument") is None
+    expect(chat.locator(".ca-chat")).to_have_attribute("data-state", "open")
+    expect(contents(chat)).to_have_text([GREETING, "hello", SORRY])  # now the user's chat
 
 
 def test_edits_and_removals_of_a_message_reach_every_tab(context, server, errors):
@@ -400,6 +423,33 @@ def test_without_javascript_the_same_flow_works_through_forms(browser, server, t
         button(page, "Archive").click()
         page.get_by_role("button", name="Archive").click()
         expect(contents(page).last).to_have_text("Archived.")
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_a_link_from_another_site_starts_nothing_until_the_visitor_clicks_start(
+    browser, server, javascript
+):
+    context = browser.new_context(viewport=VIEWPORT, java_script_enabled=javascript)
+    try:
+        page = context.new_page()
+        # Another site's page, linking to the chat: Chromium marks the visit cross-site.
+        page.route(
+            "http://elsewhere.example/",
+            lambda route: route.fulfill(
+                content_type="text/html", body=f'<a href="{server.url}/chat/">Chat with us</a>'
+            ),
+        )
+        page.goto("http://elsewhere.example/")
+        page.get_by_role("link", name="Chat with us").click()
+        expect(page.get_by_role("heading", name="Start a chat")).to_be_visible()
+        assert page.url == f"{server.url}/chat/"
+        assert "sessionid" not in {c["name"] for c in context.cookies(server.url)}
+        page.get_by_role("button", name="Start a chat").click()
+        expect(contents(page)).to_have_text([GREETING])
+        if javascript:
+            expect(page.locator(".ca-chat")).to_have_attribute("data-state", "open")
     finally:
         context.close()
 

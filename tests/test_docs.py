@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from django.utils.functional import Promise
+
 from chatactions.conf import DEFAULTS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -15,7 +17,8 @@ def test_every_setting_is_documented_with_its_default():
     documented = dict(re.findall(r"^\| `([A-Z_]+)` \| `([^`]+)` \|", table, re.MULTILINE))
     assert set(documented) == set(DEFAULTS)
     for name, default in DEFAULTS.items():
-        assert documented[name] == repr(default).replace("'", '"'), name
+        shown = f'_("{default}")' if isinstance(default, Promise) else repr(default)
+        assert documented[name] == shown.replace("'", '"'), name
 
 
 def test_every_test_the_security_page_names_exists_in_the_file_it_names():

@@ -100,6 +100,10 @@ def test_random_frames_are_answered_write_nothing_and_the_chat_still_works(visit
         "MAX_FRAME_BYTES": MAX_FRAME_BYTES,
         "MAX_MESSAGE_LENGTH": MAX_MESSAGE_LENGTH,
         "SYNC_LIMIT": 3,
+        # Frames, not the budget or the caps: every example opens a socket of one visitor.
+        "RATE_LIMIT": 0,
+        "MAX_SOCKETS_PER_CONVERSATION": 0,
+        "MAX_SOCKETS_PER_REQUESTER": 0,
     }
     conversation = visitor.start()
     known = [str(u) for u in Message.objects.values_list("uuid", flat=True)]

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.security.websocket import OriginValidator
 from channels.testing import WebsocketCommunicator
 from django.core.management import call_command
 from django.urls import re_path
 
 from chatactions.checks import check_websocket_origin
 from chatactions.consumers import ChatConsumer
+from chatactions.origins import SiteOriginValidator
 from chatactions.routing import websocket_application
 from project import asgi
 
@@ -54,10 +54,12 @@ async def test_helper_serves_a_sites_own_extra_routes_behind_the_same_guard(visi
     route = re_path(r"^ws/mine/(?P<conversation_id>[0-9a-f-]+)/$", ChatConsumer.as_asgi())
     app = websocket_application([route])
     path = f"/ws/mine/{conversation.uuid}/"
-    cookie = (b"cookie", visitor.cookie)
-    evil = WebsocketCommunicator(app, path, headers=[cookie, (b"origin", b"http://evil.example")])
+    headers = [(b"cookie", visitor.cookie), (b"host", b"localhost")]
+    evil = WebsocketCommunicator(
+        app, path, headers=[*headers, (b"origin", b"http://evil.example")]
+    )
     assert (await evil.connect())[0] is False
-    ours = Socket(WebsocketCommunicator(app, path, headers=[cookie, (b"origin", ORIGIN)]))
+    ours = Socket(WebsocketCommunicator(app, path, headers=[*headers, (b"origin", ORIGIN)]))
     await ours.connect()
     _, ack = await ours.request({"type": "sync", "after": None})
     assert ack["status"] == "ok"
@@ -65,7 +67,7 @@ async def test_helper_serves_a_sites_own_extra_routes_behind_the_same_guard(visi
 
 
 def test_demo_site_uses_the_helper():
-    assert isinstance(asgi.application.application_mapping["websocket"], OriginValidator)
+    assert isinstance(asgi.application.application_mapping["websocket"], SiteOriginValidator)
 
 
 def test_check_is_quiet_for_the_demo_site():
@@ -80,6 +82,41 @@ def test_check_warns_when_the_websocket_has_no_origin_check(settings):
 def test_check_warns_when_the_origin_check_allows_everyone(settings):
     settings.ASGI_APPLICATION = "tests.asgi_variants.open_to_all"
     assert [m.id for m in check_websocket_origin()] == ["chatactions.W002"]
+
+
+def test_check_warns_that_channels_own_validator_ignores_scheme_and_port(settings):
+    settings.ASGI_APPLICATION = "tests.asgi_variants.host_only"
+    (warning,) = check_websocket_origin()
+    assert warning.id == "chatactions.W005" and "SiteOriginValidator" in warning.hint
+
+
+@pytest.mark.parametrize("wildcard", ["*", ".example.com"])
+def test_check_warns_when_a_wildcard_host_makes_the_site_origin_uncertain(settings, wildcard):
+    settings.ALLOWED_HOSTS = ["localhost", wildcard]
+    (warning,) = check_websocket_origin()
+    assert warning.id == "chatactions.W006" and repr(wildcard) in warning.msg
+
+
+@pytest.mark.parametrize(
+    "https", ["SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE"]
+)
+def test_check_warns_when_an_https_site_cannot_see_its_sockets_came_over_tls(settings, https):
+    setattr(settings, https, True)
+    (warning,) = check_websocket_origin()
+    assert warning.id == "chatactions.W007" and "SECURE_PROXY_SSL_HEADER" in warning.hint
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [
+        ("SECURE_PROXY_SSL_HEADER", ("HTTP_X_FORWARDED_PROTO", "https")),
+        ("CSRF_TRUSTED_ORIGINS", ["https://chat.example.com"]),
+    ],
+)
+def test_check_is_quiet_for_an_https_site_that_says_how_tls_is_seen(settings, setting, value):
+    settings.SESSION_COOKIE_SECURE = True
+    setattr(settings, setting, value)
+    assert check_websocket_origin() == []
 
 
 @pytest.mark.parametrize("path", ["tests.asgi_variants.bare", "tests.asgi_variants.nowhere", ""])

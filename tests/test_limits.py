@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from django.core.cache import cache
 
-from chatactions import dispatch
+from chatactions import dispatch, limits
 from chatactions.conf import DEFAULTS
-from chatactions.limits import TokenBucket
 
 from .rows import asnapshot, snapshot
 
@@ -82,16 +82,25 @@ async def test_rate_limit_zero_turns_the_limit_off(chat, settings):
     await socket.close()
 
 
-def test_token_bucket_allows_a_burst_then_refills_evenly():
-    now = [0.0]
-    bucket = TokenBucket(3, 6.0, clock=lambda: now[0])
-    assert [bucket.take() for _ in range(4)] == [True, True, True, False]
-    now[0] = 1.9  # 3 tokens per 6 s: not yet one back
-    assert bucket.take() is False
-    now[0] = 2.0
-    assert [bucket.take(), bucket.take()] == [True, False]
-    now[0] = 1000.0  # a long pause refills the burst, no more
-    assert [bucket.take() for _ in range(4)] == [True, True, True, False]
+def test_budget_holds_rate_limit_per_window_and_says_when_it_ends(settings, monkeypatch):
+    settings.CHATACTIONS = {"RATE_LIMIT": 3, "RATE_LIMIT_PERIOD": 6.0}
+    now = [600.5]  # 6 s windows: this one runs from 600 to 606
+    monkeypatch.setattr(limits.time, "time", lambda: now[0])
+    spent = [limits.spend("visitor-a") for _ in range(4)]
+    assert [s.allowed for s in spent] == [True, True, True, False]
+    assert spent[-1].retry_after == pytest.approx(5.5)
+    assert limits.spend("visitor-b").allowed  # each requester has a budget of their own
+    now[0] = 605.9
+    assert not limits.spend("visitor-a").allowed
+    now[0] = 606.0  # the next window holds the full budget again, no more
+    assert [limits.spend("visitor-a").allowed for _ in range(4)] == [True, True, True, False]
+
+
+def test_budget_counter_that_expired_meanwhile_is_started_again(settings):
+    settings.CHATACTIONS = {"RATE_LIMIT": 2, "RATE_LIMIT_PERIOD": 60.0}
+    assert limits.count("chatactions:test:expired", ttl=60) == 1
+    cache.delete("chatactions:test:expired")  # as if its window ended between two requests
+    assert limits.count("chatactions:test:expired", ttl=60) == 1
 
 
 def test_message_form_refuses_text_that_cannot_be_stored(visitor):

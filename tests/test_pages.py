@@ -8,6 +8,7 @@ import re
 import pytest
 from asgiref.sync import async_to_sync
 from django.contrib.auth.models import User
+from django.contrib.sessions.models import Session
 from django.test import Client
 
 import chatactions as ca
@@ -15,6 +16,7 @@ from chatactions.core.frames import render_message
 from chatactions.models import Action, ActionClick, Conversation, Message
 
 from .conftest import Visitor
+from .rows import snapshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -40,8 +42,75 @@ def test_start_creates_a_conversation_greets_and_redirects(visitor):
     ]
 
 
-def test_start_refuses_post():
-    assert Client().post("/chat/").status_code == 405
+GREETING = "Hello! I can pretend to delete data. Try typing 'delete my data'."
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"HTTP_SEC_FETCH_SITE": "cross-site"},
+        {"HTTP_SEC_FETCH_SITE": "same-site"},  # a sibling subdomain is another origin
+        {"HTTP_ORIGIN": "http://evil.example", "HTTP_SEC_FETCH_SITE": "cross-site"},
+        {"HTTP_ORIGIN": "http://evil.example"},
+        {"HTTP_ORIGIN": "https://testserver", "HTTP_SEC_FETCH_SITE": "same-origin"},
+    ],
+    ids=["cross-site", "same-site", "evil-origin", "evil-origin-only", "other-scheme"],
+)
+def test_a_get_from_another_site_writes_nothing_and_offers_a_start_button(headers):
+    client = Client()
+    before = snapshot(), Session.objects.count()
+    for _ in range(5):
+        response = client.get("/chat/", **headers)
+        assert response.status_code == 200
+    assert (snapshot(), Session.objects.count()) == before
+    html = response.content.decode()
+    assert re.search(r'<form class="ca-confirm" method="post" action="/chat/">', html)
+    assert 'name="csrfmiddlewaretoken"' in html and ">Start a chat<" in html
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"HTTP_SEC_FETCH_SITE": "none"},  # typed, bookmarked
+        {"HTTP_SEC_FETCH_SITE": "same-origin"},
+        {"HTTP_ORIGIN": "http://testserver", "HTTP_SEC_FETCH_SITE": "same-origin"},
+    ],
+    ids=["no-headers", "none", "same-origin", "own-origin"],
+)
+def test_a_direct_or_same_origin_visit_still_starts_and_greets(headers):
+    client = Client()
+    response = client.get("/chat/", **headers)
+    conversation = Conversation.objects.get()
+    assert response["Location"] == f"/chat/{conversation.uuid}/"
+    assert [m.content for m in conversation.messages.all()] == [GREETING]
+
+
+def test_a_trusted_origin_counts_as_the_site(settings):
+    settings.CSRF_TRUSTED_ORIGINS = ["https://www.example.com"]
+    response = Client().get(
+        "/chat/", HTTP_ORIGIN="https://www.example.com", HTTP_SEC_FETCH_SITE="same-site"
+    )
+    assert response.status_code == 302 and Conversation.objects.count() == 1
+
+
+def test_the_start_button_posts_with_the_csrf_token_and_greets():
+    client = Client(enforce_csrf_checks=True)
+    page = client.get("/chat/", HTTP_SEC_FETCH_SITE="cross-site")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode())
+    assert token is not None and not Conversation.objects.exists()
+    response = client.post("/chat/", {"csrfmiddlewaretoken": token[1]})
+    conversation = Conversation.objects.get()
+    assert response["Location"] == f"/chat/{conversation.uuid}/"
+    assert [m.content for m in conversation.messages.all()] == [GREETING]
+    assert client.get(response["Location"]).status_code == 200  # the session owns it
+
+
+def test_the_start_button_without_the_csrf_token_is_refused_and_writes_nothing():
+    before = snapshot(), Session.objects.count()
+    response = Client(enforce_csrf_checks=True).post("/chat/")
+    assert response.status_code == 403
+    assert (snapshot(), Session.objects.count()) == before
 
 
 def test_root_redirects_to_the_chat():
@@ -54,7 +123,7 @@ def test_page_draws_messages_buttons_and_the_socket_path(visitor):
     html = visitor.client.get(f"/chat/{conversation.uuid}/").content.decode()
     assert "Hello! I can pretend" in html and "Pick one" in html
     assert 'title="first"' in html and ">Alpha<" in html and ">b<" in html
-    assert f'data-socket="/ws/chat/{conversation.uuid}/"' in html
+    assert f'data-socket="/ws/chat/{conversation.uuid}/?lang=en"' in html
     assert "<script src=" in html and "<script>" not in html  # no inline script
 
 
@@ -213,4 +282,15 @@ def test_without_anonymous_chats_start_sends_visitors_to_log_in(settings):
     settings.CHATACTIONS = {"ALLOW_ANONYMOUS": False}
     response = Client().get("/chat/")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    assert not Conversation.objects.exists()
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_a_start_view_of_a_misspelt_app_fails_loudly_and_writes_nothing(rf, method):
+    from chatactions.registry import NotRegistered
+    from chatactions.views import StartChatView
+
+    request = getattr(rf, method)("/support/")
+    with pytest.raises(NotRegistered, match="'supprot'"):
+        StartChatView.as_view(app="supprot")(request)
     assert not Conversation.objects.exists()

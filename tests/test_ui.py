@@ -134,7 +134,9 @@ def test_the_page_has_no_inline_script_style_or_event_handler(visitor):
     conversation = visitor.start()
     send(conversation, "x", [ca.Action("a", "A", icon="check", tooltip="t", confirm="Sure?")])
     html = page(visitor, conversation)
-    assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", html) == []
+    # Only the chat's strings are inline, as JSON data that no browser runs.
+    scripts = re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", html)
+    assert scripts == [f'<script id="ca-strings-{conversation.uuid}" type="application/json">']
     assert " style=" not in html and "<style" not in html
     assert re.findall(r"\son[a-z]+=", html) == []
 
@@ -171,7 +173,7 @@ def test_the_chat_tag_draws_the_conversation_with_the_requests_csrf_token(visito
     template = Template('{% load chatactions %}{% chatactions_chat conversation title="Help" %}')
     html = template.render(Context({"conversation": conversation, "request": request}))
     assert "Embedded" in html and ">Go<" in html and "<span>Help</span>" in html
-    assert f'data-socket="/ws/chat/{conversation.uuid}/"' in html
+    assert f'data-socket="/ws/chat/{conversation.uuid}/?lang=en"' in html
     assert 'role="heading" aria-level="2"' in html
     assert len(CSRF_INPUT.findall(html)) == 3  # the message box, Stop and the button
 

@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.middleware.csrf import get_token
+from django.utils.translation import gettext, gettext_lazy
 from rest_framework import status
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -27,6 +27,7 @@ from ..models import Conversation
 from ..models import Message as MessageRow
 from ..outcome import Outcome, Status
 from ..owners import Requester
+from .parsers import BoundedJSONParser
 from .permissions import MayChat, SessionWritesNeedCsrf
 from .serializers import OutcomeSerializer
 from .throttling import ChatRateThrottle
@@ -46,14 +47,18 @@ HTTP_STATUS: dict[str, int] = {
 }
 
 # Missing, foreign and malformed ids all get exactly this: no leak of which ids exist.
-NO_SUCH_ACTION = Outcome(protocol.NOT_FOUND, "No such action.")
-NO_SUCH_CONVERSATION = "No such conversation."
+NO_SUCH_CONVERSATION = gettext_lazy("No such conversation.")
+
+
+def no_such_action() -> Outcome:
+    """The answer for a missing, foreign or malformed action id, in the request's language."""
+    return Outcome(protocol.NOT_FOUND, gettext("No such action."))
 
 
 class ChatAPIView(GenericAPIView[Any]):
     """What every endpoint shares: the limits, the permissions, the throttle, the owner."""
 
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         """Refuse an oversized body before anything (the CSRF check included) parses it."""
@@ -63,7 +68,9 @@ class ChatAPIView(GenericAPIView[Any]):
         except ValueError:
             length = 0
         if length > limit:
-            raise RequestTooLarge(f"Request body is larger than {limit} bytes.")
+            raise RequestTooLarge(
+                gettext("Request body is larger than %(limit)d bytes.") % {"limit": limit}
+            )
         super().initial(request, *args, **kwargs)
         if request.method in SAFE_METHODS:
             get_token(request._request)  # a cookie client's first GET gets its CSRF token

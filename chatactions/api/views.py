@@ -9,12 +9,15 @@ open sockets of the conversation see an HTTP click's replies live.
 from __future__ import annotations
 
 import uuid
+from datetime import UTC
 from typing import Any, NoReturn
 
 from asgiref.sync import async_to_sync
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext, gettext_lazy
 from rest_framework import status
 from rest_framework.exceptions import NotAuthenticated, NotFound
-from rest_framework.pagination import CursorPagination
+from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -25,7 +28,7 @@ from ..models import ActionClick, Conversation
 from ..models import Message as MessageRow
 from ..registry import get_registry
 from . import schema
-from .base import NO_SUCH_ACTION, ChatAPIView, answer, last_message, parse_uuid
+from .base import ChatAPIView, answer, last_message, no_such_action, parse_uuid
 from .serializers import (
     ConversationSerializer,
     MessageQuerySerializer,
@@ -41,6 +44,28 @@ class ConversationPagination(CursorPagination):
 
     ordering = "-created_at"
     page_size = 50
+    # Lazy, as DRF's own default is; the stubs type it str.
+    invalid_cursor_message = gettext_lazy(  # type: ignore[assignment]
+        "Invalid cursor: use a next or previous link as it came."
+    )
+
+    def decode_cursor(self, request: Request) -> Cursor | None:
+        """DRF's cursor, whose position must be a time with its offset, as ours always are.
+
+        DRF hands the position to the query as it is, so a forged ``p=not-a-date``
+        fails in the database, a 500; here it is a 404, like any other bad cursor.
+        """
+        cursor = super().decode_cursor(request)
+        if cursor is None or cursor.position is None:
+            return cursor
+        try:
+            when = parse_datetime(str(cursor.position))
+            if when is None or when.tzinfo is None:
+                raise ValueError(cursor.position)
+            position: Any = when.astimezone(UTC).isoformat()  # the stubs say int: it is text
+        except (ValueError, OverflowError):
+            raise NotFound(self.invalid_cursor_message) from None
+        return cursor._replace(position=position)
 
     def get_paginated_response_schema(self, results: dict[str, Any]) -> dict[str, Any]:
         """DRF's own example cursor URL ends in a stray quote; show one of ours instead."""
@@ -115,7 +140,7 @@ class MessageList(ChatAPIView):
         try:
             rows = MessageRow.objects.live(conversation, after)
         except MessageRow.DoesNotExist:
-            raise NotFound("No such message.") from None
+            raise NotFound(gettext("No such message.")) from None
         limit = int(chat_settings.SYNC_LIMIT)
         page = list(rows.order_by("pk")[: limit + 1])
         has_more = len(page) > limit
@@ -165,7 +190,7 @@ class ActionClickView(ChatAPIView):
         requester = self.requester()
         conversation_key, action_key = parse_uuid(conversation_id), parse_uuid(action_id)
         if requester is None or conversation_key is None or action_key is None:
-            return answer(NO_SUCH_ACTION, None)
+            return answer(no_such_action(), None)
         before = last_message(conversation_key, requester)
         outcome = async_to_sync(dispatch.click)(
             requester, conversation_key, action_key, ActionClick.Via.API

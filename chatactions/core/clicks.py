@@ -8,15 +8,18 @@ through ``statements`` and ``inserts``, the only hand-written SQL.
 
 from __future__ import annotations
 
+import math
 import time
 import uuid
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from .. import limits
 from ..conf import chat_settings
 from ..context import Chat
 from ..models import Action as ActionRow
@@ -71,6 +74,36 @@ def new_click(
 def record(click: ActionClick) -> None:
     """Save an audit row whose outcome is already final, and announce it."""
     _announce(inserts.insert(click))
+
+
+_WRITING = "writing"  # the window's row is being written by another request
+
+
+def record_refusal(
+    requester: Requester, action_id: uuid.UUID, via: str, status: str, started: float
+) -> None:
+    """Audit a click refused before dispatch: one row per requester per budget window.
+
+    The window's first refusal writes the row; the others raise its ``count``
+    (the cache remembers which row), so a flood cannot write without end. Only
+    a click on an action that exists leaves a row, whoever owns it.
+    """
+    window, left = limits.window_key(limits.identity(requester))
+    ttl = math.ceil(left) + 1
+    refused = limits.count(f"{window}:refused", ttl)
+    row_key = f"{window}:row"
+    row_pk = cache.get(row_key)
+    if row_pk is None and cache.add(row_key, _WRITING, timeout=ttl):
+        row = find(action_id)
+        if row is None:
+            cache.delete(row_key)
+            return
+        click = new_click(row, requester, via, status, started)
+        click.count = refused
+        record(click)
+        cache.set(row_key, click.pk, timeout=ttl)
+    elif row_pk not in (None, _WRITING):
+        ActionClick.objects.filter(pk=row_pk, count__lt=refused).update(count=refused)
 
 
 def answer(

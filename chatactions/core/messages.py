@@ -17,6 +17,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from ..conf import chat_settings
 from ..context import Chat
@@ -45,7 +46,8 @@ def _action_row(row: MessageRow, action: ActionDraft, order: int) -> ActionRow:
 
 def save_message(chat: Chat, draft: MessageDraft) -> tuple[MessageRow, str]:
     """Save and render a new message with its buttons; sync, for one database thread hop."""
-    author = draft.author or ("You" if draft.from_user else chat_settings.DEFAULT_AUTHOR)
+    default = gettext("You") if draft.from_user else chat_settings.DEFAULT_AUTHOR
+    author = draft.author or str(default)
     streaming = draft.stream == MessageRow.Stream.STREAMING
     row = MessageRow(
         uuid=draft.id,

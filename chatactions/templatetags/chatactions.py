@@ -15,6 +15,7 @@ from __future__ import annotations
 from django import template
 from django.template.context import Context
 from django.template.loader import render_to_string
+from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
 
 from ..models import Action as ActionRow
@@ -40,7 +41,7 @@ def chatactions_assets() -> SafeString:
 
 @register.simple_tag(takes_context=True)
 def chatactions_chat(
-    context: Context, conversation: Conversation, title: str = DEFAULT_TITLE
+    context: Context, conversation: Conversation, title: str | Promise = DEFAULT_TITLE
 ) -> SafeString:
     """The chat of ``conversation``, rendered with the page's request.
 

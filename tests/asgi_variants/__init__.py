@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from channels.auth import AuthMiddlewareStack
 from channels.routing import ProtocolTypeRouter, URLRouter
-from channels.security.websocket import OriginValidator
+from channels.security.websocket import AllowedHostsOriginValidator, OriginValidator
 
 from chatactions.routing import websocket_urlpatterns
 
@@ -19,3 +19,12 @@ open_to_all = ProtocolTypeRouter(
 
 async def bare(scope, receive, send):
     """An ASGI callable the check cannot see into."""
+
+
+host_only = ProtocolTypeRouter(
+    {
+        "websocket": AllowedHostsOriginValidator(
+            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+        )
+    }
+)

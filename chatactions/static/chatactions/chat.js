@@ -12,35 +12,71 @@
  * working…" with a Stop button.
  *
  * No dependencies and no inline code: it works under a strict
- * Content-Security-Policy.
+ * Content-Security-Policy. Its texts come translated in the page itself, in
+ * the chat's <script type="application/json" id="ca-strings-..."> element
+ * (data, not code); the English below is only the fallback.
  */
 (function () {
   "use strict";
 
   var BACKOFF_BASE_MS = 500;
   var BACKOFF_MAX_MS = 10000;
+  var RELOAD_DELAY_MS = 1000; // after a 4401 close
   var NOTICE_MS = 6000;
   // A stream gap not filled by a refetch (the saved text lags): ask again after this.
   var REFETCH_MS = 1000;
 
   // What the clicker reads when a click is refused (the no-JavaScript door says the same).
-  var REFUSED = {
+  var ENGLISH_REFUSED = {
     busy: "That action is already running.",
     gone: "That button is no longer available.",
     not_found: "That button is no longer available.",
-    rate_limited: "Too many clicks at once. Wait a moment, then try again.",
-    error: "Something went wrong."
+    rate_limited: "Too many requests; wait a moment and try again.",
+    error: "Something went wrong.",
+    invalid: "That could not be sent."
   };
 
-  var STATE_TEXT = {
+  var ENGLISH_STATES = {
     connecting: "Connecting…",
     open: "Live",
     closed: "Reconnecting…",
     unavailable: "Offline"
   };
 
+  var ENGLISH_OTHER = {
+    unavailable: "This conversation is not available.",
+    lost: "The connection dropped before the answer came. It will show when the chat reconnects."
+  };
+
+  // The page's translation of each English text, key by key: a page drawn by an
+  // older or overridden template, or missing a key, still says something.
+  function pageStrings(root) {
+    var data = {};
+    var element = root.querySelector("script[type='application/json'][id^='ca-strings-']");
+    if (element) {
+      try { data = JSON.parse(element.textContent) || {}; } catch (e) { data = {}; }
+    }
+    function merge(english, translated) {
+      var out = {};
+      Object.keys(english).forEach(function (key) {
+        var text = translated && translated[key];
+        out[key] = typeof text === "string" && text ? text : english[key];
+      });
+      return out;
+    }
+    return {
+      refused: merge(ENGLISH_REFUSED, data.refused),
+      states: merge(ENGLISH_STATES, data.states),
+      other: merge(ENGLISH_OTHER, data.other)
+    };
+  }
+
   function ChatClient(root) {
     this.root = root;
+    this.text = pageStrings(root);
+    // Times in the page's language, not the browser's: the rest of the chat is in it.
+    var lang = root.closest("[lang]");
+    this.locales = lang && lang.lang ? [lang.lang] : [];
     this.list = root.querySelector("[data-messages]");
     this.compose = root.querySelector("[data-compose]");
     this.input = this.compose.elements.content;
@@ -111,9 +147,16 @@
       if (self.socket !== socket) return; // an older socket, already replaced
       self.socket = null;
       self.failPending();
+      if (event.code === 4401) {
+        // The session ended (logout, login, expiry): the page shows the login or a fresh
+        // start. Waiting a moment lets the tab that logged in or out store its new cookie.
+        self.setState("closed");
+        window.setTimeout(function () { window.location.reload(); }, RELOAD_DELAY_MS);
+        return;
+      }
       if (event.code === 4404 || event.code === 4403) {
         self.setState("unavailable");
-        self.notice("This conversation is not available.", "error");
+        self.notice(self.text.other.unavailable, "error");
         return;
       }
       self.setState("closed");
@@ -138,8 +181,9 @@
   ChatClient.prototype.setState = function (state) {
     this.state = state;
     this.root.dataset.state = state;
-    if (this.connectionText && this.connectionText.textContent !== STATE_TEXT[state]) {
-      this.connectionText.textContent = STATE_TEXT[state];
+    var label = this.text.states[state];
+    if (this.connectionText && this.connectionText.textContent !== label) {
+      this.connectionText.textContent = label;
     }
     // Before the first connection the forms still work on their own; after a drop
     // they would post to a server that may be down, so the buttons pause instead.
@@ -377,7 +421,7 @@
   };
 
   ChatClient.prototype.on_error = function (frame) {
-    this.notice(frame.detail || REFUSED.error, "error");
+    this.notice(frame.detail || this.text.refused.error, "error");
   };
 
   // Drawing --------------------------------------------------------------------------
@@ -438,10 +482,11 @@
   };
 
   ChatClient.prototype.localizeTimes = function (scope) {
+    var locales = this.locales;
     scope.querySelectorAll("time.ca-time[datetime]").forEach(function (time) {
       var date = new Date(time.getAttribute("datetime"));
       if (!isNaN(date)) {
-        time.textContent = date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+        time.textContent = date.toLocaleTimeString(locales, { hour: "2-digit", minute: "2-digit" });
       }
     });
   };
@@ -482,15 +527,15 @@
 
   ChatClient.prototype.showAck = function (ack) {
     if (ack.status === "lost") {
-      this.notice("The connection dropped before the answer came. It will show when the chat reconnects.", "warning");
+      this.notice(this.text.other.lost, "warning");
       return;
     }
     if (ack.notice) this.notice(ack.notice, ack.status === "ok" ? "success" : "info");
     if (ack.status === "ok" || ack.status === "cancelled") return; // a stop shows on its message
     var text = ack.status === "invalid" || (ack.status === "error" && ack.detail)
       ? ack.detail
-      : REFUSED[ack.status];
-    this.notice(text || REFUSED.error, ack.status === "error" ? "error" : "warning");
+      : this.text.refused[ack.status];
+    this.notice(text || this.text.refused.error, ack.status === "error" ? "error" : "warning");
   };
 
   // What the user does --------------------------------------------------------------
