@@ -8,25 +8,44 @@ N ?= 2
 # Pin another Django line, e.g. make test DJANGO='>=6.1,<6.2' PYTHON=python3.12 VENV=.venv-312
 DJANGO ?=
 
-.PHONY: install demo serve test lint format bench screenshots clean
+.PHONY: install demo serve test test-unit lint format bench screenshots clean
 
-$(BIN)/.installed: pyproject.toml
+comma := ,
+# $(call venv_with,EXTRAS): the virtualenv, with this checkout installed (editable) with EXTRAS.
+define venv_with
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]' $(if $(DJANGO),'Django$(DJANGO)')
+	$(BIN)/python -m pip install -q -e '.[$(1)]' $(if $(DJANGO),'Django$(DJANGO)')
 	touch $@
+endef
+
+# Everything: the extras and the test and lint tools ([dev]).
+$(BIN)/.installed: pyproject.toml
+	$(call venv_with,dev)
+
+# Only what the demo site needs ([demo]); make serve adds Redis and PostgreSQL.
+$(BIN)/.installed-demo: pyproject.toml
+	$(call venv_with,demo)
+
+$(BIN)/.installed-serve: pyproject.toml
+	$(call venv_with,demo$(comma)redis$(comma)postgres)
 
 install: $(BIN)/.installed
 
-demo: install
+demo: $(BIN)/.installed-demo
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/daphne -b 127.0.0.1 -p $(PORT) project.asgi:application
 
-serve: install
+serve: $(BIN)/.installed-serve
 	$(BIN)/python deploy/serve.py --processes $(N) --port $(PORT)
 
 test: install
-	$(BIN)/python -m pytest --cov --cov-report=term-missing:skip-covered --cov-fail-under=90 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest --cov --cov-report=term-missing:skip-covered --cov-fail-under=95 $(PYTEST_ARGS)
+
+# The suite without the tests marked live (real daphne processes, Redis, PostgreSQL,
+# Chromium): what CI runs across the Python x Django matrix.
+test-unit: install
+	$(BIN)/python -m pytest -q -m "not live" $(PYTEST_ARGS)
 
 # Real daphne processes, real WebSocket clients; PostgreSQL and Redis for the production rows.
 bench: install

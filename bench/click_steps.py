@@ -78,6 +78,7 @@ def main() -> None:
         claim = dispatch._claim(requester, conversation.uuid, button, "websocket")
         steps["claim"].append(time.perf_counter() - start)
         assert not isinstance(claim, Outcome), claim
+        assert isinstance(claim, dispatch._Claim), claim  # a plain message: no answer
         start = time.perf_counter()
         messages.save_message(claim.chat, Message("Okay, deleting it... (Not really!)").draft())
         steps["save reply"].append(time.perf_counter() - start)

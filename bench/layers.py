@@ -34,7 +34,7 @@ import statistics
 import sys
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -159,7 +159,11 @@ async def end_to_end_round(kind: str, servers: Any, messages: int) -> dict[str, 
             text = f"bench {i} {uuid.uuid4().hex}"
             start = time.perf_counter()
             ref = await tab1.send({"type": "message", "content": text})
-            await tab2.until(lambda f, text=text: f.get("content") == text)
+
+            def shown_in(frame: dict[str, Any], text: str = text) -> bool:
+                return frame.get("content") == text
+
+            await tab2.until(shown_in)
             shown.append(time.perf_counter() - start)
             await tab1.until_ack(ref)
             acked.append(time.perf_counter() - start)
@@ -252,7 +256,7 @@ def main() -> None:
         return
     if args.quick:
         args.rounds, args.pings, args.broadcasts, args.messages = 2, 50, 400, 20
-    runner: Callable[[argparse.Namespace], Awaitable[None]] = run
+    runner: Callable[[argparse.Namespace], Coroutine[Any, Any, None]] = run
     asyncio.run(runner(args))
 
 

@@ -25,6 +25,8 @@ from typing import Any
 from websockets.asyncio.client import ClientConnection, connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from websockets.typing import Origin
+
 from tests.servers import Browser, Daphne, postgres_database, redis_env, sqlite_database
 
 BENCH_ENV = {
@@ -114,7 +116,7 @@ async def open_client(server: Daphne, chat_server: Daphne) -> Client:
 
 
 async def open_echo(server: Daphne) -> Client:
-    return Client(await connect(f"{server.ws_url}/ws/echo/", origin=server.url))
+    return Client(await connect(f"{server.ws_url}/ws/echo/", origin=Origin(server.url)))
 
 
 async def timed(

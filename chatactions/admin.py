@@ -31,13 +31,13 @@ class ActionInline(admin.TabularInline):
 
 @admin.register(Conversation)
 class ConversationAdmin(admin.ModelAdmin):
-    """Find a conversation by its uuid or its user, and read it."""
+    """Find a conversation by its uuid, title or user, and read it."""
 
-    list_display = ["uuid", "app", "user", "visitor", "created_at"]
-    list_filter = ["app", "created_at"]
+    list_display = ["uuid", "title", "app", "user", "visitor", "last_activity_at", "deleted_at"]
+    list_filter = ["app", "created_at", ("deleted_at", admin.EmptyFieldListFilter)]
     # The user model's own login field: sites with a custom user model have no "username".
-    search_fields = ["uuid", f"user__{get_user_model().USERNAME_FIELD}"]
-    readonly_fields = ["uuid", "created_at"]
+    search_fields = ["uuid", "title", f"user__{get_user_model().USERNAME_FIELD}"]
+    readonly_fields = ["uuid", "created_at", "last_activity_at"]
     inlines = [MessageInline]
 
 
@@ -57,13 +57,26 @@ class MessageAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
+# A click's page shows these, none editable, and its duration readably instead of duration_ms.
+AUDIT_FIELDS = ("created_at", "action", "outcome", "via", "user", "visitor", "duration", "error")
+
+
 @admin.register(ActionClick)
 class ActionClickAdmin(admin.ModelAdmin):
     """The audit trail: read-only, so nobody edits history."""
 
-    list_display = ["created_at", "action", "outcome", "via", "user", "visitor", "duration_ms"]
+    list_display = ["created_at", "action", "outcome", "via", "user", "visitor", "duration"]
     list_filter = ["outcome", "via", "created_at"]
     list_select_related = ["action", "user"]
+    fields = readonly_fields = AUDIT_FIELDS
+
+    @admin.display(
+        description=ActionClick._meta.get_field("duration_ms").verbose_name,  # translated
+        ordering="duration_ms",
+    )
+    def duration(self, click: ActionClick) -> str:
+        """How long the callback held the button, as a person reads it: "10.4 ms"."""
+        return f"{click.duration_ms:.1f} ms"
 
     def has_add_permission(self, request: object) -> bool:
         """No invented clicks in the audit trail."""

@@ -12,8 +12,8 @@ class SimpleChatActionsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        """Register the checks; connect the login and logout signals, once apps are loaded."""
-        from . import checks, lifetime, owners  # noqa: F401
+        """Register the checks; connect the login, logout and message signals, once apps load."""
+        from . import checks, history, lifetime, owners, static_checks  # noqa: F401
 
 
 class ChatActionsConfig(SimpleChatActionsConfig):

@@ -2,11 +2,12 @@
 
 A chat that works in development can still break in production without a
 traceback: an in-memory channel layer splits one conversation across daphne
-processes, a socket route that never reaches ``ChatConsumer`` just 404s,
-``daphne`` after ``staticfiles`` makes ``runserver`` a server without sockets,
-and a socket route without an origin check (or with Channels' host-only one)
-works for a hostile page too.
-``manage.py check`` (and ``migrate``, ``runserver``) say so, with the fix.
+processes (``check --deploy`` says so), a layer whose package is missing fails
+at the first socket, a socket route that never reaches ``ChatConsumer`` just
+404s, and a socket route without an origin check (or with Channels' host-only
+one) works for a hostile page too. ``manage.py check`` (and ``migrate``,
+``runserver``) say so, with the fix. (``daphne`` after ``staticfiles`` is
+daphne's own ``daphne.E001``.)
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import difflib
 from typing import Any
 
 from channels.security.websocket import OriginValidator
-from django.apps import apps
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, register
 from django.core.checks import Warning as CheckWarning
@@ -104,6 +104,38 @@ def check_channel_layer(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
                 id="chatactions.E004",
             )
         ]
+    return _layer_backends_import()
+
+
+def _layer_backends_import() -> list[CheckMessage]:
+    """A layer whose package is not installed fails only at the first socket: say it now."""
+    errors: list[CheckMessage] = []
+    for alias, layer in (getattr(settings, "CHANNEL_LAYERS", None) or {}).items():
+        backend = str(layer.get("BACKEND"))
+        try:
+            import_string(backend)
+        except ImportError as exc:
+            redis = backend.startswith("channels_redis.")
+            errors.append(
+                Error(
+                    f"The {alias!r} channel layer's BACKEND {backend!r} cannot be imported: {exc}",
+                    hint='pip install "django-chatactions[redis]" (channels-redis)'
+                    if redis
+                    else "Install the package that provides it, or fix the dotted path.",
+                    id="chatactions.E007",
+                )
+            )
+    return errors
+
+
+@register("chatactions", deploy=True)
+def check_layer_for_production(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """``check --deploy``: one process's layer in production splits a conversation's tabs.
+
+    Only a deploy check, since a single-process site runs the in-memory layer
+    legitimately and ``manage.py test`` runs with DEBUG off.
+    """
+    layer = (getattr(settings, "CHANNEL_LAYERS", None) or {}).get("default") or {}
     if _in_memory(layer.get("BACKEND")) and not settings.DEBUG:
         return [
             CheckWarning(
@@ -117,24 +149,6 @@ def check_channel_layer(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
             )
         ]
     return []
-
-
-@register("chatactions")
-def check_daphne_first(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    """``runserver`` is the last installed app's: daphne's must win over staticfiles'."""
-    names = [config.name for config in apps.get_app_configs()]
-    if "daphne" not in names or "django.contrib.staticfiles" not in names:
-        return []
-    if names.index("daphne") < names.index("django.contrib.staticfiles"):
-        return []
-    return [
-        CheckWarning(
-            "'daphne' comes after 'django.contrib.staticfiles' in INSTALLED_APPS, so "
-            "runserver is staticfiles' WSGI server and chat sockets fail in development.",
-            hint="Move 'daphne' before 'django.contrib.staticfiles' in INSTALLED_APPS.",
-            id="chatactions.W004",
-        )
-    ]
 
 
 @register("chatactions")

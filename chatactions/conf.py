@@ -46,7 +46,7 @@ DEFAULTS: dict[str, Any] = {
     # Seconds between an open socket's checks of its session (and renewals of
     # its place under the socket caps, which lapses after three of these).
     "SOCKET_CHECK_INTERVAL": 60.0,
-    # Messages a ``sync`` frame resends at most; older ones stay on the page.
+    # Messages one ``sync`` frame resends at most: a page; ``has_more`` asks for the next.
     "SYNC_LIMIT": 500,
     # The chat pages' Content-Security-Policy where the site sends none (csp.py):
     # True for the strict one, a dict of directives for another, None for none.

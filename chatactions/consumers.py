@@ -214,9 +214,13 @@ class ChatConsumer(lifetime.SessionBound, AsyncWebsocketConsumer):  # type: igno
         await self.reply(protocol.ack(frame.ref, outcome.status, outcome.detail, outcome.notice))
 
     async def handle_sync(self, frame: protocol.SyncFrame) -> None:
-        """What a reconnecting tab missed, then the ``ack``."""
+        """What a reconnecting tab missed, then the ``ack`` (with ``since``: a page of it)."""
         if not await self.alive():  # history is what a stale session must not read
             await self.end()
+            return
+        if frame.since is not None:
+            page = await dispatch.changes(self.chat, frame.since)
+            await self.reply(*page.texts, protocol.sync_ack(frame.ref, page.seq, page.has_more))
             return
         texts = await dispatch.missed(self.chat, frame.after)
         if texts is None:
@@ -273,6 +277,11 @@ class ChatConsumer(lifetime.SessionBound, AsyncWebsocketConsumer):  # type: igno
             await self.chat_frames(message)
         else:
             await super().dispatch(message)
+
+    async def chat_deleted(self, event: dict[str, Any]) -> None:
+        """Its owner deleted the conversation (``history.delete``): close as if it never was."""
+        self.ended = True
+        await self.close(code=protocol.CLOSE_NOT_FOUND)
 
     async def chat_frames(self, event: dict[str, Any]) -> None:
         """Frames from the channel layer (group broadcasts and our own replies)."""

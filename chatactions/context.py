@@ -18,6 +18,7 @@ from channels.db import database_sync_to_async
 from .exceptions import NoChatContext
 from .models import Conversation
 from .owners import Requester
+from .titles import set_title
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,18 @@ class Chat:
     def id(self) -> str:
         """The conversation's uuid as text, as the browser knows it."""
         return str(self.conversation.uuid)
+
+    async def set_title(self, title: str) -> None:
+        """Name the conversation in its owner's history: the handler knows what it is about.
+
+        An empty title gives the history's default back (the first user
+        message); a title over 200 characters raises ``ValueError``.
+        """
+        await database_sync_to_async(self.set_title_sync)(title)
+
+    def set_title_sync(self, title: str) -> None:
+        """``set_title`` for plain ``def`` callbacks and views."""
+        set_title(self.conversation, title)
 
 
 #: What API calls accept to name a conversation outside a handler.

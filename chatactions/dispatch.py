@@ -48,7 +48,7 @@ class _Claim:
     lease: clicks.Lease
 
     @property
-    def removed(self) -> list[uuid.UUID]:
+    def removed(self) -> list[frames.Removal]:
         """Buttons an exclusive message lost to this click."""
         return self.lease.removed
 
@@ -59,7 +59,7 @@ class _Answer:
 
     row: ActionRow
     chat: Chat
-    removed: list[uuid.UUID]
+    removed: list[frames.Removal]
 
 
 # Clicks -----------------------------------------------------------------------
@@ -218,6 +218,50 @@ def _missed(chat: Chat, after: uuid.UUID | None) -> list[str] | None:
         row.conversation = chat.conversation
     drawn = [frames.render_message(row, row.live_actions) for row in rows]  # type: ignore[attr-defined]
     return drawn + tasks.running_frames(chat)
+
+
+@dataclass(frozen=True)
+class Changes:
+    """One page of a ``sync``: the frames, the position they bring a tab to, and if more wait."""
+
+    texts: list[str]
+    seq: int
+    has_more: bool
+
+
+async def changes(chat: Chat, since: int) -> Changes:
+    """Every change after position ``since``, as each message is now, a page at a time.
+
+    A live message comes as its ``message`` frame with its live buttons, a
+    removed one as ``message.remove``; ``SYNC_LIMIT`` of them per page, in the
+    order of their positions, so the next page starts where this one stopped.
+    A dead worker's streams are marked interrupted first; the last page ends
+    with a ``task.start`` for each handler still running.
+    """
+    await notice_lapsed(chat)
+    page: Changes = await database_sync_to_async(_changes)(chat, since)
+    return page
+
+
+def _changes(chat: Chat, since: int) -> Changes:
+    # The conversation's position first, then the rows up to it: a change
+    # committed in between is left for the next sync (or its live frame),
+    # rather than counted as sent. Every lower position has committed already.
+    now = Conversation.objects.values_list("seq", flat=True).get(pk=chat.conversation.pk)
+    limit = chat_settings.SYNC_LIMIT
+    rows = list(MessageRow.objects.changed(chat.conversation, since, now)[: limit + 1])
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    texts = []
+    for row in rows:
+        row.conversation = chat.conversation
+        if row.removed_at is None:
+            texts.append(frames.render_message(row, row.live_actions))  # type: ignore[attr-defined]
+        else:
+            texts.append(frames.message_removed(row.uuid, row.seq))
+    if not has_more:
+        texts += tasks.running_frames(chat)
+    return Changes(texts, rows[-1].seq if has_more else now, has_more)
 
 
 async def start_conversation(requester: Requester, app: str) -> Conversation:

@@ -7,9 +7,6 @@ caller catches one class whichever part of it was wrong.
 
 from __future__ import annotations
 
-from rest_framework import status
-from rest_framework.exceptions import APIException
-
 
 class ChatActionsError(Exception):
     """The base of chatactions' own exceptions, to catch them all at once."""
@@ -59,10 +56,3 @@ class FrameError(ChatActionsError):
         self.detail = detail
         self.ref = ref
         self.status = status
-
-
-class RequestTooLarge(APIException):
-    """An HTTP API request body over ``MAX_FRAME_BYTES``, the socket's frame limit."""
-
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_code = "too_large"

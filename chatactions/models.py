@@ -2,13 +2,16 @@
 
 Each row has an integer primary key for ordering and joins, and a random
 ``uuid`` that is the only id the browser ever sees, so ids cannot be guessed or
-counted. A ``sync`` frame asks for "what came after message X": the integer
-key orders messages in the order they were saved, whatever the clocks say.
+counted. Every change a tab must see takes the next position of its
+conversation's sequence (``Conversation.seq``) and stamps it on the message it
+changed (``Message.seq``), so a ``sync`` asks "what changed after position N"
+and is answered from the rows as they are now (docs/protocol.md).
 """
 
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -46,12 +49,45 @@ class Conversation(models.Model):
         help_text=_("Random id kept in an anonymous visitor's session."),
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    title = models.CharField(
+        _("title"),
+        max_length=200,
+        blank=True,
+        help_text=_("Set by code (chat.set_title) or its owner; empty shows the first message."),
+    )
+    last_activity_at = models.DateTimeField(
+        _("last activity at"),
+        default=timezone.now,
+        help_text=_("When its newest message was saved: the history's order."),
+    )
+    deleted_at = models.DateTimeField(
+        _("deleted at"),
+        null=True,
+        blank=True,
+        help_text=_("Deleted by its owner: hidden from them, its rows kept for the audit trail."),
+    )
+    seq = models.BigIntegerField(
+        _("position"),
+        default=0,
+        editable=False,
+        help_text=_("The position of the conversation's latest change a tab must see."),
+    )
 
     class Meta:
         verbose_name = _("conversation")
         verbose_name_plural = _("conversations")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["user", "-created_at"])]
+        indexes = [
+            models.Index(fields=["user", "-created_at"]),
+            # The history page and GET /chat/: one owner's conversations of one app,
+            # newest activity first.
+            models.Index(
+                fields=["user", "app", "-last_activity_at"], name="chatactions_history_user"
+            ),
+            models.Index(
+                fields=["visitor", "app", "-last_activity_at"], name="chatactions_history_visitor"
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(user__isnull=False) | Q(visitor__isnull=False),
@@ -61,6 +97,23 @@ class Conversation(models.Model):
 
     def __str__(self) -> str:
         return gettext("Conversation %(uuid)s") % {"uuid": self.uuid}
+
+    def save(self, **kwargs: Any) -> None:
+        """Save, but never write back a ``seq`` read earlier: only the core moves it."""
+        _keep_seq(self, kwargs)
+        super().save(**kwargs)
+
+
+def _keep_seq(instance: models.Model, kwargs: dict[str, Any]) -> None:
+    """Leave ``seq`` out of a full save of an existing row (the admin's, a site's).
+
+    A copy read before a change and saved after it would otherwise move the
+    position back, and a tab could then be told a position twice.
+    """
+    if not instance._state.adding and kwargs.get("update_fields") is None:
+        kwargs["update_fields"] = [
+            f.name for f in instance._meta.concrete_fields if not f.primary_key and f.name != "seq"
+        ]
 
 
 class MessageQuerySet(models.QuerySet["Message"]):
@@ -76,13 +129,25 @@ class MessageQuerySet(models.QuerySet["Message"]):
         rows = self.filter(conversation=conversation)
         if after is not None:
             rows = rows.filter(pk__gt=rows.values_list("pk", flat=True).get(uuid=after))
-        return rows.filter(removed_at__isnull=True).prefetch_related(
-            models.Prefetch(
-                "actions",
-                queryset=Action.objects.filter(removed_at__isnull=True),
-                to_attr="live_actions",
-            )
+        return rows.filter(removed_at__isnull=True).prefetch_related(_live_actions())
+
+    def changed(self, conversation: Conversation, since: int, until: int) -> MessageQuerySet:
+        """Messages whose latest change is at a position in ``(since, until]``, oldest first.
+
+        Removed ones too: a tab that still shows one must be told it went.
+        Each has its live buttons as ``live_actions``, as in ``live()``.
+        """
+        return (
+            self.filter(conversation=conversation, seq__gt=since, seq__lte=until)
+            .order_by("seq", "pk")
+            .prefetch_related(_live_actions())
         )
+
+
+def _live_actions() -> models.Prefetch[Any]:
+    return models.Prefetch(
+        "actions", queryset=Action.objects.filter(removed_at__isnull=True), to_attr="live_actions"
+    )
 
 
 class Message(models.Model):
@@ -144,6 +209,14 @@ class Message(models.Model):
     streaming_until = models.DateTimeField(
         null=True, blank=True, help_text="The lease of a message being streamed."
     )
+    seq = models.BigIntegerField(
+        _("position"),
+        default=0,
+        editable=False,
+        help_text=_(
+            "The position of this message's latest change in its conversation's sequence."
+        ),
+    )
 
     objects = MessageQuerySet.as_manager()
 
@@ -151,9 +224,15 @@ class Message(models.Model):
         verbose_name = _("message")
         verbose_name_plural = _("messages")
         ordering = ["id"]
+        indexes = [models.Index(fields=["conversation", "seq"])]
 
     def __str__(self) -> str:
         return f"{self.author}: {self.content[:40]}"
+
+    def save(self, **kwargs: Any) -> None:
+        """Save, but never write back a ``seq`` read earlier: only the core moves it."""
+        _keep_seq(self, kwargs)
+        super().save(**kwargs)
 
 
 class Action(models.Model):

@@ -31,16 +31,26 @@ class Requester:
     visitor: uuid.UUID | None = None
 
     def owns(self, conversation: Conversation) -> bool:
-        """Whether this requester may see and use ``conversation``: every door asks it."""
+        """Whether this requester may see and use ``conversation``: every door asks it.
+
+        A deleted conversation is no one's any more.
+        """
+        if conversation.deleted_at is not None:
+            return False
         if self.user_id is not None:
             return conversation.user_id == self.user_id
         return conversation.user_id is None and conversation.visitor == self.visitor
 
     def conversations_q(self, prefix: str = "") -> Q:
-        """A filter for the conversations this requester owns (``prefix`` for joins)."""
+        """A filter for the conversations this requester owns (``prefix`` for joins).
+
+        A deleted conversation is left out: its rows stay for the audit trail,
+        but no page, socket or API call of its owner finds it again.
+        """
+        live = Q(**{f"{prefix}deleted_at__isnull": True})
         if self.user_id is not None:
-            return Q(**{f"{prefix}user_id": self.user_id})
-        return Q(**{f"{prefix}user__isnull": True, f"{prefix}visitor": self.visitor})
+            return live & Q(**{f"{prefix}user_id": self.user_id})
+        return live & Q(**{f"{prefix}user__isnull": True, f"{prefix}visitor": self.visitor})
 
     def conversation(self, conversation_id: uuid.UUID) -> Conversation | None:
         """This requester's conversation of that id; ``None`` for a missing *or foreign* one."""

@@ -68,12 +68,20 @@ class ActionFrame:
     id: uuid.UUID
 
 
+#: The largest position a ``since`` may name: the most a ``BigIntegerField`` holds.
+MAX_SEQ = 2**63 - 1
+
+
 @dataclass(frozen=True)
 class SyncFrame:
-    """A reconnecting tab asking for what came after message ``after``."""
+    """A reconnecting tab asking for every change after position ``since``.
+
+    The older form names a message instead (``after``): what was saved after it.
+    """
 
     ref: str | None
     after: uuid.UUID | None
+    since: int | None = None
 
 
 @dataclass(frozen=True)
@@ -127,8 +135,7 @@ def parse(text: str) -> ClientFrame:
     if kind == "action":
         return ActionFrame(ref, _uuid(data.get("id"), "id", ref))
     if kind == "sync":
-        after = data.get("after")
-        return SyncFrame(ref, None if after is None else _uuid(after, "after", ref))
+        return _sync(data, ref)
     if kind == "fetch":
         return FetchFrame(ref, _uuid(data.get("id"), "id", ref))
     if kind == "stop":
@@ -138,6 +145,19 @@ def parse(text: str) -> ClientFrame:
     if len(shown) > MAX_ECHO:
         shown = shown[: MAX_ECHO - 3] + "..."
     raise FrameError(f"Unknown frame type {shown}.", ref=ref)
+
+
+def _sync(data: dict[str, Any], ref: str | None) -> SyncFrame:
+    after = data.get("after")
+    if "since" not in data:
+        return SyncFrame(ref, None if after is None else _uuid(after, "after", ref))
+    since = data["since"]
+    if after is not None:
+        raise FrameError("Give since or after, not both.", ref=ref)
+    # bool is an int to Python, not to JavaScript: true is not a position.
+    if not isinstance(since, int) or isinstance(since, bool) or not 0 <= since <= MAX_SEQ:
+        raise FrameError(f"since must be an integer from 0 to {MAX_SEQ}.", ref=ref)
+    return SyncFrame(ref, None, since)
 
 
 def _uuid(value: Any, field: str, ref: str | None) -> uuid.UUID:
@@ -169,6 +189,11 @@ def ack(ref: str | None, status: str, detail: str = "", notice: str = "") -> dic
     if notice:
         frame["notice"] = notice
     return frame
+
+
+def sync_ack(ref: str | None, seq: int, has_more: bool) -> dict[str, Any]:
+    """The answer to a ``sync`` with ``since``: where the tab now is, and whether to ask again."""
+    return {**ack(ref, OK), "seq": seq, "has_more": has_more}
 
 
 def error(detail: str) -> dict[str, Any]:
@@ -206,6 +231,7 @@ def message_frame(
         "created_at": timezone.localtime(message.created_at).isoformat(),
         "stream": message.stream,
         **({"lease": chat_settings.STREAM_LEASE} if message.stream == "streaming" else {}),
+        "seq": message.seq,
     }
 
 
@@ -213,7 +239,8 @@ def stream_frame(message_id: uuid.UUID, at: int, delta: str) -> dict[str, Any]:
     """Text streamed into a message: ``delta`` begins at offset ``at`` of its content.
 
     ``at`` counts UTF-16 code units, as JavaScript's ``String.length`` does, so
-    a tab compares it with what it has without decoding anything.
+    a tab compares it with what it has without decoding anything. It takes no
+    position in the sequence: the row's text is saved later, its end is a change.
     """
     return {"type": "message.stream", "id": str(message_id), "at": at, "delta": delta}
 
@@ -223,9 +250,14 @@ def task_frame(kind: str, token: uuid.UUID, **extra: Any) -> dict[str, Any]:
     return {"type": kind, "id": str(token), **extra}
 
 
-def action_remove(action_id: uuid.UUID) -> dict[str, Any]:
-    """Tell the tabs one button is gone."""
-    return {"type": "action.remove", "id": str(action_id)}
+def action_remove(action_id: uuid.UUID, seq: int) -> dict[str, Any]:
+    """Tell the tabs one button is gone (``seq``: the position its message took)."""
+    return {"type": "action.remove", "id": str(action_id), "seq": seq}
+
+
+def message_remove(message_id: uuid.UUID, seq: int) -> dict[str, Any]:
+    """Tell the tabs a message is gone, with its buttons."""
+    return {"type": "message.remove", "id": str(message_id), "seq": seq}
 
 
 def dumps(frame: dict[str, Any]) -> str:

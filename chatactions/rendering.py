@@ -64,7 +64,9 @@ def chat_template_context(
     """The context of ``chatactions/chat.html``: live messages with their live buttons.
 
     Whoever calls this has already checked that the requester owns the
-    conversation; nothing here looks at the request.
+    conversation; nothing here looks at the request. The page's position
+    (``data-seq``) is the conversation's ``seq`` as read before these rows,
+    so a change the rows miss is after it, and the tab's first ``sync`` has it.
     """
     rows = list(MessageRow.objects.live(conversation))
     prepare(rows, conversation)

@@ -28,7 +28,7 @@ from django.utils.translation import gettext
 from django.views import View
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import dispatch, limits, origins, owners, protocol, rendering, texts
+from . import dispatch, history, limits, origins, owners, protocol, rendering, texts
 from .context import Chat
 from .csp import strict_policy
 from .models import Action as ActionRow
@@ -50,7 +50,7 @@ NOTICE_TEXT: dict[str, Promise] = {
 }
 
 
-def _requester(request: HttpRequest, *, create: bool = False) -> Requester | None:
+def requester_of(request: HttpRequest, *, create: bool = False) -> Requester | None:
     return owners.resolve(request.user, request.session, create=create)
 
 
@@ -59,9 +59,9 @@ def _within_budget(requester: Requester) -> bool:
     return limits.spend(limits.identity(requester)).allowed
 
 
-def _owned(request: HttpRequest, conversation_id: uuid.UUID) -> tuple[Requester, Conversation]:
+def owned(request: HttpRequest, conversation_id: uuid.UUID) -> tuple[Requester, Conversation]:
     """The requester and their conversation, or 404 exactly as for a missing id."""
-    requester = _requester(request)
+    requester = requester_of(request)
     if requester is None:
         raise Http404(gettext("No such conversation."))
     conversation = requester.conversation(conversation_id)
@@ -91,18 +91,25 @@ class StartChatView(View):
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        """Start at once, unless another site's page sent the visitor here."""
+        """Open the visitor's latest conversation; start one only if they have none.
+
+        So a reload or a second visit comes back to the same chat. Opening one
+        writes nothing, so it is allowed from anywhere; starting one is not.
+        """
+        requester = requester_of(request)
+        if requester is not None and (found := history.latest(requester, self.app)):
+            return redirect("chatactions:conversation", conversation_id=found.uuid)
         if _from_another_site(request):
             return render(request, "chatactions/start.html")
         return self.start(request)
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        """The start page's button: a POST, so Django's CSRF check vouches for it."""
+        """ "New chat" and the start page's button: a POST, so Django's CSRF check vouches."""
         return self.start(request)
 
     def start(self, request: HttpRequest) -> HttpResponse:
         """The one place a page visit writes: the visitor's id, the conversation, the greeting."""
-        requester = _requester(request, create=True)
+        requester = requester_of(request, create=True)
         if requester is None:
             return redirect_to_login(request.get_full_path())
         if not _within_budget(requester):
@@ -132,7 +139,7 @@ def conversation(request: HttpRequest, conversation_id: uuid.UUID) -> HttpRespon
     if owners.login_required(request.user):
         # Whatever the id: a login page reveals nothing about which chats exist.
         return redirect_to_login(request.get_full_path())
-    requester, conversation = _owned(request, conversation_id)
+    requester, conversation = owned(request, conversation_id)
     async_to_sync(dispatch.notice_lapsed)(Chat(conversation, requester))
     if request.method == "POST":
         content = request.POST.get("content", "")
@@ -153,7 +160,7 @@ def stop(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
     """The Stop button without JavaScript (a CSRF-checked POST): the socket's ``stop``."""
     if owners.login_required(request.user):
         return _to_login(conversation_id)
-    requester, conversation = _owned(request, conversation_id)
+    requester, conversation = owned(request, conversation_id)
     _flash(request, async_to_sync(dispatch.stop)(requester, conversation.uuid))
     return redirect("chatactions:conversation", conversation_id=conversation.uuid)
 
@@ -179,7 +186,7 @@ def confirm(
         return _click(request, conversation_id, action_id)
     if owners.login_required(request.user):
         return _to_login(conversation_id)
-    _, conversation = _owned(request, conversation_id)
+    _, conversation = owned(request, conversation_id)
     action = (
         ActionRow.objects.select_related("message")
         .filter(uuid=action_id, message__conversation=conversation)
@@ -204,7 +211,7 @@ def confirm(
 def _click(request: HttpRequest, conversation_id: uuid.UUID, action_id: uuid.UUID) -> HttpResponse:
     if owners.login_required(request.user):
         return _to_login(conversation_id)
-    requester = _requester(request)
+    requester = requester_of(request)
     if requester is None:
         raise Http404(gettext("No such action."))
     if not _within_budget(requester):

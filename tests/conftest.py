@@ -21,6 +21,9 @@ from project.asgi import application
 
 ORIGIN = b"http://localhost"
 
+Callbacks = Callable[[str], Callable[[Any], Any]]
+"""The ``callbacks`` fixture: ``@callbacks(name)`` registers a callback for one test."""
+
 
 @dataclass
 class Visitor:
@@ -29,7 +32,8 @@ class Visitor:
     client: Client = field(default_factory=Client)
 
     def start(self) -> Conversation:
-        response = self.client.get("/chat/")
+        """A new conversation, as the "New chat" button starts one (``GET /chat/`` reopens)."""
+        response = self.client.post("/chat/")
         assert response.status_code == 302, response
         conversation_id = response["Location"].rstrip("/").rsplit("/", 1)[-1]
         return Conversation.objects.get(uuid=conversation_id)
@@ -60,6 +64,7 @@ class Socket:
         self.comm = communicator
         self.refs = 0
         self.tasks = tasks
+        self.held: list[dict[str, Any]] = []  # read by nothing_more, not yet received
 
     async def connect(self) -> None:
         connected, code = await self.comm.connect(timeout=5)  # a hang guard on a busy machine
@@ -76,33 +81,45 @@ class Socket:
         await self.comm.send_to(text_data=text, bytes_data=data)
 
     async def receive(self, timeout: float = 3) -> dict[str, Any]:
+        if self.held:
+            return self.held.pop(0)
         while True:
             frame = dict(json.loads(await self.comm.receive_from(timeout)))
             if self.tasks or not str(frame.get("type")).startswith("task."):
                 return frame
 
-    async def until_ack(self, ref: str, timeout: float = 3) -> tuple[list[dict[str, Any]], dict]:
+    async def until_ack(
+        self, ref: str, timeout: float = 3
+    ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         """Frames received before the ack of ``ref``, and that ack."""
-        frames = []
+        frames: list[dict[str, Any]] = []
         while True:
             frame = await self.receive(timeout)
             if frame["type"] == "ack" and frame["ref"] == ref:
                 return frames, frame
             frames.append(frame)
 
-    async def request(self, frame: dict[str, Any]) -> tuple[list[dict[str, Any]], dict]:
+    async def request(self, frame: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         return await self.until_ack(await self.send(frame))
 
     async def nothing_more(self) -> bool:
+        """Whether no frame but task frames (unless asked for) waits; leaves one for receive."""
+        if self.held:
+            return False
         # A timed-out receive would cancel the application: read only what is queued.
         while not await self.comm.receive_nothing(timeout=0.2):
-            frame = json.loads(await self.comm.receive_from())
+            frame = dict(json.loads(await self.comm.receive_from()))
             if self.tasks or not str(frame.get("type")).startswith("task."):
+                self.held.append(frame)
                 return False
         return True
 
     async def close(self) -> None:
         await self.comm.disconnect()
+
+
+Chat = tuple[Visitor, Conversation, Socket]
+"""The ``chat`` fixture: a visitor, their started conversation and one open socket."""
 
 
 @pytest.fixture(autouse=True)
@@ -123,7 +140,7 @@ def avisitor() -> Callable[[], Any]:
 
 
 @pytest.fixture
-def callbacks() -> Iterator[Callable[[str], Callable[[Any], Any]]]:
+def callbacks() -> Iterator[Callbacks]:
     """Register action callbacks on the default registry for one test only."""
     names: list[str] = []
 
@@ -137,7 +154,7 @@ def callbacks() -> Iterator[Callable[[str], Callable[[Any], Any]]]:
 
 
 @pytest.fixture
-async def chat(visitor: Visitor) -> AsyncIterator[tuple[Visitor, Conversation, Socket]]:
+async def chat(visitor: Visitor) -> AsyncIterator[Chat]:
     """A started conversation with one open socket; the greeting is drained."""
     conversation = await sync_to_async(visitor.start)()
     socket = visitor.socket(conversation)
@@ -153,9 +170,7 @@ async def offer(socket: Socket, conversation: Conversation, name: str) -> str:
     return str(message.actions[0].id)
 
 
-def holding(
-    callbacks: Callable[[str], Callable[[Any], Any]], name: str
-) -> tuple[asyncio.Event, asyncio.Event]:
+def holding(callbacks: Callbacks, name: str) -> tuple[asyncio.Event, asyncio.Event]:
     """Register callback ``name``: it sets ``started`` when it runs, then waits for ``release``."""
     started, release = asyncio.Event(), asyncio.Event()
 

@@ -306,8 +306,15 @@ class Browser:
             return response.url.removeprefix(self.base_url), response.read().decode()
 
     def start(self, path: str = "/chat/") -> str:
-        """Start a conversation (``/live/`` for one of the live test app); returns its uuid."""
-        path, _ = self.get(path)
+        """Start a conversation (``/live/`` for one of the live test app); returns its uuid.
+
+        The first visit starts one; later ones would open it again, so then the
+        visitor posts "New chat", as the page's button does.
+        """
+        if any(c.name == "csrftoken" for c in self.jar):
+            path, _ = self.post(path)
+        else:
+            path, _ = self.get(path)
         return path.rstrip("/").rsplit("/", 1)[-1]
 
     def on(self, base_url: str) -> Browser:

@@ -7,11 +7,12 @@ import base64
 import json
 import re
 import sys
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import timedelta
-from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
+from unittest.mock import ANY
 from urllib.parse import urlencode
 
 import pytest
@@ -21,6 +22,7 @@ from django.contrib.staticfiles import finders
 from django.test import override_settings
 from django.urls import include, path
 from django.utils import timezone
+from pytest_django.fixtures import Settings
 from rest_framework.test import APIClient
 
 import chatactions as ca
@@ -30,7 +32,7 @@ from chatactions.api.serializers import NOT_SPACE, STORABLE_TEXT
 from chatactions.api.views import ConversationList
 from chatactions.models import Action, ActionClick, Conversation, Message
 
-from .conftest import Visitor
+from .conftest import Callbacks, Visitor
 from .rows import snapshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -39,12 +41,12 @@ helpdesk = ca.ChatRegistry("helpdesk")
 
 
 @helpdesk.on_chat_start
-async def helpdesk_start():
+async def helpdesk_start() -> None:
     await ca.Message("Helpdesk here.").send()
 
 
 @helpdesk.on_message
-async def helpdesk_reply(message):
+async def helpdesk_reply(message: ca.Message) -> None:
     raise RuntimeError("kaboom")
 
 
@@ -52,7 +54,7 @@ asker = ca.ChatRegistry("api-asker")
 
 
 @asker.on_message
-async def ask_first(message):
+async def ask_first(message: ca.Message) -> None:
     picked = await ca.AskActionMessage(
         "Sure?", actions=[ca.Action("yes", "Yes")], timeout=10
     ).send()
@@ -65,6 +67,9 @@ urlpatterns = [
     path("api/chat/", include("chatactions.api.urls")),
     path("chat/", include("chatactions.urls")),  # the message template links its forms there
 ]
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 CONVERSATIONS = "/api/chat/conversations/"
 MISSING = "3f2504e0-4f89-41d3-9a0c-0305e82c3301"
@@ -126,7 +131,7 @@ def basic(username: str, password: str) -> str:
 # Conversations ------------------------------------------------------------------
 
 
-def test_start_creates_a_conversation_you_own_and_runs_on_chat_start(api):
+def test_start_creates_a_conversation_you_own_and_runs_on_chat_start(api: Api) -> None:
     response = api.client.post(CONVERSATIONS)
     body = response.json()
     conversation = Conversation.objects.get()
@@ -140,7 +145,7 @@ def test_start_creates_a_conversation_you_own_and_runs_on_chat_start(api):
     assert api.contents(body["id"]) == [GREETING]
 
 
-def test_list_shows_only_your_conversations_newest_first(api):
+def test_list_shows_only_your_conversations_newest_first(api: Api) -> None:
     first, second = api.start(), api.start()
     Api().start()
     body = api.client.get(CONVERSATIONS).json()
@@ -148,19 +153,19 @@ def test_list_shows_only_your_conversations_newest_first(api):
     assert body["next"] is None
 
 
-def test_list_without_a_session_is_empty_and_creates_nothing(api):
+def test_list_without_a_session_is_empty_and_creates_nothing(api: Api) -> None:
     api.start()
     response = APIClient().get(CONVERSATIONS)
     assert response.status_code == 200 and response.json()["results"] == []
     assert Conversation.objects.count() == 1
 
 
-def test_list_pages_with_a_cursor(api):
+def test_list_pages_with_a_cursor(api: Api) -> None:
     conversation = Conversation.objects.get(uuid=api.start()["id"])
     now = timezone.now()
     Conversation.objects.bulk_create(
-        Conversation(visitor=conversation.visitor, created_at=now - timedelta(minutes=i))
-        for i in range(1, 52)
+        Conversation(visitor=conversation.visitor, created_at=at, last_activity_at=at)
+        for at in (now - timedelta(minutes=i) for i in range(1, 52))
     )
     page = api.client.get(CONVERSATIONS).json()
     rest = api.client.get(page["next"]).json()
@@ -169,14 +174,14 @@ def test_list_pages_with_a_cursor(api):
     assert rest["next"] is None
 
 
-def test_get_one_conversation(api):
+def test_get_one_conversation(api: Api) -> None:
     started = api.start()
     response = api.client.get(started["url"])
     assert response.status_code == 200 and response.json() == started
 
 
 @override_settings(ROOT_URLCONF=__name__)
-def test_a_conversation_list_view_can_start_conversations_of_another_app(api):
+def test_a_conversation_list_view_can_start_conversations_of_another_app(api: Api) -> None:
     started = api.client.post("/helpdesk/").json()
     assert started["app"] == "helpdesk"
     assert Conversation.objects.get().app == "helpdesk"
@@ -184,7 +189,7 @@ def test_a_conversation_list_view_can_start_conversations_of_another_app(api):
 
 
 @pytest.mark.parametrize("suffix", ["", "messages/"])
-def test_foreign_conversation_is_404_exactly_like_a_missing_one(api, suffix):
+def test_foreign_conversation_is_404_exactly_like_a_missing_one(api: Api, suffix: str) -> None:
     theirs = Api().start()["id"]
     api.start()
     foreign = api.client.get(f"{CONVERSATIONS}{theirs}/{suffix}")
@@ -195,12 +200,12 @@ def test_foreign_conversation_is_404_exactly_like_a_missing_one(api, suffix):
     assert foreign.json() == {"detail": "No such conversation."}
 
 
-def test_conversation_without_a_session_is_404(api):
+def test_conversation_without_a_session_is_404(api: Api) -> None:
     started = api.start()
     assert APIClient().get(started["url"]).status_code == 404
 
 
-def test_logged_in_user_owns_conversations_in_every_client():
+def test_logged_in_user_owns_conversations_in_every_client() -> None:
     user = User.objects.create_user("ada", password="pw")
     laptop, phone = APIClient(), APIClient()
     laptop.force_login(user)
@@ -211,15 +216,19 @@ def test_logged_in_user_owns_conversations_in_every_client():
     assert APIClient().get(started["url"]).status_code == 404
 
 
-def test_basic_auth_needs_no_csrf_token():
+def test_basic_auth_needs_no_csrf_token() -> None:
     User.objects.create_user("ada", password="pw")
     client = APIClient(enforce_csrf_checks=True, HTTP_AUTHORIZATION=basic("ada", "pw"))
     response = client.post(CONVERSATIONS)
     assert response.status_code == 201
-    assert Conversation.objects.get().user.username == "ada"
+    user = Conversation.objects.get().user
+    assert user is not None
+    assert user.username == "ada"
 
 
-def test_without_anonymous_chats_a_visitor_is_refused_and_nothing_is_created(settings):
+def test_without_anonymous_chats_a_visitor_is_refused_and_nothing_is_created(
+    settings: Settings,
+) -> None:
     settings.CHATACTIONS = {"ALLOW_ANONYMOUS": False}
     client = APIClient()
     assert client.post(CONVERSATIONS).status_code == 403
@@ -245,7 +254,9 @@ def cursor(query: str) -> str:
         cursor("r=x"),
     ],
 )
-def test_a_forged_cursor_is_404_with_a_clear_message_and_changes_nothing(api, forged):
+def test_a_forged_cursor_is_404_with_a_clear_message_and_changes_nothing(
+    api: Api, forged: str
+) -> None:
     api.start()
     before = snapshot()
     response = api.client.get(CONVERSATIONS, {"cursor": forged})
@@ -255,9 +266,9 @@ def test_a_forged_cursor_is_404_with_a_clear_message_and_changes_nothing(api, fo
 
 
 @pytest.mark.parametrize("offset", [0, 120])
-def test_a_cursor_position_with_its_offset_is_read_in_any_zone(api, offset):
+def test_a_cursor_position_with_its_offset_is_read_in_any_zone(api: Api, offset: int) -> None:
     conversation = Conversation.objects.get(uuid=api.start()["id"])
-    conversation.created_at = timezone.now() - timedelta(hours=3)
+    conversation.created_at = conversation.last_activity_at = timezone.now() - timedelta(hours=3)
     conversation.save()
     newer = Conversation.objects.create(visitor=conversation.visitor)
     hour_ago = (timezone.now() - timedelta(hours=1)).astimezone(
@@ -274,7 +285,7 @@ def test_a_cursor_position_with_its_offset_is_read_in_any_zone(api, offset):
 # Messages -----------------------------------------------------------------------
 
 
-def test_messages_carry_their_buttons_but_never_a_payload(api):
+def test_messages_carry_their_buttons_but_never_a_payload(api: Api) -> None:
     conversation, question = api.ask()
     assert question["content"] == QUESTION
     assert set(question) == {
@@ -289,12 +300,14 @@ def test_messages_carry_their_buttons_but_never_a_payload(api):
         "stream",
     }
     assert [a["label"] for a in question["actions"]] == ["Confirm Deletion", "Cancel"]
-    assert set(question["actions"][0]) == set(protocol.action_fields(Action.objects.first()))
+    first = Action.objects.first()
+    assert first is not None
+    assert set(question["actions"][0]) == set(protocol.action_fields(first))
     raw = api.messages(conversation).content.decode()
     assert "payload" not in raw and "important_data" not in raw and "user123" not in raw
 
 
-def test_messages_after_a_message_list_only_what_came_later(api):
+def test_messages_after_a_message_list_only_what_came_later(api: Api) -> None:
     conversation = api.start()["id"]
     greeting = api.messages(conversation).json()["results"][0]
     api.say(conversation, "hello")
@@ -307,7 +320,7 @@ def test_messages_after_a_message_list_only_what_came_later(api):
     assert body["has_more"] is False
 
 
-def test_next_points_after_the_last_message_and_stays_put_when_nothing_is_new(api):
+def test_next_points_after_the_last_message_and_stays_put_when_nothing_is_new(api: Api) -> None:
     conversation = api.start()["id"]
     body = api.messages(conversation).json()
     last = body["results"][-1]["id"]
@@ -316,7 +329,7 @@ def test_next_points_after_the_last_message_and_stays_put_when_nothing_is_new(ap
     assert caught_up["results"] == [] and caught_up["next"] == body["next"]
 
 
-def test_a_page_at_the_sync_limit_says_there_is_more(api, settings):
+def test_a_page_at_the_sync_limit_says_there_is_more(api: Api, settings: Settings) -> None:
     conversation = api.start()["id"]
     api.say(conversation, "one")
     settings.CHATACTIONS = {"SYNC_LIMIT": 2}
@@ -327,20 +340,20 @@ def test_a_page_at_the_sync_limit_says_there_is_more(api, settings):
     assert len(rest["results"]) == 1 and rest["has_more"] is False
 
 
-def test_messages_leave_out_removed_buttons(api):
+def test_messages_leave_out_removed_buttons(api: Api) -> None:
     conversation, question = api.ask()
     Action.objects.filter(uuid=question["actions"][0]["id"]).update(removed_at=timezone.now())
     again = api.messages(conversation).json()["results"][-1]
     assert [a["label"] for a in again["actions"]] == ["Cancel"]
 
 
-def test_messages_after_an_unknown_message_is_404(api):
+def test_messages_after_an_unknown_message_is_404(api: Api) -> None:
     conversation = api.start()["id"]
     response = api.messages(conversation, after=MISSING)
     assert response.status_code == 404 and response.json() == {"detail": "No such message."}
 
 
-def test_messages_after_another_conversations_message_is_404(api):
+def test_messages_after_another_conversations_message_is_404(api: Api) -> None:
     conversation = api.start()["id"]
     theirs = Api()
     their_first = theirs.messages(theirs.start()["id"]).json()["results"][0]["id"]
@@ -348,13 +361,13 @@ def test_messages_after_another_conversations_message_is_404(api):
 
 
 @pytest.mark.parametrize("after", ["not-a-uuid", ""])
-def test_messages_after_a_malformed_id_is_400(api, after):
+def test_messages_after_a_malformed_id_is_400(api: Api, after: str) -> None:
     conversation = api.start()["id"]
     response = api.messages(conversation, after=after)
     assert response.status_code == 400 and "after" in response.json()
 
 
-def test_writing_runs_on_message_and_links_to_the_replies(api):
+def test_writing_runs_on_message_and_links_to_the_replies(api: Api) -> None:
     conversation = api.start()["id"]
     response = api.say(conversation, "delete my data")
     body = response.json()
@@ -365,7 +378,7 @@ def test_writing_runs_on_message_and_links_to_the_replies(api):
     assert replies[0]["author"] == "You" and replies[0]["from_user"] is True
 
 
-def test_writing_to_a_foreign_conversation_is_404_and_writes_nothing(api):
+def test_writing_to_a_foreign_conversation_is_404_and_writes_nothing(api: Api) -> None:
     theirs = Api().start()["id"]
     api.start()
     before = Message.objects.count()
@@ -391,14 +404,14 @@ def test_writing_to_a_foreign_conversation_is_404_and_writes_nothing(api):
         "lone-surrogate",
     ],
 )
-def test_a_malformed_message_is_400_and_nothing_is_written(api, content):
+def test_a_malformed_message_is_400_and_nothing_is_written(api: Api, content: object) -> None:
     conversation = api.start()["id"]
     response = api.say(conversation, content)
     assert response.status_code == 400 and "content" in response.json()
     assert api.contents(conversation) == [GREETING]
 
 
-def test_the_schemas_not_blank_pattern_is_exactly_what_strip_keeps():
+def test_the_schemas_not_blank_pattern_is_exactly_what_strip_keeps() -> None:
     assert not [
         c
         for c in range(sys.maxunicode + 1)
@@ -406,21 +419,23 @@ def test_the_schemas_not_blank_pattern_is_exactly_what_strip_keeps():
     ]
 
 
-def test_the_schemas_content_pattern_is_not_blank_and_has_no_nul():
+def test_the_schemas_content_pattern_is_not_blank_and_has_no_nul() -> None:
     accepted = [c for c in range(0x3100) if re.search(STORABLE_TEXT, chr(c))]
     assert accepted == [c for c in range(0x3100) if c and not chr(c).isspace()]
     assert re.search(STORABLE_TEXT, "a b\nc") and re.search(STORABLE_TEXT, "ok\n")
     assert not re.search(STORABLE_TEXT, "a\x00b") and not re.search(STORABLE_TEXT, "ab\x00\n")
 
 
-def test_a_body_without_content_is_400_and_nothing_is_written(api):
+def test_a_body_without_content_is_400_and_nothing_is_written(api: Api) -> None:
     conversation = api.start()["id"]
     response = api.client.post(f"{CONVERSATIONS}{conversation}/messages/", {}, format="json")
     assert response.status_code == 400
     assert api.contents(conversation) == [GREETING]
 
 
-def test_a_message_over_max_message_length_is_400_and_nothing_is_written(api, settings):
+def test_a_message_over_max_message_length_is_400_and_nothing_is_written(
+    api: Api, settings: Settings
+) -> None:
     conversation = api.start()["id"]
     settings.CHATACTIONS = {"MAX_MESSAGE_LENGTH": 5}
     assert api.say(conversation, "12345").status_code == 200
@@ -433,7 +448,9 @@ def test_a_message_over_max_message_length_is_400_and_nothing_is_written(api, se
     ]
 
 
-def test_a_body_over_max_frame_bytes_is_413_and_nothing_is_written(api, settings):
+def test_a_body_over_max_frame_bytes_is_413_and_nothing_is_written(
+    api: Api, settings: Settings
+) -> None:
     conversation = api.start()["id"]
     settings.CHATACTIONS = {"MAX_FRAME_BYTES": 64}
     response = api.say(conversation, "x" * 60)
@@ -442,7 +459,7 @@ def test_a_body_over_max_frame_bytes_is_413_and_nothing_is_written(api, settings
     assert Message.objects.count() == 1
 
 
-def test_a_body_that_is_not_json_is_refused_and_nothing_is_written(api):
+def test_a_body_that_is_not_json_is_refused_and_nothing_is_written(api: Api) -> None:
     conversation = api.start()["id"]
     url = f"{CONVERSATIONS}{conversation}/messages/"
     form = api.client.post(url, {"content": "hi"})  # multipart, as a browser form would
@@ -451,7 +468,7 @@ def test_a_body_that_is_not_json_is_refused_and_nothing_is_written(api):
     assert api.contents(conversation) == [GREETING]
 
 
-def test_a_malformed_content_length_reads_as_no_body(api):
+def test_a_malformed_content_length_reads_as_no_body(api: Api) -> None:
     conversation = api.start()["id"]
     response = api.client.post(
         f"{CONVERSATIONS}{conversation}/messages/",
@@ -464,7 +481,7 @@ def test_a_malformed_content_length_reads_as_no_body(api):
 
 
 @override_settings(ROOT_URLCONF=__name__)
-def test_on_message_that_raises_answers_500_and_the_message_is_kept():
+def test_on_message_that_raises_answers_500_and_the_message_is_kept() -> None:
     api = Api()
     conversation = api.client.post("/helpdesk/").json()["id"]
     response = api.say(conversation, "hello")
@@ -477,7 +494,7 @@ def test_on_message_that_raises_answers_500_and_the_message_is_kept():
 # Clicks -------------------------------------------------------------------------
 
 
-def test_click_runs_the_callback_through_dispatch_and_is_audited_as_api(api):
+def test_click_runs_the_callback_through_dispatch_and_is_audited_as_api(api: Api) -> None:
     conversation, question = api.ask()
     response = api.click(conversation, question["actions"][0]["id"])
     body = response.json()
@@ -490,9 +507,9 @@ def test_click_runs_the_callback_through_dispatch_and_is_audited_as_api(api):
     assert click.visitor == Conversation.objects.get(uuid=conversation).visitor
 
 
-def test_click_answer_carries_the_callbacks_notice(api, callbacks):
+def test_click_answer_carries_the_callbacks_notice(api: Api, callbacks: Callbacks) -> None:
     @callbacks("notify")
-    def notify(action):
+    def notify(action: ca.Action) -> str:
         return f"noted {action.payload['n']}"
 
     conversation = api.start()["id"]
@@ -501,7 +518,7 @@ def test_click_answer_carries_the_callbacks_notice(api, callbacks):
     assert body["status"] == "ok" and body["notice"] == "noted 7"
 
 
-def test_click_on_a_removed_button_is_410_gone(api):
+def test_click_on_a_removed_button_is_410_gone(api: Api) -> None:
     conversation, question = api.ask()
     Action.objects.filter(uuid=question["actions"][1]["id"]).update(removed_at=timezone.now())
     response = api.click(conversation, question["actions"][1]["id"])
@@ -511,7 +528,7 @@ def test_click_on_a_removed_button_is_410_gone(api):
     assert ActionClick.objects.get().outcome == "gone"
 
 
-def test_click_while_another_click_runs_is_409_busy_and_runs_nothing(api):
+def test_click_while_another_click_runs_is_409_busy_and_runs_nothing(api: Api) -> None:
     conversation, question = api.ask()
     action = Action.objects.get(uuid=question["actions"][1]["id"])
     action.claimed_until = timezone.now() + timedelta(seconds=30)  # a click elsewhere holds it
@@ -527,9 +544,11 @@ def test_click_while_another_click_runs_is_409_busy_and_runs_nothing(api):
     assert api.contents(conversation)[-1] == QUESTION
 
 
-def test_click_whose_callback_raises_is_500_with_a_generic_detail(api, callbacks):
+def test_click_whose_callback_raises_is_500_with_a_generic_detail(
+    api: Api, callbacks: Callbacks
+) -> None:
     @callbacks("boom")
-    async def boom(action):
+    async def boom(action: ca.Action) -> None:
         raise RuntimeError("kaboom")
 
     conversation = api.start()["id"]
@@ -542,7 +561,9 @@ def test_click_whose_callback_raises_is_500_with_a_generic_detail(api, callbacks
     assert Action.objects.get().claimed_until is None  # released: it can be clicked again
 
 
-def test_click_on_a_foreign_action_is_404_exactly_like_a_missing_one_and_runs_nothing(api):
+def test_click_on_a_foreign_action_is_404_exactly_like_a_missing_one_and_runs_nothing(
+    api: Api,
+) -> None:
     stranger = Api()
     theirs, question = stranger.ask()
     mine = api.start()["id"]
@@ -564,14 +585,14 @@ def test_click_on_a_foreign_action_is_404_exactly_like_a_missing_one_and_runs_no
     assert set(ActionClick.objects.values_list("outcome", flat=True)) == {"not_found"}
 
 
-def test_click_refuses_get(api):
+def test_click_refuses_get(api: Api) -> None:
     conversation, question = api.ask()
     url = f"{CONVERSATIONS}{conversation}/actions/{question['actions'][0]['id']}/click/"
     assert api.client.get(url).status_code == 405
     assert not ActionClick.objects.exists()
 
 
-def test_the_chapters_flow_over_http(api):
+def test_the_chapters_flow_over_http(api: Api) -> None:
     conversation = api.start()["id"]
     assert api.contents(conversation) == [GREETING]
     said = api.say(conversation, "delete my data").json()
@@ -584,9 +605,9 @@ def test_the_chapters_flow_over_http(api):
     ]
 
 
-def test_no_answer_ever_carries_a_payload(api, callbacks):
+def test_no_answer_ever_carries_a_payload(api: Api, callbacks: Callbacks) -> None:
     @callbacks("secretive")
-    async def secretive(action):
+    async def secretive(action: ca.Action) -> None:
         await ca.Message("done", actions=[ca.Action("secretive", payload=action.payload)]).send()
 
     conversation = api.start()["id"]
@@ -611,26 +632,26 @@ def csrf_token(client: APIClient) -> str:
     return str(client.cookies["csrftoken"].value)
 
 
-def test_any_get_hands_out_the_csrf_cookie():
+def test_any_get_hands_out_the_csrf_cookie() -> None:
     client = APIClient(enforce_csrf_checks=True)
     client.get(CONVERSATIONS)
     assert client.cookies["csrftoken"].value
 
 
-def test_a_visitor_cannot_start_without_the_csrf_token():
+def test_a_visitor_cannot_start_without_the_csrf_token() -> None:
     client = APIClient(enforce_csrf_checks=True)
     response = client.post(CONVERSATIONS)
     assert response.status_code == 403 and "CSRF" in response.json()["detail"]
     assert not Conversation.objects.exists()
 
 
-def test_a_visitor_with_the_csrf_token_can_start():
+def test_a_visitor_with_the_csrf_token_can_start() -> None:
     client = APIClient(enforce_csrf_checks=True)
     response = client.post(CONVERSATIONS, HTTP_X_CSRFTOKEN=csrf_token(client))
     assert response.status_code == 201
 
 
-def test_session_writes_without_the_csrf_token_are_403_and_write_nothing(api):
+def test_session_writes_without_the_csrf_token_are_403_and_write_nothing(api: Api) -> None:
     conversation, question = api.ask()
     strict = APIClient(enforce_csrf_checks=True)
     strict.cookies = api.client.cookies
@@ -651,7 +672,7 @@ def test_session_writes_without_the_csrf_token_are_403_and_write_nothing(api):
     assert ok.status_code == 200
 
 
-def test_a_logged_in_session_write_needs_the_csrf_token_too():
+def test_a_logged_in_session_write_needs_the_csrf_token_too() -> None:
     user = User.objects.create_user("ada", password="pw")
     client = APIClient(enforce_csrf_checks=True)
     client.force_login(user)
@@ -662,7 +683,9 @@ def test_a_logged_in_session_write_needs_the_csrf_token_too():
 # Throttling ---------------------------------------------------------------------
 
 
-def test_requests_over_the_rate_limit_are_429_with_retry_after(api, settings):
+def test_requests_over_the_rate_limit_are_429_with_retry_after(
+    api: Api, settings: Settings
+) -> None:
     conversation = api.start()["id"]
     settings.CHATACTIONS = {"RATE_LIMIT": 3, "RATE_LIMIT_PERIOD": 60}
     assert [api.messages(conversation).status_code for _ in range(3)] == [200, 200, 200]
@@ -671,7 +694,7 @@ def test_requests_over_the_rate_limit_are_429_with_retry_after(api, settings):
     assert 0 < int(refused["Retry-After"]) <= 60
 
 
-def test_a_throttled_message_is_not_written(api, settings):
+def test_a_throttled_message_is_not_written(api: Api, settings: Settings) -> None:
     conversation = api.start()["id"]
     settings.CHATACTIONS = {"RATE_LIMIT": 1, "RATE_LIMIT_PERIOD": 60}
     assert api.say(conversation, "one").status_code == 200
@@ -679,7 +702,7 @@ def test_a_throttled_message_is_not_written(api, settings):
     assert not Message.objects.filter(content="two").exists()
 
 
-def test_the_rate_limit_is_per_requester(api, settings):
+def test_the_rate_limit_is_per_requester(api: Api, settings: Settings) -> None:
     conversation = api.start()["id"]
     other = Api()
     theirs = other.start()["id"]
@@ -689,13 +712,13 @@ def test_the_rate_limit_is_per_requester(api, settings):
     assert other.messages(theirs).status_code == 200
 
 
-def test_a_client_without_a_session_is_limited_by_its_address(settings):
+def test_a_client_without_a_session_is_limited_by_its_address(settings: Settings) -> None:
     settings.CHATACTIONS = {"RATE_LIMIT": 1, "RATE_LIMIT_PERIOD": 60}
     assert APIClient().get(CONVERSATIONS).status_code == 200
     assert APIClient().get(CONVERSATIONS).status_code == 429
 
 
-def test_rate_limit_zero_turns_throttling_off(api, settings):
+def test_rate_limit_zero_turns_throttling_off(api: Api, settings: Settings) -> None:
     settings.CHATACTIONS = {"RATE_LIMIT": 0, "RATE_LIMIT_PERIOD": 60}
     conversation = api.start()["id"]
     assert {api.messages(conversation).status_code for _ in range(40)} == {200}
@@ -704,7 +727,7 @@ def test_rate_limit_zero_turns_throttling_off(api, settings):
 # Live: an HTTP click reaches open sockets ------------------------------------------
 
 
-async def test_an_http_click_reaches_open_sockets_live():
+async def test_an_http_click_reaches_open_sockets_live() -> None:
     visitor = Visitor(client=APIClient())
     conversation = await sync_to_async(visitor.start)()
     socket = visitor.socket(conversation)
@@ -719,12 +742,16 @@ async def test_an_http_click_reaches_open_sockets_live():
     assert response.status_code == 200
     frame = await socket.receive()
     assert frame["type"] == "message" and frame["content"] == "Deletion cancelled."
-    assert await socket.receive() == {"type": "action.remove", "id": str(message.actions[0].id)}
+    assert await socket.receive() == {
+        "type": "action.remove",
+        "id": str(message.actions[0].id),
+        "seq": ANY,
+    }
     assert await socket.nothing_more()  # no ack: the socket did not send the click
     await socket.close()
 
 
-async def test_an_http_message_reaches_open_sockets_live():
+async def test_an_http_message_reaches_open_sockets_live() -> None:
     visitor = Visitor(client=APIClient())
     conversation = await sync_to_async(visitor.start)()
     socket = visitor.socket(conversation)
@@ -742,9 +769,10 @@ async def test_an_http_message_reaches_open_sockets_live():
 
 
 @override_settings(ROOT_URLCONF=__name__)
-async def test_a_question_asked_during_an_http_message_is_answered_by_an_http_click():
+async def test_a_question_asked_during_an_http_message_is_answered_by_an_http_click() -> None:
     """The POST waits for on_message, which waits for a pick made from another request."""
-    visitor = Visitor(client=APIClient())
+    client = APIClient()
+    visitor = Visitor(client=client)
     started = await sync_to_async(visitor.client.post)("/asker/")
     conversation = started.json()["id"]
     # A socket only tells the test when the question is saved: the in-memory test
@@ -753,8 +781,11 @@ async def test_a_question_asked_during_an_http_message_is_answered_by_an_http_cl
     await socket.connect()
     other = Api()
     other.client.cookies = visitor.client.cookies  # the same visitor, another request
-    in_thread = partial(sync_to_async, thread_sensitive=False)
-    said = asyncio.ensure_future(in_thread(Api(visitor.client).say)(conversation, "go"))
+
+    def in_thread(func: Callable[P, R]) -> Callable[P, Coroutine[Any, Any, R]]:
+        return sync_to_async(func, thread_sensitive=False)
+
+    said = asyncio.ensure_future(in_thread(Api(client).say)(conversation, "go"))
     await socket.receive()  # the echo of "go"
     assert (await socket.receive())["content"] == "Sure?"
     question = (await in_thread(other.messages)(conversation)).json()["results"][-1]
@@ -769,7 +800,7 @@ async def test_a_question_asked_during_an_http_message_is_answered_by_an_http_cl
 # Schema and docs ----------------------------------------------------------------
 
 
-def test_the_schema_is_openapi_3_with_every_endpoint():
+def test_the_schema_is_openapi_3_with_every_endpoint() -> None:
     response = APIClient().get("/api/schema/", {"format": "json"})
     schema = json.loads(response.content)
     assert response.status_code == 200 and schema["openapi"].startswith("3.")
@@ -786,7 +817,7 @@ def test_the_schema_is_openapi_3_with_every_endpoint():
     assert set(action) == set(protocol.action_fields(Action()))  # no payload
 
 
-def test_docs_http_api_names_every_operation_and_outcome():
+def test_docs_http_api_names_every_operation_and_outcome() -> None:
     doc = (Path(__file__).parent.parent / "docs" / "http-api.md").read_text()
     schema = json.loads(APIClient().get("/api/schema/", {"format": "json"}).content)
     for route, operations in schema["paths"].items():
@@ -799,7 +830,7 @@ def test_docs_http_api_names_every_operation_and_outcome():
             assert f"| `{status}` | {code} |" in doc
 
 
-def test_the_docs_page_loads_every_asset_from_this_site():
+def test_the_docs_page_loads_every_asset_from_this_site() -> None:
     client = APIClient()
     page = client.get("/api/docs/").content.decode()
     assets = re.findall(r'(?:src|href)="([^"]+)"', page)

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 from channels.layers import get_channel_layer
 
 import chatactions as ca
 from chatactions.core import asks as ask
-from chatactions.models import Action, ActionClick, Message
+from chatactions.models import Action, ActionClick, Conversation, Message
+
+from .conftest import Callbacks, Chat
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def question(conversation, timeout=5.0, **kwargs):
+def question(
+    conversation: Conversation | None, timeout: float = 5.0, **kwargs: Any
+) -> ca.AskActionMessage:
     return ca.AskActionMessage(
         "Continue?",
         actions=[
@@ -27,20 +32,21 @@ def question(conversation, timeout=5.0, **kwargs):
     )
 
 
-async def test_send_returns_the_clicked_action_with_its_payload(chat):
+async def test_send_returns_the_clicked_action_with_its_payload(chat: Chat) -> None:
     _, conversation, socket = chat
     waiting = asyncio.ensure_future(question(conversation).send())
     sent = await socket.receive()
     yes = sent["actions"][0]["id"]
     frames, ack = await socket.request({"type": "action", "id": yes})
     picked = await asyncio.wait_for(waiting, 3)
+    assert picked is not None
     assert ack["status"] == "ok"
     assert picked.name == "yes" and picked.payload == {"go": True}
     assert sorted(f["id"] for f in frames) == sorted(a["id"] for a in sent["actions"])
     assert (await ActionClick.objects.aget()).outcome == "ok"
 
 
-async def test_timeout_returns_none_and_removes_the_buttons_silently(chat):
+async def test_timeout_returns_none_and_removes_the_buttons_silently(chat: Chat) -> None:
     _, conversation, socket = chat
     asked = question(conversation, timeout=0.3)
     waiting = asyncio.ensure_future(asked.send())
@@ -53,14 +59,14 @@ async def test_timeout_returns_none_and_removes_the_buttons_silently(chat):
     assert ack["status"] == "gone"
 
 
-async def test_timeout_raises_when_asked_to(chat):
+async def test_timeout_raises_when_asked_to(chat: Chat) -> None:
     _, conversation, _ = chat
     with pytest.raises(ca.AskTimeout, match="Continue"):
         await question(conversation, timeout=0.2, raise_on_timeout=True).send()
     assert not await Message.objects.filter(awaiting=True).aexists()
 
 
-async def test_only_the_first_click_answers(chat):
+async def test_only_the_first_click_answers(chat: Chat) -> None:
     visitor, conversation, socket = chat
     other = visitor.socket(conversation)
     await other.connect()
@@ -70,18 +76,23 @@ async def test_only_the_first_click_answers(chat):
     _, first = await socket.request({"type": "action", "id": sent["actions"][1]["id"]})
     _, second = await other.request({"type": "action", "id": sent["actions"][0]["id"]})
     assert (first["status"], second["status"]) == ("ok", "gone")
-    assert (await asyncio.wait_for(waiting, 3)).name == "no"
+    picked = await asyncio.wait_for(waiting, 3)
+    assert picked is not None
+    assert picked.name == "no"
     await other.close()
 
 
-async def test_handler_waiting_on_a_question_does_not_block_the_socket(chat, callbacks):
+async def test_handler_waiting_on_a_question_does_not_block_the_socket(
+    chat: Chat, callbacks: Callbacks
+) -> None:
     _, conversation, socket = chat
     answers = []
 
     @callbacks("ask_me")
-    async def ask_me():
+    async def ask_me() -> None:
         picked = await question(None).send()
         answers.append(picked.name if picked else None)
+        assert picked is not None
         await ca.Message(f"you said {picked.name}").send()
 
     starter = await ca.Message(
@@ -100,11 +111,13 @@ async def test_handler_waiting_on_a_question_does_not_block_the_socket(chat, cal
     assert "you said yes" in [f.get("content") for f in frames]
 
 
-async def test_a_lost_notice_costs_one_poll_not_the_answer(chat, monkeypatch):
+async def test_a_lost_notice_costs_one_poll_not_the_answer(
+    chat: Chat, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _, conversation, socket = chat
     monkeypatch.setattr(ask, "POLL_INTERVAL", 0.2)
 
-    async def lost(message_id, action_id):
+    async def lost(message_id: object, action_id: object) -> None:
         return None  # the channel layer dropped the news
 
     monkeypatch.setattr(ask, "notify", lost)
@@ -112,10 +125,11 @@ async def test_a_lost_notice_costs_one_poll_not_the_answer(chat, monkeypatch):
     sent = await socket.receive()
     await socket.request({"type": "action", "id": sent["actions"][1]["id"]})
     picked = await asyncio.wait_for(waiting, 3)
+    assert picked is not None
     assert picked.name == "no"
 
 
-async def test_answer_is_stored_on_the_question(chat):
+async def test_answer_is_stored_on_the_question(chat: Chat) -> None:
     _, conversation, socket = chat
     asked = question(conversation)
     waiting = asyncio.ensure_future(asked.send())
@@ -123,30 +137,36 @@ async def test_answer_is_stored_on_the_question(chat):
     await socket.request({"type": "action", "id": sent["actions"][0]["id"]})
     await waiting
     row = await Message.objects.select_related("answer").aget(uuid=asked.id)
-    assert row.awaiting is False and row.answer.name == "yes"
+    assert row.awaiting is False
+    assert row.answer is not None and row.answer.name == "yes"
     assert await Action.objects.filter(message=row, removed_at__isnull=True).acount() == 0
 
 
-async def test_a_failed_layer_costs_polls_not_the_answer(chat, monkeypatch):
+async def test_a_failed_layer_costs_polls_not_the_answer(
+    chat: Chat, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _, conversation, socket = chat
     monkeypatch.setattr(ask, "POLL_INTERVAL", 0.2)
     layer = get_channel_layer()
     asking: set[str] = set()
     new_channel, receive = layer.new_channel, layer.receive
 
-    async def new_question_channel(*args):
-        channel = await new_channel(*args)
+    async def new_question_channel(*args: Any) -> str:
+        channel: str = await new_channel(*args)
         asking.add(channel)
         return channel
 
-    async def broken_receive(channel):
+    async def broken_receive(channel: str) -> dict[str, Any]:
         if channel in asking:
             raise ConnectionError("Redis went away")
-        return await receive(channel)
+        received: dict[str, Any] = await receive(channel)
+        return received
 
     monkeypatch.setattr(layer, "new_channel", new_question_channel)
     monkeypatch.setattr(layer, "receive", broken_receive)
     waiting = asyncio.ensure_future(question(conversation, timeout=10).send())
     sent = await socket.receive()
     await socket.request({"type": "action", "id": sent["actions"][0]["id"]})
-    assert (await asyncio.wait_for(waiting, 5)).name == "yes"
+    picked = await asyncio.wait_for(waiting, 5)
+    assert picked is not None
+    assert picked.name == "yes"

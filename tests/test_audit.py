@@ -10,13 +10,14 @@ import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from django.contrib.auth.models import User
 from django.utils import timezone
+from pytest_django.fixtures import Settings
 from rest_framework.test import APIClient
 
 import chatactions as ca
 from chatactions.core.clicks import UNFINISHED
 from chatactions.models import Action, ActionClick
 
-from .conftest import Visitor, holding, offer
+from .conftest import Callbacks, Chat, Visitor, holding, offer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -25,11 +26,13 @@ async def clicks() -> list[ActionClick]:
     return [c async for c in ActionClick.objects.order_by("pk")]
 
 
-async def test_ok_click_records_visitor_channel_outcome_and_duration(chat, callbacks):
+async def test_ok_click_records_visitor_channel_outcome_and_duration(
+    chat: Chat, callbacks: Callbacks
+) -> None:
     _, conversation, socket = chat
 
     @callbacks("fine")
-    async def fine(action):
+    async def fine(action: ca.Action) -> None:
         await asyncio.sleep(0.01)
 
     action_id = await offer(socket, conversation, "fine")
@@ -40,7 +43,7 @@ async def test_ok_click_records_visitor_channel_outcome_and_duration(chat, callb
     assert click.duration_ms >= 10
 
 
-async def test_click_of_a_logged_in_user_records_the_user(visitor):
+async def test_click_of_a_logged_in_user_records_the_user(visitor: Visitor) -> None:
     user = await sync_to_async(User.objects.create_user)("ada", password="pw")
     await sync_to_async(visitor.client.force_login)(user)
     conversation = await sync_to_async(visitor.start)()
@@ -53,7 +56,7 @@ async def test_click_of_a_logged_in_user_records_the_user(visitor):
     await socket.close()
 
 
-async def test_busy_click_is_recorded(chat):
+async def test_busy_click_is_recorded(chat: Chat) -> None:
     _, conversation, socket = chat
     action_id = await offer(socket, conversation, "cancel_delete")
     await Action.objects.filter(uuid=action_id).aupdate(
@@ -64,7 +67,7 @@ async def test_busy_click_is_recorded(chat):
     assert [(c.outcome, c.visitor) for c in await clicks()] == [("busy", conversation.visitor)]
 
 
-async def test_gone_click_is_recorded(chat):
+async def test_gone_click_is_recorded(chat: Chat) -> None:
     _, conversation, socket = chat
     action_id = await offer(socket, conversation, "cancel_delete")
     await Action.objects.filter(uuid=action_id).aupdate(removed_at=timezone.now())
@@ -72,11 +75,11 @@ async def test_gone_click_is_recorded(chat):
     assert [c.outcome for c in await clicks()] == ["gone"]
 
 
-async def test_failed_click_records_the_traceback(chat, callbacks):
+async def test_failed_click_records_the_traceback(chat: Chat, callbacks: Callbacks) -> None:
     _, conversation, socket = chat
 
     @callbacks("boom")
-    async def boom(action):
+    async def boom(action: ca.Action) -> None:
         raise ValueError("no good")
 
     action_id = await offer(socket, conversation, "boom")
@@ -86,7 +89,9 @@ async def test_failed_click_records_the_traceback(chat, callbacks):
     assert click.error.startswith("Traceback") and "ValueError: no good" in click.error
 
 
-async def test_click_on_a_foreign_action_over_the_socket_is_recorded_as_not_found(chat):
+async def test_click_on_a_foreign_action_over_the_socket_is_recorded_as_not_found(
+    chat: Chat,
+) -> None:
     _, mine, socket = chat
     stranger = Visitor()
     theirs = await sync_to_async(stranger.start)()
@@ -96,14 +101,16 @@ async def test_click_on_a_foreign_action_over_the_socket_is_recorded_as_not_foun
     assert (click.outcome, click.visitor) == ("not_found", mine.visitor)  # the clicker
 
 
-async def test_click_on_an_id_that_exists_nowhere_leaves_no_row(chat):
+async def test_click_on_an_id_that_exists_nowhere_leaves_no_row(chat: Chat) -> None:
     _, _, socket = chat
     _, ack = await socket.request({"type": "action", "id": str(uuid.uuid4())})
     assert ack["status"] == "not_found"
     assert await clicks() == []
 
 
-async def test_rate_limited_click_on_an_existing_action_is_recorded(chat, settings):
+async def test_rate_limited_click_on_an_existing_action_is_recorded(
+    chat: Chat, settings: Settings
+) -> None:
     visitor, conversation, _ = chat
     settings.CHATACTIONS = {"RATE_LIMIT": 1, "RATE_LIMIT_PERIOD": 600}
     socket = visitor.socket(conversation)
@@ -122,7 +129,9 @@ async def test_rate_limited_click_on_an_existing_action_is_recorded(chat, settin
     await socket.close()
 
 
-async def test_rate_limited_answer_is_the_same_whether_the_action_exists_or_not(chat, settings):
+async def test_rate_limited_answer_is_the_same_whether_the_action_exists_or_not(
+    chat: Chat, settings: Settings
+) -> None:
     visitor, conversation, _ = chat
     settings.CHATACTIONS = {"RATE_LIMIT": 1, "RATE_LIMIT_PERIOD": 600}
     socket = visitor.socket(conversation)
@@ -136,7 +145,9 @@ async def test_rate_limited_answer_is_the_same_whether_the_action_exists_or_not(
     await socket.close()
 
 
-async def test_running_click_already_has_its_row_so_a_crash_cannot_lose_it(chat, callbacks):
+async def test_running_click_already_has_its_row_so_a_crash_cannot_lose_it(
+    chat: Chat, callbacks: Callbacks
+) -> None:
     _, conversation, socket = chat
     started, release = holding(callbacks, "slow")
     action_id = await offer(socket, conversation, "slow")
@@ -151,7 +162,9 @@ async def test_running_click_already_has_its_row_so_a_crash_cannot_lose_it(chat,
     assert (done.outcome, done.error) == ("ok", "")
 
 
-def test_throttled_api_click_on_an_existing_action_is_recorded(visitor, settings):
+def test_throttled_api_click_on_an_existing_action_is_recorded(
+    visitor: Visitor, settings: Settings
+) -> None:
     conversation = visitor.start()
     message = ca.Message("x", actions=[ca.Action("cancel_delete")], conversation=conversation)
     async_to_sync(message.send)()

@@ -23,21 +23,25 @@ import pytest
 
 from .servers import ROOT, Daphne, free_port, manage, missing_service, sqlite_database
 
+# Real servers or a browser: run once in CI, not across the matrix (make test-unit).
+pytestmark = pytest.mark.live
+
 try:
     from playwright.sync_api import (
         Browser,
         BrowserContext,
         Page,
+        ViewportSize,
         WebSocketRoute,
         expect,
         sync_playwright,
     )
 except ImportError:  # pragma: no cover - a laptop without the dev extra
-    sync_playwright = None
+    sync_playwright = None  # type: ignore[assignment]  # the browser fixture says it is missing
 
 SETTINGS = "tests.browser_site.settings"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-VIEWPORT = {"width": 880, "height": 640}
+VIEWPORT: ViewportSize = {"width": 880, "height": 640}
 
 GREETING = "Hello! I can pretend to delete data. Try typing 'delete my data'."
 QUESTION = "Are you sure you want to delete your data?"
@@ -112,8 +116,17 @@ def page(context: BrowserContext, errors: Errors) -> Page:
 
 
 def start(page: Page, server: Daphne) -> str:
-    """Open a new conversation and wait for its live socket; returns its id."""
+    """Open a new conversation and wait for its live socket; returns its id.
+
+    A first visit to ``/chat/`` starts one; after that it opens the latest, so a
+    visitor who already chatted presses "New chat" as a person would.
+    """
+    chatted = any(c["name"] == "sessionid" for c in page.context.cookies())
     page.goto(f"{server.url}/chat/")
+    if chatted:
+        latest = page.url
+        page.get_by_role("button", name="New chat").click()
+        page.wait_for_url(lambda url: url != latest)
     expect(page.locator(".ca-chat")).to_have_attribute("data-state", "open")
     return page.url.rstrip("/").rsplit("/", 1)[-1]
 
@@ -157,7 +170,7 @@ def screenshot(page: Page, name: str, tmp_path: Path, **options: Any) -> Path:
 # The chapter's flow -------------------------------------------------------------------
 
 
-def test_the_chapters_flow_by_typing_and_clicking(page, server):
+def test_the_chapters_flow_by_typing_and_clicking(page: Page, server: Daphne) -> None:
     start(page, server)
     expect(contents(page)).to_have_text([GREETING])
 
@@ -180,7 +193,9 @@ def test_the_chapters_flow_by_typing_and_clicking(page, server):
     assert_no_csp_violations(page)
 
 
-def test_reload_keeps_messages_and_live_buttons_and_a_removed_button_stays_removed(page, server):
+def test_reload_keeps_messages_and_live_buttons_and_a_removed_button_stays_removed(
+    page: Page, server: Daphne
+) -> None:
     start(page, server)
     say(page, "delete my data")
     button(page, "Confirm Deletion").click()
@@ -194,7 +209,9 @@ def test_reload_keeps_messages_and_live_buttons_and_a_removed_button_stays_remov
     expect(contents(page).last).to_have_text(CANCELLED)
 
 
-def test_two_pages_on_one_conversation_update_each_other(context, server, errors):
+def test_two_pages_on_one_conversation_update_each_other(
+    context: BrowserContext, server: Daphne, errors: Errors
+) -> None:
     one, two = errors.watch(context.new_page()), errors.watch(context.new_page())
     conversation = start(one, server)
     open_chat(two, server, conversation)
@@ -213,8 +230,8 @@ def test_two_pages_on_one_conversation_update_each_other(context, server, errors
 
 
 def test_a_click_shows_a_spinner_until_its_ack_and_a_second_click_elsewhere_is_busy(
-    context, server, errors, tmp_path
-):
+    context: BrowserContext, server: Daphne, errors: Errors, tmp_path: Path
+) -> None:
     one, two = errors.watch(context.new_page()), errors.watch(context.new_page())
     conversation = start(one, server)
     one.goto(f"{server.url}/gallery/{conversation}/")
@@ -241,7 +258,9 @@ def test_a_click_shows_a_spinner_until_its_ack_and_a_second_click_elsewhere_is_b
     expect(slow_one).to_be_enabled()
 
 
-def test_a_returned_string_is_a_notice_and_an_error_gives_the_button_back(page, server):
+def test_a_returned_string_is_a_notice_and_an_error_gives_the_button_back(
+    page: Page, server: Daphne
+) -> None:
     conversation = start(page, server)
     page.goto(f"{server.url}/gallery/{conversation}/")
 
@@ -255,7 +274,9 @@ def test_a_returned_string_is_a_notice_and_an_error_gives_the_button_back(page, 
     assert_no_csp_violations(page)
 
 
-def test_a_stale_button_answers_gone_and_turns_itself_off(context, server, errors):
+def test_a_stale_button_answers_gone_and_turns_itself_off(
+    context: BrowserContext, server: Daphne, errors: Errors
+) -> None:
     stale, other = errors.watch(context.new_page()), errors.watch(context.new_page())
 
     def drop_button_removals(ws: WebSocketRoute) -> None:
@@ -276,7 +297,9 @@ def test_a_stale_button_answers_gone_and_turns_itself_off(context, server, error
     expect(button(stale, "Confirm Deletion")).to_be_disabled()
 
 
-def test_a_rate_limited_click_says_so_and_gives_the_button_back(page, server):
+def test_a_rate_limited_click_says_so_and_gives_the_button_back(
+    page: Page, server: Daphne
+) -> None:
     def refuse_clicks(ws: WebSocketRoute) -> None:
         upstream = ws.connect_to_server()
 
@@ -300,8 +323,8 @@ def test_a_rate_limited_click_says_so_and_gives_the_button_back(page, server):
 
 
 def test_a_tab_reloads_when_its_session_ends_and_shows_the_chat_as_the_new_session_sees_it(
-    context, server, errors
-):
+    context: BrowserContext, server: Daphne, errors: Errors
+) -> None:
     manage(
         {"DATABASE_URL": server.env["DATABASE_URL"], "DJANGO_SUPERUSER_PASSWORD": "pw"},
         *("createsuperuser", "--noinput", "--username", "ada", "--email", "ada@example.com"),
@@ -322,7 +345,9 @@ def test_a_tab_reloads_when_its_session_ends_and_shows_the_chat_as_the_new_sessi
     expect(contents(chat)).to_have_text([GREETING, "hello", SORRY])  # now the user's chat
 
 
-def test_edits_and_removals_of_a_message_reach_every_tab(context, server, errors):
+def test_edits_and_removals_of_a_message_reach_every_tab(
+    context: BrowserContext, server: Daphne, errors: Errors
+) -> None:
     one, two = errors.watch(context.new_page()), errors.watch(context.new_page())
     conversation = start(one, server)
     one.goto(f"{server.url}/editable/{conversation}/")
@@ -343,7 +368,9 @@ def test_edits_and_removals_of_a_message_reach_every_tab(context, server, errors
 # Buttons: variant, icon, tooltip, disabled, confirm -------------------------------------
 
 
-def test_buttons_draw_their_variant_icon_tooltip_and_disabled_state(page, server):
+def test_buttons_draw_their_variant_icon_tooltip_and_disabled_state(
+    page: Page, server: Daphne
+) -> None:
     conversation = start(page, server)
     page.goto(f"{server.url}/gallery/{conversation}/")
 
@@ -357,7 +384,9 @@ def test_buttons_draw_their_variant_icon_tooltip_and_disabled_state(page, server
     expect(page.locator(".ca-actions svg.ca-icon")).to_have_count(6)
 
 
-def test_a_confirm_button_asks_in_a_dialog_and_only_yes_sends_the_click(page, server):
+def test_a_confirm_button_asks_in_a_dialog_and_only_yes_sends_the_click(
+    page: Page, server: Daphne
+) -> None:
     conversation = start(page, server)
     page.goto(f"{server.url}/gallery/{conversation}/")
     dialog = page.get_by_role("dialog", name="Archive this conversation?")
@@ -380,7 +409,7 @@ def test_a_confirm_button_asks_in_a_dialog_and_only_yes_sends_the_click(page, se
     expect(contents(page).last).to_have_text("Archived.")
 
 
-def test_a_button_turns_itself_off_when_it_expires(page, server):
+def test_a_button_turns_itself_off_when_it_expires(page: Page, server: Daphne) -> None:
     conversation = start(page, server)
     page.goto(f"{server.url}/expiring/{conversation}/")
     expect(contents(page).last).to_have_text("This offer expires soon.")
@@ -390,7 +419,9 @@ def test_a_button_turns_itself_off_when_it_expires(page, server):
 # Without JavaScript -------------------------------------------------------------------
 
 
-def test_without_javascript_the_same_flow_works_through_forms(browser, server, tmp_path):
+def test_without_javascript_the_same_flow_works_through_forms(
+    browser: Browser, server: Daphne, tmp_path: Path
+) -> None:
     context = browser.new_context(viewport=VIEWPORT, java_script_enabled=False)
     try:
         page = context.new_page()
@@ -429,8 +460,8 @@ def test_without_javascript_the_same_flow_works_through_forms(browser, server, t
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
 def test_a_link_from_another_site_starts_nothing_until_the_visitor_clicks_start(
-    browser, server, javascript
-):
+    browser: Browser, server: Daphne, javascript: bool
+) -> None:
     context = browser.new_context(viewport=VIEWPORT, java_script_enabled=javascript)
     try:
         page = context.new_page()
@@ -457,7 +488,9 @@ def test_a_link_from_another_site_starts_nothing_until_the_visitor_clicks_start(
 # A dropped connection -------------------------------------------------------------------
 
 
-def test_the_page_reconnects_after_a_restart_and_shows_what_was_said_meanwhile(browser, tmp_path):
+def test_the_page_reconnects_after_a_restart_and_shows_what_was_said_meanwhile(
+    browser: Browser, tmp_path: Path
+) -> None:
     with sqlite_database() as url:
         env = {"DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": SETTINGS}
         port = free_port()
@@ -500,6 +533,86 @@ def test_the_page_reconnects_after_a_restart_and_shows_what_was_said_meanwhile(b
             other.stop()
 
 
+# What each message shows, as a person sees it: its id, its text, its buttons' ids.
+DRAWN = """() => Array.from(document.querySelectorAll("[data-message-id]")).map((m) => [
+  m.dataset.messageId,
+  m.querySelector(".ca-content").textContent.trim(),
+  Array.from(m.querySelectorAll("[data-action-id]")).map((f) => f.dataset.actionId),
+])"""
+
+
+def drawn_when_settled(page: Page, expected: Any, seconds: float = 15) -> Any:
+    """The page's messages once they equal ``expected``, or as they are after ``seconds``."""
+    for _ in range(int(seconds * 10)):
+        shown = page.evaluate(DRAWN)
+        if shown == expected:
+            break
+        page.wait_for_timeout(100)
+    return shown
+
+
+def test_a_tab_that_was_offline_syncs_to_exactly_what_a_fresh_load_shows(browser: Browser) -> None:
+    """Two tabs; one loses its socket while the other edits, removes and clicks; small pages."""
+    with sqlite_database() as url:
+        env = {
+            "DATABASE_URL": url,
+            "DJANGO_SETTINGS_MODULE": SETTINGS,
+            "CHATACTIONS_SYNC_LIMIT": "2",
+        }
+        server = Daphne(env).start()
+        context = browser.new_context(viewport=VIEWPORT)
+        offline = [False]
+        sockets: list[WebSocketRoute] = []
+
+        def cuttable(ws: WebSocketRoute) -> None:
+            if offline[0]:  # the socket opens to no server, and closes at once
+                ws.close()
+                return
+            sockets.append(ws)
+            ws.connect_to_server()
+
+        try:
+            away, other = context.new_page(), context.new_page()
+            away.route_web_socket(re.compile(r".*/ws/chat/.*"), cuttable)
+            conversation = start(away, server)
+            say(away, "delete my data")
+            expect(button(away, "Cancel")).to_be_enabled()
+            other.goto(f"{server.url}/editable/{conversation}/")
+            expect(contents(away).last).to_have_text("This message will change.")
+
+            offline[0] = True
+            for ws in sockets:
+                ws.close()
+            expect(away.locator(".ca-chat")).to_have_attribute("data-state", "closed")
+
+            button(other, "Edit").click()  # an older message edited
+            expect(button(other, "Delete")).to_be_visible()
+            button(other, "Cancel").click()  # a button of an older question removed
+            expect(contents(other).last).to_have_text(CANCELLED)
+            say(other, "delete my data")
+            expect(button(other, "Confirm Deletion").last).to_be_enabled()
+            button(other, "Delete").click()  # an older message removed
+            say(other, "are you still there?")
+            expect(contents(other).last).to_have_text(SORRY)
+
+            fresh = context.new_page()
+            open_chat(fresh, server, conversation)
+            expected = fresh.evaluate(DRAWN)
+            assert len(expected) == 8 and len({m for m, _, _ in expected}) == 8
+
+            assert away.evaluate(DRAWN) != expected
+            offline[0] = False  # its next reconnect reaches the server, and syncs
+            assert drawn_when_settled(away, expected) == expected
+            assert away.evaluate(DRAWN) == other.evaluate(DRAWN) == expected
+
+            away.reload()
+            expect(away.locator(".ca-chat")).to_have_attribute("data-state", "open")
+            assert drawn_when_settled(away, expected) == expected
+        finally:
+            context.close()
+            server.stop()
+
+
 # Keyboard and screen readers ----------------------------------------------------------------
 
 
@@ -507,7 +620,7 @@ def focused_label(page: Page) -> str:
     return str(page.evaluate("document.activeElement.innerText || document.activeElement.name"))
 
 
-def test_keyboard_only_tab_to_a_button_and_enter_clicks_it(page, server):
+def test_keyboard_only_tab_to_a_button_and_enter_clicks_it(page: Page, server: Daphne) -> None:
     start(page, server)
     box = page.get_by_label("Message", exact=True)
     for _ in range(10):
@@ -536,7 +649,7 @@ def test_keyboard_only_tab_to_a_button_and_enter_clicks_it(page, server):
     expect(box).to_be_focused()
 
 
-def test_new_messages_are_announced_and_the_newest_is_in_view(page, server):
+def test_new_messages_are_announced_and_the_newest_is_in_view(page: Page, server: Daphne) -> None:
     start(page, server)
     log = page.get_by_role("log", name="Messages")
     expect(log).to_have_attribute("aria-live", "polite")
@@ -551,7 +664,7 @@ def test_new_messages_are_announced_and_the_newest_is_in_view(page, server):
 # Embedding and theming ----------------------------------------------------------------------
 
 
-def test_the_template_tags_embed_a_working_chat_in_any_page(page, server):
+def test_the_template_tags_embed_a_working_chat_in_any_page(page: Page, server: Daphne) -> None:
     conversation = start(page, server)
     page.goto(f"{server.url}/embed/{conversation}/")
     expect(page.get_by_role("heading", name="Order #1234")).to_be_visible()
@@ -563,7 +676,9 @@ def test_the_template_tags_embed_a_working_chat_in_any_page(page, server):
     assert_no_csp_violations(page)
 
 
-def test_screenshots_of_the_demo_in_light_and_dark(page, server, tmp_path):
+def test_screenshots_of_the_demo_in_light_and_dark(
+    page: Page, server: Daphne, tmp_path: Path
+) -> None:
     conversation = start(page, server)
     say(page, "delete my data")
     expect(button(page, "Cancel")).to_be_visible()
@@ -587,3 +702,44 @@ def test_screenshots_of_the_demo_in_light_and_dark(page, server, tmp_path):
     expect(page.get_by_role("dialog")).to_be_visible()
     screenshot(page, "confirm-light.png", tmp_path)
     page.keyboard.press("Escape")
+
+
+# Conversations to come back to ----------------------------------------------------------------
+
+
+def test_history_open_rename_delete_and_come_back_to_an_old_conversation(
+    page: Page, server: Daphne, tmp_path: Path
+) -> None:
+    old = start(page, server)
+    say(page, "delete my data")
+    expect(button(page, "Cancel")).to_be_visible()
+    newer = start(page, server)
+    assert newer != old
+    say(page, "hello")
+    expect(contents(page).last).to_have_text(SORRY)
+
+    page.get_by_role("link", name="History").click()
+    expect(page.get_by_role("heading", name="Your conversations")).to_be_visible()
+    titles = page.locator(".ca-history-title")
+    expect(titles).to_have_text(["hello", "delete my data"])  # newest activity first
+
+    first = page.locator(".ca-history-item").first
+    first.get_by_text("Rename").click()
+    first.get_by_label("New title").fill("Small talk")
+    first.get_by_role("button", name="Save").click()
+    expect(titles).to_have_text(["Small talk", "delete my data"])
+    screenshot(page, "history-light.png", tmp_path)
+
+    page.get_by_role("button", name="Delete “Small talk”").click()
+    expect(page.locator(".ca-notice")).to_have_text(["Conversation deleted."])
+    expect(titles).to_have_text(["delete my data"])
+
+    page.get_by_role("link", name="delete my data").click()
+    expect(page.locator(".ca-chat")).to_have_attribute("data-state", "open")
+    assert page.url.endswith(f"/chat/{old}/")
+    expect(contents(page)).to_have_text([GREETING, "delete my data", QUESTION])
+    button(page, "Cancel").click()  # its buttons still work
+    expect(contents(page).last).to_have_text(CANCELLED)
+    page.goto(f"{server.url}/chat/")  # a second visit opens it again, not a new one
+    assert page.url.endswith(f"/chat/{old}/")
+    assert_no_csp_violations(page)

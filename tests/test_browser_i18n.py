@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -36,6 +37,11 @@ with contextlib.suppress(ImportError):  # without it, the browser fixture says s
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
+
+    from .servers import Daphne
+    from .test_browser import Errors
+
+pytestmark = pytest.mark.live
 
 
 def visitor_in(chromium: Browser, locale: str) -> Iterator[BrowserContext]:
@@ -73,7 +79,12 @@ def sides(page: Page) -> dict[str, float]:
     }
 
 
-def test_the_chat_in_french(french, server, errors, tmp_path):  # noqa: F811
+def test_the_chat_in_french(
+    french: BrowserContext,
+    server: Daphne,  # noqa: F811
+    errors: Errors,  # noqa: F811
+    tmp_path: Path,
+) -> None:
     page = errors.watch(french.new_page())
     conversation = start(page, server)
     expect(page.locator("html")).to_have_attribute("lang", "fr")
@@ -99,7 +110,12 @@ def test_the_chat_in_french(french, server, errors, tmp_path):  # noqa: F811
     assert_no_csp_violations(page)
 
 
-def test_the_chat_in_arabic_runs_right_to_left(arabic, server, errors, tmp_path):  # noqa: F811
+def test_the_chat_in_arabic_runs_right_to_left(
+    arabic: BrowserContext,
+    server: Daphne,  # noqa: F811
+    errors: Errors,  # noqa: F811
+    tmp_path: Path,
+) -> None:
     page = errors.watch(arabic.new_page())
     start(page, server)
     expect(page.locator("html")).to_have_attribute("dir", "rtl")

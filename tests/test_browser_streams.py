@@ -8,7 +8,10 @@ Chromium the tests skip with the reason; under ``CI=true`` they fail.
 # ruff: noqa: F811  (pytest hands the imported fixtures back as same-named arguments)
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -17,15 +20,23 @@ from project.bot.story import STORY
 from .servers import Daphne, sqlite_database
 from .test_browser import (  # noqa: F401  (the fixtures)
     SETTINGS,
+    Errors,
     browser,
     context,
     errors,
-    expect,
     page,
     say,
     screenshot,
     start,
 )
+
+with contextlib.suppress(ImportError):  # without it, the browser fixture says so
+    from playwright.sync_api import expect
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, BrowserContext, Locator, Page
+
+pytestmark = pytest.mark.live
 
 STOPPED = "Stopped. Ask again whenever you like."
 
@@ -39,11 +50,13 @@ def server() -> Iterator[Daphne]:
         daphne.stop()
 
 
-def story(tab):
+def story(tab: Page) -> Locator:
     return tab.locator(".ca-message--bot").nth(1)
 
 
-def test_a_story_grows_in_two_tabs_then_is_drawn_as_markdown(context, server, errors, tmp_path):
+def test_a_story_grows_in_two_tabs_then_is_drawn_as_markdown(
+    context: BrowserContext, server: Daphne, errors: Errors, tmp_path: Path
+) -> None:
     one = errors.watch(context.new_page())
     conversation = start(one, server)
     two = errors.watch(context.new_page())
@@ -68,7 +81,9 @@ def test_a_story_grows_in_two_tabs_then_is_drawn_as_markdown(context, server, er
     assert texts[0] == texts[1] and texts[0].rstrip().endswith("The end.")
 
 
-def test_a_tab_reloaded_mid_stream_shows_the_text_so_far_then_the_rest(page, server, context):
+def test_a_tab_reloaded_mid_stream_shows_the_text_so_far_then_the_rest(
+    page: Page, server: Daphne, context: BrowserContext
+) -> None:
     conversation = start(page, server)
     say(page, "tell me a story")
     expect(story(page).locator(".ca-content")).to_contain_text("lighthouse keeper")
@@ -76,7 +91,7 @@ def test_a_tab_reloaded_mid_stream_shows_the_text_so_far_then_the_rest(page, ser
     expect(story(page)).to_have_attribute("data-stream", "streaming")
     expect(page.get_by_text("Assistant is working…")).to_be_visible()
     # While it streams, what the tab shows is always the story's start: nothing doubled.
-    seen = []
+    seen: list[int] = []
     for _ in range(15):
         shown = page.evaluate(
             "() => { const t = document.querySelector('[data-stream-text]');"
@@ -94,7 +109,7 @@ def test_a_tab_reloaded_mid_stream_shows_the_text_so_far_then_the_rest(page, ser
     assert story(page).inner_html() == story(fresh).inner_html()  # nothing doubled or lost
 
 
-def test_stop_ends_the_story_with_what_it_has(page, server, tmp_path):
+def test_stop_ends_the_story_with_what_it_has(page: Page, server: Daphne, tmp_path: Path) -> None:
     start(page, server)
     say(page, "tell me a story")
     expect(story(page).locator(".ca-content")).to_contain_text("lighthouse keeper")
@@ -109,7 +124,7 @@ def test_stop_ends_the_story_with_what_it_has(page, server, tmp_path):
     screenshot(page, "stream-stopped-light.png", tmp_path)
 
 
-def test_without_javascript_the_stop_button_is_a_form(browser, server):
+def test_without_javascript_the_stop_button_is_a_form(browser: Browser, server: Daphne) -> None:
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     page.goto(f"{server.url}/chat/")

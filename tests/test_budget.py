@@ -13,11 +13,12 @@ from typing import Any
 import pytest
 from asgiref.sync import sync_to_async
 from django.utils import timezone
+from pytest_django.fixtures import Settings
 from rest_framework.test import APIClient
 
 from chatactions.models import Action, ActionClick, Message
 
-from .conftest import Visitor, offer
+from .conftest import Chat, Visitor, offer
 from .rows import asnapshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -63,7 +64,9 @@ def through_the_api(client: APIClient, token: str, conversation: Any, content: s
     return "ok" if response.status_code == 200 else "rate_limited"
 
 
-async def test_fresh_sockets_forms_and_api_share_one_budget(visitor, settings):
+async def test_fresh_sockets_forms_and_api_share_one_budget(
+    visitor: Visitor, settings: Settings
+) -> None:
     conversation = await sync_to_async(visitor.start)()
     settings.CHATACTIONS = BUDGET
     client, token = await sync_to_async(api_client)(visitor)  # spends one
@@ -84,7 +87,9 @@ async def test_fresh_sockets_forms_and_api_share_one_budget(visitor, settings):
     assert len(written) == 14  # and one reply to each: seven runs of on_message, no more
 
 
-async def test_a_flood_of_clicks_writes_one_rate_limited_row_per_window(chat, settings):
+async def test_a_flood_of_clicks_writes_one_rate_limited_row_per_window(
+    chat: Chat, settings: Settings
+) -> None:
     visitor, conversation, socket = chat
     action_id = await offer(socket, conversation, "cancel_delete")
     await Action.objects.filter(uuid=action_id).aupdate(removed_at=timezone.now())
@@ -107,7 +112,9 @@ async def test_a_flood_of_clicks_writes_one_rate_limited_row_per_window(chat, se
     ]
 
 
-async def test_refused_clicks_on_ids_that_exist_nowhere_leave_no_row(chat, settings):
+async def test_refused_clicks_on_ids_that_exist_nowhere_leave_no_row(
+    chat: Chat, settings: Settings
+) -> None:
     _, conversation, socket = chat
     settings.CHATACTIONS = {"RATE_LIMIT": 1, "RATE_LIMIT_PERIOD": 600}
     await socket.request({"type": "sync", "after": None})  # the only one
@@ -123,12 +130,12 @@ async def test_refused_clicks_on_ids_that_exist_nowhere_leave_no_row(chat, setti
     assert [(c.outcome, c.count) async for c in ActionClick.objects.all()] == [("rate_limited", 4)]
 
 
-async def test_a_chat_start_draws_on_the_budget_too(visitor, settings):
+async def test_a_chat_start_draws_on_the_budget_too(visitor: Visitor, settings: Settings) -> None:
     await sync_to_async(visitor.start)()
     settings.CHATACTIONS = {"RATE_LIMIT": 1, "RATE_LIMIT_PERIOD": 600}
     await sync_to_async(visitor.start)()
     before = await asnapshot()
-    response = await sync_to_async(visitor.client.get)("/chat/")
+    response = await sync_to_async(visitor.client.post)("/chat/")  # "New chat"
     assert (response.status_code, response.content.decode()) == (429, TOO_MANY)
     assert await asnapshot() == before
     assert await Message.objects.acount() == 2  # two greetings, for the two that started

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.core.cache import cache
+from pytest_django.fixtures import Settings
 
 from chatactions import caps
 from chatactions.conf import DEFAULTS
 
-from .conftest import Socket, Visitor
+from .conftest import Chat, Socket, Visitor
 from .rows import asnapshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -18,22 +21,22 @@ pytestmark = pytest.mark.django_db(transaction=True)
 TOO_MANY = {"type": "websocket.close", "code": 4429}
 
 
-async def opened(socket: Socket) -> dict | None:
+async def opened(socket: Socket) -> dict[str, Any] | None:
     """``None`` for a socket that stays open (its sync is answered), else how it closed."""
     await socket.connect()
     await socket.send({"type": "sync", "after": None, "ref": "s"})
-    output = await socket.comm.receive_output(5)
+    output: dict[str, Any] = await socket.comm.receive_output(5)
     if output["type"] == "websocket.close":
         return output
     return None
 
 
-def test_default_caps_are_20_per_conversation_and_50_per_requester():
+def test_default_caps_are_20_per_conversation_and_50_per_requester() -> None:
     assert DEFAULTS["MAX_SOCKETS_PER_CONVERSATION"] == 20
     assert DEFAULTS["MAX_SOCKETS_PER_REQUESTER"] == 50
 
 
-async def test_300_sockets_on_one_conversation_are_refused_beyond_the_cap(chat):
+async def test_300_sockets_on_one_conversation_are_refused_beyond_the_cap(chat: Chat) -> None:
     visitor, conversation, _ = chat  # the chat's own socket holds one place
     before = await asnapshot()
     sockets = [visitor.socket(conversation) for _ in range(299)]
@@ -50,7 +53,9 @@ async def test_300_sockets_on_one_conversation_are_refused_beyond_the_cap(chat):
         await socket.close()
 
 
-async def test_sockets_of_one_requester_are_capped_over_all_their_conversations(visitor, settings):
+async def test_sockets_of_one_requester_are_capped_over_all_their_conversations(
+    visitor: Visitor, settings: Settings
+) -> None:
     settings.CHATACTIONS = {"MAX_SOCKETS_PER_REQUESTER": 3}
     one, two = await sync_to_async(visitor.start)(), await sync_to_async(visitor.start)()
     sockets = [visitor.socket(c) for c in (one, two, one, two)]
@@ -63,7 +68,7 @@ async def test_sockets_of_one_requester_are_capped_over_all_their_conversations(
         await socket.close()
 
 
-async def test_zero_turns_a_cap_off(visitor, settings):
+async def test_zero_turns_a_cap_off(visitor: Visitor, settings: Settings) -> None:
     settings.CHATACTIONS = {"MAX_SOCKETS_PER_CONVERSATION": 0, "MAX_SOCKETS_PER_REQUESTER": 0}
     conversation = await sync_to_async(visitor.start)()
     sockets = [visitor.socket(conversation) for _ in range(25)]
@@ -72,7 +77,9 @@ async def test_zero_turns_a_cap_off(visitor, settings):
         await socket.close()
 
 
-async def test_places_left_by_a_crashed_process_lapse_with_their_lease(visitor, settings):
+async def test_places_left_by_a_crashed_process_lapse_with_their_lease(
+    visitor: Visitor, settings: Settings
+) -> None:
     settings.CHATACTIONS = {"MAX_SOCKETS_PER_CONVERSATION": 2, "SOCKET_CHECK_INTERVAL": 0.3}
     conversation = await sync_to_async(visitor.start)()
     # Two sockets of a process that died: their places were taken and never given back.
@@ -85,7 +92,9 @@ async def test_places_left_by_a_crashed_process_lapse_with_their_lease(visitor, 
     await socket.close()
 
 
-async def test_an_open_socket_renews_its_place_for_as_long_as_it_is_open(visitor, settings):
+async def test_an_open_socket_renews_its_place_for_as_long_as_it_is_open(
+    visitor: Visitor, settings: Settings
+) -> None:
     settings.CHATACTIONS = {"MAX_SOCKETS_PER_CONVERSATION": 1, "SOCKET_CHECK_INTERVAL": 0.3}
     conversation = await sync_to_async(visitor.start)()
     first = visitor.socket(conversation)
@@ -98,21 +107,23 @@ async def test_an_open_socket_renews_its_place_for_as_long_as_it_is_open(visitor
     await second.close()
 
 
-def test_a_lapsed_place_taken_by_another_socket_is_not_given_back_by_the_first(settings):
+def test_a_lapsed_place_taken_by_another_socket_is_not_given_back_by_the_first(
+    settings: Settings,
+) -> None:
     settings.CHATACTIONS = {"MAX_SOCKETS_PER_CONVERSATION": 1}
     first = caps.Places()
     assert first.take("conversation:x", 1)
-    caps.cache.delete_many(first.keys)  # its lease lapsed
+    cache.delete_many(first.keys)  # its lease lapsed
     second = caps.Places()
     assert second.take("conversation:x", 1)
     first.release()
     assert not caps.Places().take("conversation:x", 1)  # still the second's
 
 
-def test_a_place_that_lapsed_is_taken_again_at_renewal(settings):
+def test_a_place_that_lapsed_is_taken_again_at_renewal(settings: Settings) -> None:
     settings.CHATACTIONS = {"MAX_SOCKETS_PER_CONVERSATION": 1}
     places = caps.Places()
     assert places.take("conversation:y", 1)
-    caps.cache.delete_many(places.keys)  # the event loop stalled past the lease
+    cache.delete_many(places.keys)  # the event loop stalled past the lease
     places.renew()
     assert not caps.Places().take("conversation:y", 1)

@@ -13,11 +13,12 @@ from datetime import timedelta
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from django.utils import timezone
+from pytest_django.fixtures import Settings
 
 import chatactions as ca
 from chatactions.models import Action, ActionClick
 
-from .conftest import holding, offer
+from .conftest import Callbacks, Chat, Visitor, holding, offer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -29,12 +30,14 @@ async def lease(action_id: str, seconds: float) -> None:
     )
 
 
-async def test_lease_left_by_a_dead_worker_expires_and_the_button_works_again(chat, callbacks):
+async def test_lease_left_by_a_dead_worker_expires_and_the_button_works_again(
+    chat: Chat, callbacks: Callbacks
+) -> None:
     _, conversation, socket = chat
     runs = []
 
     @callbacks("again")
-    async def again(action):
+    async def again(action: ca.Action) -> None:
         runs.append(action.id)
 
     action_id = await offer(socket, conversation, "again")
@@ -45,12 +48,14 @@ async def test_lease_left_by_a_dead_worker_expires_and_the_button_works_again(ch
     assert (row.claimed_until, row.claim_token) == (None, None)
 
 
-async def test_live_lease_of_another_worker_makes_a_click_busy(chat, callbacks):
+async def test_live_lease_of_another_worker_makes_a_click_busy(
+    chat: Chat, callbacks: Callbacks
+) -> None:
     _, conversation, socket = chat
     runs = []
 
     @callbacks("held")
-    async def held(action):
+    async def held(action: ca.Action) -> None:
         runs.append(1)
 
     action_id = await offer(socket, conversation, "held")
@@ -62,7 +67,9 @@ async def test_live_lease_of_another_worker_makes_a_click_busy(chat, callbacks):
     assert (after.claimed_until, after.claim_token) == (before.claimed_until, before.claim_token)
 
 
-async def test_claim_lasts_claim_timeout(chat, callbacks, settings):
+async def test_claim_lasts_claim_timeout(
+    chat: Chat, callbacks: Callbacks, settings: Settings
+) -> None:
     _, conversation, socket = chat
     settings.CHATACTIONS = {"CLAIM_TIMEOUT": 120}
     started, release = holding(callbacks, "slow")
@@ -70,22 +77,25 @@ async def test_claim_lasts_claim_timeout(chat, callbacks, settings):
     ref = await socket.send({"type": "action", "id": action_id})
     await asyncio.wait_for(started.wait(), 3)
     row = await Action.objects.aget(uuid=action_id)
+    assert row.claimed_until is not None
     left = (row.claimed_until - timezone.now()).total_seconds()
     assert 60 < left <= 120
     release.set()
     await socket.until_ack(ref)
 
 
-async def test_worker_whose_lease_ran_out_cannot_free_the_next_workers_claim(chat, callbacks):
+async def test_worker_whose_lease_ran_out_cannot_free_the_next_workers_claim(
+    chat: Chat, callbacks: Callbacks
+) -> None:
     visitor, conversation, socket = chat
     other = visitor.socket(conversation)
     await other.connect()
     started = [asyncio.Event(), asyncio.Event()]
     release = [asyncio.Event(), asyncio.Event()]
-    runs = []
+    runs: list[int] = []
 
     @callbacks("long")
-    async def long(action):
+    async def long(action: ca.Action) -> None:
         n = len(runs)
         runs.append(n)
         started[n].set()
@@ -111,7 +121,7 @@ async def test_worker_whose_lease_ran_out_cannot_free_the_next_workers_claim(cha
     await other.close()
 
 
-async def test_clicks_sent_at_once_run_the_callback_once(chat, callbacks):
+async def test_clicks_sent_at_once_run_the_callback_once(chat: Chat, callbacks: Callbacks) -> None:
     visitor, conversation, socket = chat
     tabs = [socket]
     for _ in range(3):
@@ -122,14 +132,14 @@ async def test_clicks_sent_at_once_run_the_callback_once(chat, callbacks):
     runs = []
 
     @callbacks("once")
-    async def once(action):
+    async def once(action: ca.Action) -> None:
         runs.append(1)
         await release.wait()
 
     action_id = await offer(socket, conversation, "once")
     refs = await asyncio.gather(*(t.send({"type": "action", "id": action_id}) for t in tabs))
     pending = {asyncio.ensure_future(t.until_ack(r)) for t, r in zip(tabs, refs, strict=True)}
-    losers = []
+    losers: list[str] = []
     while len(losers) < 3:  # the winner is held inside its callback: only losers answer
         done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
         losers += [task.result()[1]["status"] for task in done]
@@ -143,13 +153,15 @@ async def test_clicks_sent_at_once_run_the_callback_once(chat, callbacks):
         await tab.close()
 
 
-async def test_double_click_on_one_socket_runs_the_callback_once(chat, callbacks):
+async def test_double_click_on_one_socket_runs_the_callback_once(
+    chat: Chat, callbacks: Callbacks
+) -> None:
     _, conversation, socket = chat
     release = asyncio.Event()
     runs = []
 
     @callbacks("double")
-    async def double(action):
+    async def double(action: ca.Action) -> None:
         runs.append(1)
         await release.wait()
 
@@ -162,7 +174,7 @@ async def test_double_click_on_one_socket_runs_the_callback_once(chat, callbacks
     assert ack["status"] == "ok" and runs == [1]
 
 
-def test_form_click_on_a_running_action_is_busy_and_says_so(visitor):
+def test_form_click_on_a_running_action_is_busy_and_says_so(visitor: Visitor) -> None:
     conversation = visitor.start()
     message = ca.Message("x", actions=[ca.Action("cancel_delete")], conversation=conversation)
     async_to_sync(message.send)()
@@ -176,7 +188,7 @@ def test_form_click_on_a_running_action_is_busy_and_says_so(visitor):
     assert conversation.messages.count() == 2  # "Deletion cancelled." was not said
 
 
-async def test_socket_and_form_clicks_share_one_claim(chat, callbacks):
+async def test_socket_and_form_clicks_share_one_claim(chat: Chat, callbacks: Callbacks) -> None:
     visitor, conversation, socket = chat
     started, release = holding(callbacks, "shared")
     action_id = await offer(socket, conversation, "shared")
@@ -192,12 +204,14 @@ async def test_socket_and_form_clicks_share_one_claim(chat, callbacks):
     assert outcomes == {"form": "busy", "websocket": "ok"}
 
 
-async def test_a_crafted_click_on_a_disabled_button_is_gone_and_runs_nothing(chat, callbacks):
+async def test_a_crafted_click_on_a_disabled_button_is_gone_and_runs_nothing(
+    chat: Chat, callbacks: Callbacks
+) -> None:
     _, conversation, socket = chat
     runs = []
 
     @callbacks("locked")
-    async def locked(action):
+    async def locked(action: ca.Action) -> None:
         runs.append(action)
 
     message = await ca.Message(

@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
+from pytest_django.fixtures import Settings
 
 import chatactions as ca
 from chatactions.models import Action, ActionClick, Message
 from project.asgi import application
 
-from .conftest import Visitor, offer
+from .conftest import Callbacks, Chat, Socket, Visitor, offer
 from .rows import asnapshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-async def ask(socket, content="delete my data"):
+async def ask(socket: Socket, content: str = "delete my data") -> dict[str, Any]:
     frames, _ = await socket.request({"type": "message", "content": content})
     return frames[-1]
 
@@ -26,20 +28,22 @@ async def ask(socket, content="delete my data"):
 # Handshake ----------------------------------------------------------------------
 
 
-async def test_foreign_origin_is_refused_at_the_handshake(visitor):
+async def test_foreign_origin_is_refused_at_the_handshake(visitor: Visitor) -> None:
     conversation = await sync_to_async(visitor.start)()
     socket = visitor.socket(conversation, origin=b"http://evil.example")
     connected, _ = await socket.comm.connect()
     assert connected is False
 
 
-async def test_missing_origin_is_refused_at_the_handshake(visitor):
+async def test_missing_origin_is_refused_at_the_handshake(visitor: Visitor) -> None:
     conversation = await sync_to_async(visitor.start)()
     connected, _ = await visitor.socket(conversation, origin=None).comm.connect()
     assert connected is False
 
 
-async def test_socket_on_another_visitors_conversation_is_closed_not_found(visitor):
+async def test_socket_on_another_visitors_conversation_is_closed_not_found(
+    visitor: Visitor,
+) -> None:
     conversation = await sync_to_async(visitor.start)()
     stranger = Visitor()
     await sync_to_async(stranger.start)()
@@ -48,14 +52,16 @@ async def test_socket_on_another_visitors_conversation_is_closed_not_found(visit
     assert await socket.comm.receive_output(1) == {"type": "websocket.close", "code": 4404}
 
 
-async def test_socket_for_a_conversation_that_does_not_exist_is_closed_the_same_way(visitor):
+async def test_socket_for_a_conversation_that_does_not_exist_is_closed_the_same_way(
+    visitor: Visitor,
+) -> None:
     await sync_to_async(visitor.start)()
     socket = visitor.socket("0c1f5a3e-4a8b-4a52-9a57-0d5e6c2b8f11")
     await socket.connect()
     assert await socket.comm.receive_output(1) == {"type": "websocket.close", "code": 4404}
 
 
-async def test_socket_without_a_session_is_closed_not_found(visitor):
+async def test_socket_without_a_session_is_closed_not_found(visitor: Visitor) -> None:
     conversation = await sync_to_async(visitor.start)()
     comm = WebsocketCommunicator(
         application,
@@ -70,7 +76,7 @@ async def test_socket_without_a_session_is_closed_not_found(visitor):
 # message ------------------------------------------------------------------------
 
 
-async def test_message_is_echoed_then_answered_then_acked(chat):
+async def test_message_is_echoed_then_answered_then_acked(chat: Chat) -> None:
     _, _, socket = chat
     frames, ack = await socket.request({"type": "message", "content": "hi", "ref": "c1"})
     assert [f["type"] for f in frames] == ["message", "message"]
@@ -79,7 +85,7 @@ async def test_message_is_echoed_then_answered_then_acked(chat):
     assert ack == {"type": "ack", "ref": "c1", "status": "ok", "detail": ""}
 
 
-async def test_message_frame_carries_id_html_actions_and_time(chat):
+async def test_message_frame_carries_id_html_actions_and_time(chat: Chat) -> None:
     _, _, socket = chat
     question = await ask(socket)
     assert set(question) == {
@@ -92,6 +98,7 @@ async def test_message_frame_carries_id_html_actions_and_time(chat):
         "actions",
         "created_at",
         "stream",
+        "seq",
     }
     assert set(question["actions"][0]) == {
         "id",
@@ -107,14 +114,14 @@ async def test_message_frame_carries_id_html_actions_and_time(chat):
     assert f'id="m-{question["id"]}"' in question["html"]
 
 
-async def test_content_is_escaped_in_live_html(chat):
+async def test_content_is_escaped_in_live_html(chat: Chat) -> None:
     _, _, socket = chat
     frames, _ = await socket.request({"type": "message", "content": "<script>alert(1)</script>"})
     assert "<script>" not in frames[0]["html"]
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in frames[0]["html"]
 
 
-async def test_second_tab_sees_messages_of_the_first(chat):
+async def test_second_tab_sees_messages_of_the_first(chat: Chat) -> None:
     visitor, conversation, socket = chat
     other = visitor.socket(conversation)
     await other.connect()
@@ -129,11 +136,13 @@ async def test_second_tab_sees_messages_of_the_first(chat):
 # action -------------------------------------------------------------------------
 
 
-async def test_ack_of_a_click_comes_after_everything_the_click_produced(chat, callbacks):
+async def test_ack_of_a_click_comes_after_everything_the_click_produced(
+    chat: Chat, callbacks: Callbacks
+) -> None:
     _, _, socket = chat
 
     @callbacks("chatter")
-    async def chatter(action):
+    async def chatter(action: ca.Action) -> None:
         for i in range(5):
             await ca.Message(f"reply {i}").send()
         await action.remove()
@@ -152,13 +161,15 @@ async def test_ack_of_a_click_comes_after_everything_the_click_produced(chat, ca
     assert ack["status"] == "ok"
 
 
-async def test_removed_button_answers_gone_and_disappears_in_every_tab(chat, callbacks):
+async def test_removed_button_answers_gone_and_disappears_in_every_tab(
+    chat: Chat, callbacks: Callbacks
+) -> None:
     visitor, conversation, socket = chat
     other = visitor.socket(conversation)
     await other.connect()
 
     @callbacks("once")
-    async def once(action):
+    async def once(action: ca.Action) -> None:
         await action.remove()
 
     await ca.Message("x", actions=[ca.Action("once")], conversation=conversation).send()
@@ -166,8 +177,9 @@ async def test_removed_button_answers_gone_and_disappears_in_every_tab(chat, cal
     await other.receive()
     action_id = sent["actions"][0]["id"]
     frames, ack = await socket.request({"type": "action", "id": action_id})
-    assert frames == [{"type": "action.remove", "id": action_id}] and ack["status"] == "ok"
-    assert await other.receive() == {"type": "action.remove", "id": action_id}
+    removed = {"type": "action.remove", "id": action_id, "seq": sent["seq"] + 1}
+    assert frames == [removed] and ack["status"] == "ok"
+    assert await other.receive() == removed
     _, again = await socket.request({"type": "action", "id": action_id})
     assert again["status"] == "gone"
     outcomes = [c.outcome async for c in ActionClick.objects.order_by("id")]
@@ -175,12 +187,14 @@ async def test_removed_button_answers_gone_and_disappears_in_every_tab(chat, cal
     await other.close()
 
 
-async def test_click_on_another_visitors_action_is_not_found_and_runs_nothing(chat, callbacks):
+async def test_click_on_another_visitors_action_is_not_found_and_runs_nothing(
+    chat: Chat, callbacks: Callbacks
+) -> None:
     _, _, socket = chat
     runs = []
 
     @callbacks("secret")
-    async def secret(action):
+    async def secret(action: ca.Action) -> None:
         runs.append(action)
 
     stranger = Visitor()
@@ -196,11 +210,13 @@ async def test_click_on_another_visitors_action_is_not_found_and_runs_nothing(ch
     assert missing["detail"] == ack["detail"]
 
 
-async def test_callback_that_raises_gives_error_and_the_socket_keeps_working(chat, callbacks):
+async def test_callback_that_raises_gives_error_and_the_socket_keeps_working(
+    chat: Chat, callbacks: Callbacks
+) -> None:
     _, conversation, socket = chat
 
     @callbacks("boom")
-    async def boom(action):
+    async def boom(action: ca.Action) -> None:
         raise RuntimeError("kaboom")
 
     action_id = await offer(socket, conversation, "boom")
@@ -215,12 +231,14 @@ async def test_callback_that_raises_gives_error_and_the_socket_keeps_working(cha
     assert ack["status"] == "ok" and len(frames) == 2
 
 
-async def test_error_detail_names_the_exception_when_debug_is_on(chat, callbacks, settings):
+async def test_error_detail_names_the_exception_when_debug_is_on(
+    chat: Chat, callbacks: Callbacks, settings: Settings
+) -> None:
     _, conversation, socket = chat
     settings.DEBUG = True
 
     @callbacks("boom")
-    async def boom(action):
+    async def boom(action: ca.Action) -> None:
         raise RuntimeError("kaboom")
 
     action_id = await offer(socket, conversation, "boom")
@@ -228,7 +246,7 @@ async def test_error_detail_names_the_exception_when_debug_is_on(chat, callbacks
     assert ack["detail"] == "RuntimeError: kaboom"
 
 
-async def test_button_without_a_registered_callback_answers_error(chat):
+async def test_button_without_a_registered_callback_answers_error(chat: Chat) -> None:
     _, conversation, socket = chat
     msg = await ca.Message("x", actions=[ca.Action("nobody")], conversation=conversation).send()
     await socket.receive()
@@ -237,7 +255,7 @@ async def test_button_without_a_registered_callback_answers_error(chat):
     assert "nobody" in (await ActionClick.objects.aget()).error
 
 
-async def test_second_click_while_the_first_runs_is_busy(chat, callbacks):
+async def test_second_click_while_the_first_runs_is_busy(chat: Chat, callbacks: Callbacks) -> None:
     visitor, conversation, socket = chat
     other = visitor.socket(conversation)
     await other.connect()
@@ -245,7 +263,7 @@ async def test_second_click_while_the_first_runs_is_busy(chat, callbacks):
     runs = []
 
     @callbacks("slow")
-    async def slow(action):
+    async def slow(action: ca.Action) -> None:
         runs.append(1)
         started.set()
         await release.wait()
@@ -266,12 +284,14 @@ async def test_second_click_while_the_first_runs_is_busy(chat, callbacks):
     await other.close()
 
 
-async def test_socket_keeps_reading_while_a_callback_runs(chat, callbacks):
+async def test_socket_keeps_reading_while_a_callback_runs(
+    chat: Chat, callbacks: Callbacks
+) -> None:
     _, conversation, socket = chat
     release = asyncio.Event()
 
     @callbacks("wait")
-    async def wait(action):
+    async def wait(action: ca.Action) -> None:
         await release.wait()
 
     msg = await ca.Message("x", actions=[ca.Action("wait")], conversation=conversation).send()
@@ -284,12 +304,14 @@ async def test_socket_keeps_reading_while_a_callback_runs(chat, callbacks):
     assert done["status"] == "ok"
 
 
-async def test_plain_def_callback_runs_in_a_worker_thread(chat, callbacks):
+async def test_plain_def_callback_runs_in_a_worker_thread(
+    chat: Chat, callbacks: Callbacks
+) -> None:
     _, conversation, socket = chat
     loops = []
 
     @callbacks("sync")
-    def sync_callback(action):
+    def sync_callback(action: ca.Action) -> str:
         try:
             asyncio.get_running_loop()
             loops.append("loop")
@@ -306,11 +328,13 @@ async def test_plain_def_callback_runs_in_a_worker_thread(chat, callbacks):
     assert ack["status"] == "ok" and ack["notice"] == "done with 7"
 
 
-async def test_callback_without_parameters_is_called_without_the_action(chat, callbacks):
+async def test_callback_without_parameters_is_called_without_the_action(
+    chat: Chat, callbacks: Callbacks
+) -> None:
     _, conversation, socket = chat
 
     @callbacks("bare")
-    async def bare():
+    async def bare() -> None:
         await ca.Message("bare ran").send()
 
     msg = await ca.Message("x", actions=[ca.Action("bare")], conversation=conversation).send()
@@ -322,7 +346,7 @@ async def test_callback_without_parameters_is_called_without_the_action(chat, ca
 # sync ---------------------------------------------------------------------------
 
 
-async def test_sync_after_a_message_sends_only_what_came_later(chat):
+async def test_sync_after_a_message_sends_only_what_came_later(chat: Chat) -> None:
     _, _, socket = chat
     first, _ = await socket.request({"type": "message", "content": "one"})
     await socket.request({"type": "message", "content": "two"})
@@ -334,11 +358,11 @@ async def test_sync_after_a_message_sends_only_what_came_later(chat):
     assert ack["status"] == "ok"
 
 
-async def test_sync_leaves_out_removed_buttons(chat, callbacks):
+async def test_sync_leaves_out_removed_buttons(chat: Chat, callbacks: Callbacks) -> None:
     _, conversation, socket = chat
 
     @callbacks("gone")
-    async def gone(action):
+    async def gone(action: ca.Action) -> None:
         await action.remove()
 
     msg = await ca.Message(
@@ -351,7 +375,7 @@ async def test_sync_leaves_out_removed_buttons(chat, callbacks):
     assert str(msg.actions[0].id) not in frames[-1]["html"]
 
 
-async def test_sync_after_an_unknown_message_is_not_found(chat):
+async def test_sync_after_an_unknown_message_is_not_found(chat: Chat) -> None:
     _, _, socket = chat
     _, ack = await socket.request(
         {"type": "sync", "after": "9d7b6f0e-5a0c-4f4e-8f77-3fb3a0f5a7c1"}
@@ -359,11 +383,12 @@ async def test_sync_after_an_unknown_message_is_not_found(chat):
     assert ack["status"] == "not_found"
 
 
-async def test_sync_cannot_read_another_conversations_messages(chat):
+async def test_sync_cannot_read_another_conversations_messages(chat: Chat) -> None:
     _, _, socket = chat
     stranger = Visitor()
     theirs = await sync_to_async(stranger.start)()
     their_first = await Message.objects.filter(conversation=theirs).afirst()
+    assert their_first is not None
     _, ack = await socket.request({"type": "sync", "after": str(their_first.uuid)})
     assert ack["status"] == "not_found"
 
@@ -386,7 +411,9 @@ async def test_sync_cannot_read_another_conversations_messages(chat):
         ({"type": "sync", "after": 3}, "after must be a UUID string."),
     ],
 )
-async def test_malformed_frame_gets_invalid_ack_and_nothing_is_written(chat, frame, detail):
+async def test_malformed_frame_gets_invalid_ack_and_nothing_is_written(
+    chat: Chat, frame: dict[str, Any], detail: str
+) -> None:
     _, _, socket = chat
     before = await asnapshot()
     _, ack = await socket.request(frame)
@@ -400,14 +427,14 @@ async def test_malformed_frame_gets_invalid_ack_and_nothing_is_written(chat, fra
     "text",
     ["not json", "[1, 2]", '"a string"', "null", '{"type": "message", "ref": 5}'],
 )
-async def test_frame_without_a_usable_ref_gets_an_error_frame(chat, text):
+async def test_frame_without_a_usable_ref_gets_an_error_frame(chat: Chat, text: str) -> None:
     _, _, socket = chat
     await socket.send_raw(text)
     frame = await socket.receive()
     assert frame["type"] == "error" and frame["detail"]
 
 
-async def test_binary_frame_gets_an_error_frame_and_the_socket_stays_open(chat):
+async def test_binary_frame_gets_an_error_frame_and_the_socket_stays_open(chat: Chat) -> None:
     _, _, socket = chat
     await socket.send_raw(data=b"\x00\x01")
     assert (await socket.receive())["type"] == "error"
@@ -415,7 +442,7 @@ async def test_binary_frame_gets_an_error_frame_and_the_socket_stays_open(chat):
     assert ack["status"] == "ok"
 
 
-async def test_message_over_the_length_limit_is_invalid(chat, settings):
+async def test_message_over_the_length_limit_is_invalid(chat: Chat, settings: Settings) -> None:
     _, _, socket = chat
     settings.CHATACTIONS = {"MAX_MESSAGE_LENGTH": 10}
     _, ack = await socket.request({"type": "message", "content": "x" * 11})
@@ -427,7 +454,9 @@ async def test_message_over_the_length_limit_is_invalid(chat, settings):
     }
 
 
-async def test_frame_over_the_size_limit_is_invalid_and_keeps_its_ref(chat, settings):
+async def test_frame_over_the_size_limit_is_invalid_and_keeps_its_ref(
+    chat: Chat, settings: Settings
+) -> None:
     _, _, socket = chat
     settings.CHATACTIONS = {"MAX_FRAME_BYTES": 100}
     _, ack = await socket.request({"type": "message", "content": "x" * 200, "ref": "big"})
@@ -435,7 +464,7 @@ async def test_frame_over_the_size_limit_is_invalid_and_keeps_its_ref(chat, sett
     assert "larger than 100 bytes" in ack["detail"]
 
 
-async def test_flood_of_frames_is_rate_limited(chat, settings):
+async def test_flood_of_frames_is_rate_limited(chat: Chat, settings: Settings) -> None:
     settings.CHATACTIONS = {"RATE_LIMIT": 3, "RATE_LIMIT_PERIOD": 60}
     # The chat's socket was opened before the override, so open a fresh one.
     visitor, conversation, _ = chat

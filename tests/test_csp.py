@@ -7,14 +7,22 @@ both arrive.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import django
 import pytest
 from asgiref.sync import async_to_sync
 from django.http import HttpRequest, HttpResponse
+from django.test import Client
+from pytest_django.fixtures import Settings
 
 import chatactions as ca
 from chatactions.csp import HEADER, policy, site_has_policy, strict_policy
 
+from .conftest import Visitor
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse
 from .test_escaping import inline_code
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -26,8 +34,8 @@ def directives(header: str) -> dict[str, str]:
     return dict(part.strip().split(" ", 1) for part in header.split(";"))
 
 
-def pages(visitor) -> dict[str, HttpResponse]:
-    """Each page of the package: the chat, a confirmation, the start page of a cross-site link."""
+def pages(visitor: Visitor) -> dict[str, _MonkeyPatchedWSGIResponse]:
+    """Each page of the package: the chat, a confirmation, the history, the cross-site start."""
     conversation = visitor.start()
     message = ca.Message(
         "x", actions=[ca.Action("archive", confirm="Sure?")], conversation=conversation
@@ -37,11 +45,13 @@ def pages(visitor) -> dict[str, HttpResponse]:
     return {
         "chat": visitor.client.get(f"/chat/{conversation.uuid}/"),
         "confirm": visitor.client.get(f"/chat/{conversation.uuid}/actions/{action}/confirm/"),
-        "start": visitor.client.get("/chat/", HTTP_SEC_FETCH_SITE="cross-site"),
+        "history": visitor.client.get("/chat/history/"),
+        # A visitor with a conversation is sent to it; a first visit gets the page.
+        "start": Client().get("/chat/", HTTP_SEC_FETCH_SITE="cross-site"),
     }
 
 
-def test_every_chat_page_sends_a_strict_policy_and_refuses_framing(visitor):
+def test_every_chat_page_sends_a_strict_policy_and_refuses_framing(visitor: Visitor) -> None:
     for name, response in pages(visitor).items():
         assert response.status_code == 200, name
         policy = directives(response[HEADER])
@@ -54,13 +64,15 @@ def test_every_chat_page_sends_a_strict_policy_and_refuses_framing(visitor):
         assert inline_code(response.content.decode()).found == [], name  # nothing to allow
 
 
-def test_without_a_site_policy_the_packages_own_is_sent_on_either_line(visitor, settings):
+def test_without_a_site_policy_the_packages_own_is_sent_on_either_line(
+    visitor: Visitor, settings: Settings
+) -> None:
     settings.SECURE_CSP = {}  # Django 6's middleware then sends nothing; 5.2 has no such thing
     for response in pages(visitor).values():
         assert response[HEADER] == policy()
 
 
-def test_a_site_policy_in_secure_csp_wins(visitor, settings):
+def test_a_site_policy_in_secure_csp_wins(visitor: Visitor, settings: Settings) -> None:
     settings.SECURE_CSP = {"default-src": ["'self'"], "img-src": ["https://cdn.example"]}
     response = pages(visitor)["chat"]
     if DJANGO_6:  # the site's policy, from Django's middleware, and not ours
@@ -72,20 +84,20 @@ def test_a_site_policy_in_secure_csp_wins(visitor, settings):
         assert HEADER not in response
 
 
-def test_django_csp_middleware_counts_as_the_sites_policy(settings):
+def test_django_csp_middleware_counts_as_the_sites_policy(settings: Settings) -> None:
     settings.SECURE_CSP = {}  # the demo's own, on Django 6
     assert not site_has_policy()
     settings.MIDDLEWARE = [*settings.MIDDLEWARE, "csp.middleware.CSPMiddleware"]
     assert site_has_policy()
 
 
-def test_a_report_only_policy_of_the_site_counts_too(settings):
+def test_a_report_only_policy_of_the_site_counts_too(settings: Settings) -> None:
     settings.SECURE_CSP = {}
     settings.SECURE_CSP_REPORT_ONLY = {"default-src": ["'self'"]}
     assert site_has_policy()
 
 
-def test_a_header_the_response_already_has_is_kept(settings):
+def test_a_header_the_response_already_has_is_kept(settings: Settings) -> None:
     settings.SECURE_CSP = {}
 
     @strict_policy
@@ -97,13 +109,15 @@ def test_a_header_the_response_already_has_is_kept(settings):
     assert view(HttpRequest())[HEADER] == "default-src https:"
 
 
-def test_the_policy_can_be_turned_off(visitor, settings):
+def test_the_policy_can_be_turned_off(visitor: Visitor, settings: Settings) -> None:
     settings.SECURE_CSP = {}
     settings.CHATACTIONS = {"CONTENT_SECURITY_POLICY": None}
     assert HEADER not in pages(visitor)["chat"]
 
 
-def test_static_files_on_another_host_are_allowed_for_scripts_and_styles(settings):
+def test_static_files_on_another_host_are_allowed_for_scripts_and_styles(
+    settings: Settings,
+) -> None:
     settings.STATIC_URL = "https://cdn.example.com/static/"
     policy_now = directives(policy())
     assert policy_now["script-src"] == "'self' https://cdn.example.com"
@@ -113,7 +127,9 @@ def test_static_files_on_another_host_are_allowed_for_scripts_and_styles(setting
     assert policy() == "default-src 'self'"  # no script-src or style-src to widen
 
 
-def test_a_policy_of_the_sites_choosing_replaces_the_strict_one(visitor, settings):
+def test_a_policy_of_the_sites_choosing_replaces_the_strict_one(
+    visitor: Visitor, settings: Settings
+) -> None:
     settings.SECURE_CSP = {}
     settings.CHATACTIONS = {"CONTENT_SECURITY_POLICY": {"default-src": ["'none'"]}}
     assert pages(visitor)["chat"][HEADER] == "default-src 'none'"

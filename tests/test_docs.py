@@ -12,7 +12,7 @@ from chatactions.conf import DEFAULTS
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_every_setting_is_documented_with_its_default():
+def test_every_setting_is_documented_with_its_default() -> None:
     table = (ROOT / "docs" / "settings.md").read_text()
     documented = dict(re.findall(r"^\| `([A-Z_]+)` \| `([^`]+)` \|", table, re.MULTILINE))
     assert set(documented) == set(DEFAULTS)
@@ -21,7 +21,7 @@ def test_every_setting_is_documented_with_its_default():
         assert documented[name] == shown.replace("'", '"'), name
 
 
-def test_every_test_the_security_page_names_exists_in_the_file_it_names():
+def test_every_test_the_security_page_names_exists_in_the_file_it_names() -> None:
     text = (ROOT / "docs" / "security.md").read_text()
     text = text[text.index("## How each promise is tested") :]
     files = list(re.finditer(r"`(test_[a-z0-9_]+\.py)`", text))

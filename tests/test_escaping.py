@@ -16,7 +16,10 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
 import chatactions as ca
+from chatactions.models import Conversation
 from chatactions.rendering import esc
+
+from .conftest import Callbacks, Chat, Visitor
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -54,7 +57,7 @@ def inline_code(html: str) -> InlineCode:
     return parser
 
 
-def hostile_message(conversation) -> ca.Message:
+def hostile_message(conversation: Conversation) -> ca.Message:
     message = ca.Message(
         HOSTILE,
         author=HOSTILE[:100],
@@ -74,7 +77,9 @@ def hostile_message(conversation) -> ca.Message:
     return async_to_sync(message.send)()
 
 
-def test_page_draws_hostile_content_author_label_tooltip_and_icon_as_text(visitor):
+def test_page_draws_hostile_content_author_label_tooltip_and_icon_as_text(
+    visitor: Visitor,
+) -> None:
     conversation = visitor.start()
     hostile_message(conversation)
     html = visitor.client.get(f"/chat/{conversation.uuid}/").content.decode()
@@ -83,7 +88,7 @@ def test_page_draws_hostile_content_author_label_tooltip_and_icon_as_text(visito
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
-async def test_live_html_draws_hostile_content_as_text(chat):
+async def test_live_html_draws_hostile_content_as_text(chat: Chat) -> None:
     _, conversation, socket = chat
     await ca.Message(
         HOSTILE,
@@ -106,7 +111,7 @@ HOSTILE_MARKDOWN = """[click me](javascript:alert(1)) ![x](https://evil.example/
 """
 
 
-async def test_markdown_draws_no_script_url_image_or_inline_style(chat):
+async def test_markdown_draws_no_script_url_image_or_inline_style(chat: Chat) -> None:
     _, _, socket = chat
     frames, _ = await socket.request({"type": "message", "content": HOSTILE_MARKDOWN})
     html = frames[0]["html"]
@@ -115,14 +120,14 @@ async def test_markdown_draws_no_script_url_image_or_inline_style(chat):
     assert "<img" not in html and "<table>" in html  # the table is drawn, unstyled
 
 
-async def test_users_own_hostile_message_is_echoed_as_text(chat):
+async def test_users_own_hostile_message_is_echoed_as_text(chat: Chat) -> None:
     _, _, socket = chat
     frames, _ = await socket.request({"type": "message", "content": HOSTILE})
     assert inline_code(frames[0]["html"]).found == []
     assert "<img" not in frames[0]["html"]
 
 
-def test_page_has_no_inline_script_style_or_handler(visitor):
+def test_page_has_no_inline_script_style_or_handler(visitor: Visitor) -> None:
     conversation = visitor.start()
     async_to_sync(
         ca.Message(
@@ -137,11 +142,13 @@ def test_page_has_no_inline_script_style_or_handler(visitor):
     assert "script" in parsed.tags  # the page does load chat.js, from a file
 
 
-def test_notice_shown_after_a_form_click_is_escaped(visitor, callbacks):
+def test_notice_shown_after_a_form_click_is_escaped(
+    visitor: Visitor, callbacks: Callbacks
+) -> None:
     conversation = visitor.start()
 
     @callbacks("noisy")
-    def noisy(action):
+    def noisy(action: ca.Action) -> str:
         return HOSTILE  # a callback's notice: a flash message for no-JavaScript users
 
     message = ca.Message("x", actions=[ca.Action("noisy")], conversation=conversation)
@@ -152,7 +159,7 @@ def test_notice_shown_after_a_form_click_is_escaped(visitor, callbacks):
     assert inline_code(html).found == [] and "<img" not in html
 
 
-def test_demo_page_carries_a_strict_content_security_policy(visitor):
+def test_demo_page_carries_a_strict_content_security_policy(visitor: Visitor) -> None:
     conversation = visitor.start()
     response = visitor.client.get(f"/chat/{conversation.uuid}/")
     policy = dict(
@@ -168,5 +175,5 @@ def test_demo_page_carries_a_strict_content_security_policy(visitor):
 @pytest.mark.parametrize(
     "value", [HOSTILE, mark_safe("<b>kept</b>"), gettext_lazy("<lazy> & 'q'"), 42, ""]
 )
-def test_buttons_escape_exactly_as_django_does(value):
+def test_buttons_escape_exactly_as_django_does(value: str) -> None:
     assert esc(value) == conditional_escape(value)

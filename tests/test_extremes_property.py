@@ -19,10 +19,12 @@ from asgiref.sync import async_to_sync
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
+from pytest_django.fixtures import Settings
 
 from chatactions.jsontext import MAX_DEPTH, nesting_depth
 from chatactions.models import Message
 
+from .conftest import Chat, Visitor
 from .rows import asnapshot, snapshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -80,7 +82,9 @@ FRAMES = (
 )
 
 
-def test_the_socket_answers_extremes_invalid_and_stays_open(visitor, settings):
+def test_the_socket_answers_extremes_invalid_and_stays_open(
+    visitor: Visitor, settings: Settings
+) -> None:
     # The examples are one visitor's sockets: with the budget and caps on, they
     # would share one budget and be refused as a flood, not as bad frames.
     settings.CHATACTIONS = {
@@ -118,7 +122,7 @@ def test_the_socket_answers_extremes_invalid_and_stays_open(visitor, settings):
     assert len(thrown) >= 30  # hypothesis really ran the examples
 
 
-async def test_the_socket_answers_5000_nested_arrays_and_stays_open(chat):
+async def test_the_socket_answers_5000_nested_arrays_and_stays_open(chat: Chat) -> None:
     _, _, socket = chat
     before = await asnapshot()
     await socket.send_raw(nested(5000, "array"))
@@ -131,7 +135,9 @@ async def test_the_socket_answers_5000_nested_arrays_and_stays_open(chat):
     assert ack["status"] == "ok"
 
 
-def test_the_api_answers_extremes_400_and_writes_nothing(visitor, settings):
+def test_the_api_answers_extremes_400_and_writes_nothing(
+    visitor: Visitor, settings: Settings
+) -> None:
     settings.CHATACTIONS = {"RATE_LIMIT": 0}  # the throttle would answer 429 first
     conversation = visitor.start()
     url = f"/api/chat/conversations/{conversation.uuid}/messages/"
@@ -151,7 +157,7 @@ def test_the_api_answers_extremes_400_and_writes_nothing(visitor, settings):
     assert len(seen) >= 30
 
 
-def test_the_api_answers_a_5000_deep_body_like_any_bad_json(visitor):
+def test_the_api_answers_a_5000_deep_body_like_any_bad_json(visitor: Visitor) -> None:
     conversation = visitor.start()
     url = f"/api/chat/conversations/{conversation.uuid}/messages/"
     before = snapshot()
@@ -163,7 +169,7 @@ def test_the_api_answers_a_5000_deep_body_like_any_bad_json(visitor):
     assert snapshot() == before
 
 
-def test_the_form_door_answers_extremes_without_a_server_error(visitor):
+def test_the_form_door_answers_extremes_without_a_server_error(visitor: Visitor) -> None:
     conversation = visitor.start()
     url = f"/chat/{conversation.uuid}/"
     seen = []
@@ -195,14 +201,14 @@ def test_the_form_door_answers_extremes_without_a_server_error(visitor):
     assert {"json body", "content", "many fields"} <= set(seen)
 
 
-def test_depth_counts_brackets_but_not_those_inside_strings():
+def test_depth_counts_brackets_but_not_those_inside_strings() -> None:
     assert nesting_depth('{"a":"[[[[{{","b":[1,[2]]}') == 3
     assert nesting_depth('"\\"[["') == 0
     assert nesting_depth('"unterminated [[[') == 3  # never undercounts
     assert nesting_depth(nested(MAX_DEPTH, "object")) == MAX_DEPTH
 
 
-def test_extremes_really_are_extreme():
+def test_extremes_really_are_extreme() -> None:
     """The strategies reach what broke the doors: deep, wide, many keys, huge numbers."""
     assert len(nested(5000, "array").encode()) == 10000
     assert json.loads(in_frame("1e999", "id"))["id"] == float("inf")

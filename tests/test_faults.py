@@ -32,6 +32,9 @@ from .servers import (
     terminate_connections,
 )
 
+# Real servers or a browser: run once in CI, not across the matrix (make test-unit).
+pytestmark = pytest.mark.live
+
 #: Seconds a click holds its button in the processes of the crash test.
 LEASE = 4
 
@@ -46,7 +49,7 @@ async def click_until_free(tab: Tab, action: str, timeout: float = 30) -> dict[s
         await asyncio.sleep(0.2)
 
 
-async def test_a_process_killed_mid_callback_loses_nothing_saved_and_its_lease_expires():
+async def test_a_process_killed_mid_callback_loses_nothing_saved_and_its_lease_expires() -> None:
     with postgres_database() as database:
         env = {
             **LIVE_SITE,
@@ -74,7 +77,9 @@ async def test_a_process_killed_mid_callback_loses_nothing_saved_and_its_lease_e
     assert freed["status"] == "ok" and freed["notice"] == "ran again"
 
 
-async def test_after_a_redis_restart_sockets_recover_and_resync_has_what_was_saved_meanwhile():
+async def test_after_a_redis_restart_sockets_recover_and_resync_has_what_was_saved_meanwhile() -> (
+    None
+):
     with postgres_database() as database, private_redis() as redis:
         env = {**LIVE_SITE, "DATABASE_URL": database, "REDIS_URL": redis.url}
         with daphnes(env) as (one, two):
@@ -127,7 +132,7 @@ def site() -> Iterator[Site]:
             yield Site(database, server)
 
 
-async def test_a_database_outage_answers_error_and_the_next_click_works(site):
+async def test_a_database_outage_answers_error_and_the_next_click_works(site: Site) -> None:
     browser = Browser(site.server.url)
     conversation = browser.start("/live/")
     async with open_tab(browser, conversation, site.server) as tab:
@@ -140,7 +145,7 @@ async def test_a_database_outage_answers_error_and_the_next_click_works(site):
     assert worked["status"] == "ok"
 
 
-async def test_killed_database_connections_are_replaced_before_the_next_click(site):
+async def test_killed_database_connections_are_replaced_before_the_next_click(site: Site) -> None:
     browser = Browser(site.server.url)
     conversation = browser.start("/live/")
     async with open_tab(browser, conversation, site.server) as tab:

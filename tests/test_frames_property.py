@@ -17,9 +17,11 @@ from asgiref.sync import async_to_sync
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
+from pytest_django.fixtures import Settings
 
 from chatactions.models import Message
 
+from .conftest import Visitor
 from .rows import asnapshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -95,7 +97,9 @@ def websocket_events(known_messages: list[str]) -> st.SearchStrategy[dict[str, A
     ).map(lambda b: {"type": "websocket.receive", "bytes": b})
 
 
-def test_random_frames_are_answered_write_nothing_and_the_chat_still_works(visitor, settings):
+def test_random_frames_are_answered_write_nothing_and_the_chat_still_works(
+    visitor: Visitor, settings: Settings
+) -> None:
     settings.CHATACTIONS = {
         "MAX_FRAME_BYTES": MAX_FRAME_BYTES,
         "MAX_MESSAGE_LENGTH": MAX_MESSAGE_LENGTH,
@@ -117,7 +121,7 @@ def test_random_frames_are_answered_write_nothing_and_the_chat_still_works(visit
         before = await asnapshot()
         for event in events:
             await socket.comm.send_input(event)
-        answers = []
+        answers: list[dict[str, Any]] = []
         while len(answers) < len(events):
             frame = await socket.receive(timeout=WAIT)
             if frame["type"] != "message":  # a sync's resent messages are not answers

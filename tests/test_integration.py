@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -14,11 +15,11 @@ from django.urls import include, path
 from django.utils import timezone
 
 import chatactions as ca
-from chatactions.models import ActionClick, Conversation, Message
+from chatactions.models import Action, ActionClick, Conversation, Message
 from chatactions.signals import action_clicked, message_sent
 from chatactions.views import StartChatView
 
-from .conftest import Visitor
+from .conftest import Callbacks, Chat, Visitor
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -26,12 +27,12 @@ support = ca.ChatRegistry("support")
 
 
 @support.on_chat_start
-async def support_start():
+async def support_start() -> None:
     await ca.Message("Support here. What's wrong?", author="Support").send()
 
 
 @support.on_message
-async def support_reply(message):
+async def support_reply(message: ca.Message) -> None:
     await ca.Message(
         f"Ticket opened: {message.content}",
         author="Support",
@@ -40,7 +41,7 @@ async def support_reply(message):
 
 
 @support.action_callback("close_ticket")
-async def close_ticket(action):
+async def close_ticket(action: ca.Action) -> None:
     await ca.Message("Ticket closed.", author="Support").send()
 
 
@@ -51,7 +52,7 @@ urlpatterns = [
 
 
 @override_settings(ROOT_URLCONF=__name__)
-async def test_second_chat_app_answers_its_own_conversations():
+async def test_second_chat_app_answers_its_own_conversations() -> None:
     visitor = Visitor()
     response = await sync_to_async(visitor.client.get)("/support/")
     conversation = await Conversation.objects.aget()
@@ -68,7 +69,7 @@ async def test_second_chat_app_answers_its_own_conversations():
     await socket.close()
 
 
-async def test_a_button_name_unknown_to_the_conversations_app_is_an_error(chat):
+async def test_a_button_name_unknown_to_the_conversations_app_is_an_error(chat: Chat) -> None:
     _, conversation, socket = chat  # a default-app conversation
     message = await ca.Message(
         "x", actions=[ca.Action("close_ticket")], conversation=conversation
@@ -78,7 +79,7 @@ async def test_a_button_name_unknown_to_the_conversations_app_is_an_error(chat):
     assert ack["status"] == "error"
 
 
-def test_registry_names_are_unique():
+def test_registry_names_are_unique() -> None:
     with pytest.raises(ca.AlreadyRegistered, match="'support' already exists"):
         ca.ChatRegistry("support")
     with pytest.raises(ca.InvalidCallback, match="name of 1 to 100"):
@@ -86,7 +87,7 @@ def test_registry_names_are_unique():
 
 
 @override_settings(ROOT_URLCONF=__name__)
-def test_start_view_for_an_unknown_app_fails_loudly_and_writes_nothing():
+def test_start_view_for_an_unknown_app_fails_loudly_and_writes_nothing() -> None:
     view = StartChatView.as_view(app="nope")
     from django.test import RequestFactory
 
@@ -96,14 +97,22 @@ def test_start_view_for_an_unknown_app_fails_loudly_and_writes_nothing():
     assert not Conversation.objects.exists()
 
 
-async def test_signals_report_messages_and_clicks(chat, callbacks):
+async def test_signals_report_messages_and_clicks(chat: Chat, callbacks: Callbacks) -> None:
     _, conversation, socket = chat
     sent, clicked = [], []
 
-    def on_sent(sender, message, conversation, **kwargs):
+    def on_sent(
+        sender: type[Message], message: Message, conversation: Conversation, **kwargs: Any
+    ) -> None:
         sent.append(message.content)
 
-    def on_clicked(sender, click, action, conversation, **kwargs):
+    def on_clicked(
+        sender: type[ActionClick],
+        click: ActionClick,
+        action: Action,
+        conversation: Conversation,
+        **kwargs: Any,
+    ) -> None:
         clicked.append((action.name, click.outcome, conversation.pk))
 
     message_sent.connect(on_sent)
@@ -111,7 +120,7 @@ async def test_signals_report_messages_and_clicks(chat, callbacks):
     try:
 
         @callbacks("sig")
-        async def sig():
+        async def sig() -> None:
             await ca.Message("signalled").send()
 
         message = await ca.Message(
@@ -126,7 +135,7 @@ async def test_signals_report_messages_and_clicks(chat, callbacks):
     assert clicked == [("sig", "ok", conversation.pk)]
 
 
-def test_callbacks_command_lists_every_registration_with_its_source():
+def test_callbacks_command_lists_every_registration_with_its_source() -> None:
     out = io.StringIO()
     call_command("chatactions", "callbacks", stdout=out)
     lines = out.getvalue().splitlines()
@@ -138,7 +147,7 @@ def test_callbacks_command_lists_every_registration_with_its_source():
     assert any(line.startswith("default\ton_chat_start\t") for line in lines)
 
 
-def test_prune_deletes_old_conversations_in_batches(visitor):
+def test_prune_deletes_old_conversations_in_batches(visitor: Visitor) -> None:
     old = [visitor.start() for _ in range(3)]
     recent = visitor.start()
     Conversation.objects.filter(pk__in=[c.pk for c in old]).update(
@@ -155,20 +164,23 @@ def test_prune_deletes_old_conversations_in_batches(visitor):
 
 
 @pytest.mark.parametrize("age", ["30", "thirty days", "5y", ""])
-def test_prune_refuses_an_unreadable_age(age):
+def test_prune_refuses_an_unreadable_age(age: str) -> None:
     with pytest.raises(CommandError, match="Cannot read the age"):
         call_command("chatactions", "prune", "--older-than", age)
 
 
-def test_prune_refuses_a_zero_batch():
+def test_prune_refuses_a_zero_batch() -> None:
     with pytest.raises(CommandError, match="at least 1"):
         call_command("chatactions", "prune", "--older-than", "1d", "--batch-size", "0")
 
 
-def test_admin_lists_conversations_and_the_read_only_audit_trail(visitor):
+def test_admin_lists_conversations_and_the_read_only_audit_trail(visitor: Visitor) -> None:
     conversation = visitor.start()
     visitor.client.post(f"/chat/{conversation.uuid}/", {"content": "delete my data"})
-    action = Message.objects.filter(actions__isnull=False).first().actions.first()
+    message = Message.objects.filter(actions__isnull=False).first()
+    assert message is not None
+    action = message.actions.first()
+    assert action is not None
     visitor.client.post(f"/chat/{conversation.uuid}/actions/{action.uuid}/click/")
     admin = Client()
     admin.force_login(User.objects.create_superuser("root", "r@example.com", "pw"))
@@ -177,13 +189,32 @@ def test_admin_lists_conversations_and_the_read_only_audit_trail(visitor):
     audit = admin.get("/admin/chatactions/actionclick/?outcome__exact=ok")
     assert audit.status_code == 200 and "Confirm Deletion" in audit.content.decode()
     click = ActionClick.objects.get()
+    shown = f"{click.duration_ms:.1f} ms"
+    assert (
+        shown in audit.content.decode() and repr(click.duration_ms) not in audit.content.decode()
+    )
+    detail = admin.get(f"/admin/chatactions/actionclick/{click.pk}/change/").content.decode()
+    assert shown in detail and repr(click.duration_ms) not in detail
     assert admin.get("/admin/chatactions/actionclick/add/").status_code == 403
     change = admin.post(f"/admin/chatactions/actionclick/{click.pk}/change/", {"outcome": "error"})
     assert change.status_code == 403
     assert ActionClick.objects.get().outcome == "ok"
 
 
-def test_admin_edit_of_content_redraws_its_html(visitor):
+@pytest.mark.parametrize(
+    ("ms", "shown"), [(10.395908999953463, "10.4 ms"), (2345.67, "2345.7 ms")]
+)
+def test_admin_shows_a_clicks_duration_as_a_person_reads_it(ms: float, shown: str) -> None:
+    from django.contrib.admin import site
+
+    from chatactions.admin import ActionClickAdmin
+
+    admin = site.get_model_admin(ActionClick)
+    assert isinstance(admin, ActionClickAdmin)
+    assert admin.duration(ActionClick(duration_ms=ms)) == shown
+
+
+def test_admin_edit_of_content_redraws_its_html(visitor: Visitor) -> None:
     conversation = visitor.start()
     message = conversation.messages.get()
     admin = Client()
@@ -202,7 +233,7 @@ def test_admin_edit_of_content_redraws_its_html(visitor):
     assert Message.objects.get(pk=message.pk).content_html == "<p><strong>edited</strong></p>"
 
 
-async def test_a_conversation_whose_app_is_gone_answers_error_not_a_crash(chat):
+async def test_a_conversation_whose_app_is_gone_answers_error_not_a_crash(chat: Chat) -> None:
     visitor, conversation, _ = chat
     await Conversation.objects.filter(pk=conversation.pk).aupdate(app="retired")
     fresh = visitor.socket(conversation)

@@ -14,7 +14,9 @@ import redis
 from django.test import override_settings
 
 import chatactions as ca
+from chatactions.models import Conversation
 
+from .conftest import Chat
 from .servers import redis_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -27,7 +29,7 @@ class Subscriptions:
         self.client = redis.Redis.from_url(url)
         self.prefix = prefix
 
-    def __call__(self) -> set[bytes]:
+    def __call__(self) -> set[bytes | str]:
         return set(self.client.pubsub_channels(f"{self.prefix}*"))
 
 
@@ -42,13 +44,13 @@ def subscriptions() -> Iterator[Subscriptions]:
         yield Subscriptions(env["REDIS_URL"], env["CHANNELS_REDIS_PREFIX"])
 
 
-def question(conversation, timeout=5.0):
+def question(conversation: Conversation, timeout: float = 5.0) -> ca.AskActionMessage:
     return ca.AskActionMessage(
         "Continue?", actions=[ca.Action("yes", "Yes")], timeout=timeout, conversation=conversation
     )
 
 
-async def settled(subscriptions: Subscriptions, expected: set[bytes]) -> set[bytes]:
+async def settled(subscriptions: Subscriptions, expected: set[bytes | str]) -> set[bytes | str]:
     """The subscriptions once unsubscribing (a round trip to Redis) has had time to finish."""
     for _ in range(50):
         if (now := await asyncio.to_thread(subscriptions)) == expected:
@@ -57,17 +59,23 @@ async def settled(subscriptions: Subscriptions, expected: set[bytes]) -> set[byt
     return now
 
 
-async def test_an_answered_question_leaves_no_subscription_behind(subscriptions, chat):
+async def test_an_answered_question_leaves_no_subscription_behind(
+    subscriptions: Subscriptions, chat: Chat
+) -> None:
     _, conversation, socket = chat
     before = await asyncio.to_thread(subscriptions)
     waiting = asyncio.ensure_future(question(conversation).send())
     sent = await socket.receive()
     await socket.request({"type": "action", "id": sent["actions"][0]["id"]})
-    assert (await asyncio.wait_for(waiting, 5)).name == "yes"
+    picked = await asyncio.wait_for(waiting, 5)
+    assert picked is not None
+    assert picked.name == "yes"
     assert await settled(subscriptions, before) == before
 
 
-async def test_a_timed_out_question_leaves_no_subscription_behind(subscriptions, chat):
+async def test_a_timed_out_question_leaves_no_subscription_behind(
+    subscriptions: Subscriptions, chat: Chat
+) -> None:
     _, conversation, _ = chat
     before = await asyncio.to_thread(subscriptions)
     assert await question(conversation, timeout=0.3).send() is None

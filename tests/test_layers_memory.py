@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 
-from chatactions.checks import check_channel_layer
+from pytest_django.fixtures import Settings
+
+from chatactions.checks import check_channel_layer, check_layer_for_production
 from chatactions.layers import InMemoryChannelLayer
 
 
-async def test_it_carries_group_frames_like_channels_own():
+async def test_it_carries_group_frames_like_channels_own() -> None:
     layer = InMemoryChannelLayer()
     channel = await layer.new_channel()
     await layer.group_add("chat", channel)
@@ -16,7 +18,7 @@ async def test_it_carries_group_frames_like_channels_own():
     assert await layer.receive(channel) == {"type": "chat.frames", "texts": ["hi"]}
 
 
-async def test_expired_messages_are_still_dropped_at_the_next_sweep():
+async def test_expired_messages_are_still_dropped_at_the_next_sweep() -> None:
     layer = InMemoryChannelLayer(expiry=0.05, sweep_interval=0.1)
     stale, fresh = await layer.new_channel(), await layer.new_channel()
     await layer.group_add("chat", stale)
@@ -28,7 +30,7 @@ async def test_expired_messages_are_still_dropped_at_the_next_sweep():
     assert stale not in layer.groups.get("chat", {})  # an expired channel leaves its groups
 
 
-async def test_receives_within_the_interval_do_not_sweep_again():
+async def test_receives_within_the_interval_do_not_sweep_again() -> None:
     layer = InMemoryChannelLayer(expiry=0.05, sweep_interval=60)
     channel = await layer.new_channel()
     await layer.send(channel, {"type": "a"})
@@ -38,13 +40,16 @@ async def test_receives_within_the_interval_do_not_sweep_again():
     assert await layer.receive(channel) == {"type": "b"}
 
 
-def test_the_one_process_warning_knows_this_layer(settings):
+def test_the_one_process_warning_knows_this_layer(settings: Settings) -> None:
     settings.DEBUG = False
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "chatactions.layers.InMemoryChannelLayer"}}
-    assert [w.id for w in check_channel_layer(None)] == ["chatactions.W003"]
+    assert [w.id for w in check_layer_for_production(None)] == ["chatactions.W003"]
 
 
-def test_a_layer_that_cannot_be_imported_is_not_taken_for_an_in_memory_one(settings):
+def test_a_layer_that_cannot_be_imported_is_not_taken_for_an_in_memory_one(
+    settings: Settings,
+) -> None:
     settings.DEBUG = False
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "no.such.Layer"}}
-    assert check_channel_layer(None) == []
+    assert check_layer_for_production(None) == []
+    assert [e.id for e in check_channel_layer(None)] == ["chatactions.E007"]

@@ -7,15 +7,18 @@ shows the same across real daphne processes on Redis.
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
 from django.contrib.auth.models import User
 from django.contrib.sessions.models import Session
+from pytest_django.fixtures import Settings
 
 from chatactions import lifetime
+from chatactions.models import Conversation
 
-from .conftest import Socket, Visitor, holding, offer
+from .conftest import Callbacks, Chat, Socket, Visitor, holding, offer
 from .rows import asnapshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -23,10 +26,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 SESSION_ENDED = {"type": "websocket.close", "code": 4401}
 
 
-async def closed(socket: Socket, timeout: float = 3) -> dict:
+async def closed(socket: Socket, timeout: float = 3) -> dict[str, Any]:
     """The close the socket got, skipping the frames that came before it."""
     while True:
-        output = await socket.comm.receive_output(timeout)
+        output: dict[str, Any] = await socket.comm.receive_output(timeout)
         if output["type"] == "websocket.close":
             return output
 
@@ -40,7 +43,7 @@ def log_in(visitor: Visitor, name: str = "ada") -> User:
     return user
 
 
-async def sockets_of(visitor: Visitor, conversation, count: int) -> list[Socket]:
+async def sockets_of(visitor: Visitor, conversation: Conversation, count: int) -> list[Socket]:
     sockets = [visitor.socket(conversation) for _ in range(count)]
     for socket in sockets:
         await socket.connect()
@@ -48,7 +51,7 @@ async def sockets_of(visitor: Visitor, conversation, count: int) -> list[Socket]
     return sockets
 
 
-async def test_logout_closes_every_tab_of_the_session_with_4401(visitor):
+async def test_logout_closes_every_tab_of_the_session_with_4401(visitor: Visitor) -> None:
     await sync_to_async(log_in)(visitor)
     conversation = await sync_to_async(visitor.start)()
     tabs = await sockets_of(visitor, conversation, 2)
@@ -58,7 +61,9 @@ async def test_logout_closes_every_tab_of_the_session_with_4401(visitor):
     assert await asnapshot() == before
 
 
-async def test_logout_leaves_the_sockets_of_other_sessions_of_the_user_open(visitor):
+async def test_logout_leaves_the_sockets_of_other_sessions_of_the_user_open(
+    visitor: Visitor,
+) -> None:
     user = await sync_to_async(log_in)(visitor)
     conversation = await sync_to_async(visitor.start)()
     other_device = Visitor()
@@ -72,7 +77,7 @@ async def test_logout_leaves_the_sockets_of_other_sessions_of_the_user_open(visi
     await theirs.close()
 
 
-async def test_login_closes_the_anonymous_sockets_of_that_session(visitor):
+async def test_login_closes_the_anonymous_sockets_of_that_session(visitor: Visitor) -> None:
     conversation = await sync_to_async(visitor.start)()
     copied = Visitor()  # a second browser holding a copy of the anonymous cookie
     copied.client.cookies["sessionid"] = visitor.client.cookies["sessionid"].value
@@ -89,7 +94,9 @@ async def test_login_closes_the_anonymous_sockets_of_that_session(visitor):
     await reloaded.close()
 
 
-async def test_a_socket_whose_session_ended_gets_no_more_broadcasts_or_answers(chat, callbacks):
+async def test_a_socket_whose_session_ended_gets_no_more_broadcasts_or_answers(
+    chat: Chat, callbacks: Callbacks
+) -> None:
     visitor, conversation, socket = chat
     started, release = holding(callbacks, "slow")
     action_id = await offer(socket, conversation, "slow")
@@ -103,7 +110,9 @@ async def test_a_socket_whose_session_ended_gets_no_more_broadcasts_or_answers(c
     assert await socket.comm.receive_nothing(0.2)
 
 
-async def test_a_flushed_session_closes_its_socket_at_the_next_check(chat, settings):
+async def test_a_flushed_session_closes_its_socket_at_the_next_check(
+    chat: Chat, settings: Settings
+) -> None:
     visitor, conversation, _ = chat
     settings.CHATACTIONS = {"SOCKET_CHECK_INTERVAL": 0.2}
     [socket] = await sockets_of(visitor, conversation, 1)
@@ -111,7 +120,9 @@ async def test_a_flushed_session_closes_its_socket_at_the_next_check(chat, setti
     assert await closed(socket) == SESSION_ENDED
 
 
-async def test_sync_of_a_session_that_is_gone_closes_instead_of_resending_history(chat):
+async def test_sync_of_a_session_that_is_gone_closes_instead_of_resending_history(
+    chat: Chat,
+) -> None:
     visitor, _, socket = chat
     await Session.objects.filter(session_key=visitor.client.cookies["sessionid"].value).adelete()
     await socket.send({"type": "sync", "after": None})
@@ -125,7 +136,7 @@ def set_expiry(visitor: Visitor, seconds: int) -> None:
     session.save()
 
 
-async def test_an_expired_session_closes_its_socket_at_the_next_frame(visitor):
+async def test_an_expired_session_closes_its_socket_at_the_next_frame(visitor: Visitor) -> None:
     conversation = await sync_to_async(visitor.start)()
     await set_expiry(visitor, 1)
     [socket] = await sockets_of(visitor, conversation, 1)
@@ -136,7 +147,7 @@ async def test_an_expired_session_closes_its_socket_at_the_next_frame(visitor):
     assert await asnapshot() == before
 
 
-async def test_a_session_whose_expiry_was_extended_keeps_its_socket(visitor):
+async def test_a_session_whose_expiry_was_extended_keeps_its_socket(visitor: Visitor) -> None:
     conversation = await sync_to_async(visitor.start)()
     await set_expiry(visitor, 1)
     [socket] = await sockets_of(visitor, conversation, 1)
@@ -147,7 +158,7 @@ async def test_a_session_whose_expiry_was_extended_keeps_its_socket(visitor):
     await socket.close()
 
 
-def test_group_names_hash_the_session_key():
+def test_group_names_hash_the_session_key() -> None:
     name = lifetime.group("abcdefghijklmnopqrstuvwxyz012345")
     assert "abcdefghijklmnop" not in name
     assert name.startswith("chatactions.session.") and len(name) < 100
@@ -156,14 +167,17 @@ def test_group_names_hash_the_session_key():
 
 
 async def test_a_check_that_fails_closes_nothing_and_the_next_one_runs(
-    chat, settings, caplog, monkeypatch
-):
+    chat: Chat,
+    settings: Settings,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     visitor, conversation, _ = chat
     settings.CHATACTIONS = {"SOCKET_CHECK_INTERVAL": 0.1}
-    failures = []
+    failures: list[int] = []
     real = lifetime.still_speaks_for
 
-    def database_down_once(*args):
+    def database_down_once(*args: Any) -> bool:
         if not failures:
             failures.append(1)
             raise ConnectionError("database is down")
@@ -178,7 +192,9 @@ async def test_a_check_that_fails_closes_nothing_and_the_next_one_runs(
     await socket.close()
 
 
-async def test_with_the_cache_session_engine_a_session_gone_from_the_cache_closes(settings):
+async def test_with_the_cache_session_engine_a_session_gone_from_the_cache_closes(
+    settings: Settings,
+) -> None:
     settings.SESSION_ENGINE = "django.contrib.sessions.backends.cache"
     settings.CHATACTIONS = {"SOCKET_CHECK_INTERVAL": 0.2}
     visitor = Visitor()
@@ -190,8 +206,8 @@ async def test_with_the_cache_session_engine_a_session_gone_from_the_cache_close
 
 
 async def test_a_changed_password_closes_the_sockets_of_the_users_other_sessions(
-    visitor, settings
-):
+    visitor: Visitor, settings: Settings
+) -> None:
     user = await sync_to_async(log_in)(visitor)
     conversation = await sync_to_async(visitor.start)()
     settings.CHATACTIONS = {"SOCKET_CHECK_INTERVAL": 0.2}

@@ -11,18 +11,23 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from .servers import Browser, Daphne, postgres_database, redis_env, sqlite_database
 
+# Real servers or a browser: run once in CI, not across the matrix (make test-unit).
+pytestmark = pytest.mark.live
+
 
 async def receive(ws: ClientConnection) -> dict[str, Any]:
     """The next frame that is not a ``task.start``/``task.end`` (those surround every handler)."""
     while True:
         frame = dict(json.loads(await ws.recv()))
-        if not frame["type"].startswith("task."):
+        if not str(frame["type"]).startswith("task."):
             return frame
 
 
-async def request(ws: ClientConnection, frame: dict[str, Any]) -> tuple[list[dict], dict]:
+async def request(
+    ws: ClientConnection, frame: dict[str, Any]
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     await ws.send(json.dumps(frame))
-    frames = []
+    frames: list[dict[str, Any]] = []
     while True:
         reply = await receive(ws)
         if reply["type"] == "ack" and reply["ref"] == frame["ref"]:
@@ -38,7 +43,7 @@ def server() -> Iterator[Daphne]:
         daphne.stop()
 
 
-async def test_demo_bot_answers_on_a_real_daphne(server):
+async def test_demo_bot_answers_on_a_real_daphne(server: Daphne) -> None:
     browser = Browser(server.url)
     conversation = browser.start()
     _, page = browser.get(f"/chat/{conversation}/")
@@ -53,12 +58,12 @@ async def test_demo_bot_answers_on_a_real_daphne(server):
     )
 
 
-async def test_static_files_are_served_by_plain_daphne(server):
+async def test_static_files_are_served_by_plain_daphne(server: Daphne) -> None:
     _, script = Browser(server.url).get("/static/chatactions/chat.js")
     assert "ChatClient" in script
 
 
-async def test_two_processes_on_postgres_and_redis_share_a_conversation():
+async def test_two_processes_on_postgres_and_redis_share_a_conversation() -> None:
     with postgres_database() as url:
         env = {"DATABASE_URL": url, **redis_env()}
         one, two = Daphne(env).start(), Daphne(env).start()

@@ -25,6 +25,9 @@ from chatactions.core.clicks import UNFINISHED
 
 from .servers import Browser, Daphne, manage, postgres_database, redis_env, sqlite_database
 
+# Real servers or a browser: run once in CI, not across the matrix (make test-unit).
+pytestmark = pytest.mark.live
+
 
 @dataclass
 class Site:
@@ -79,7 +82,9 @@ async def entered(gate: Path, timeout: float = 30) -> None:
         await asyncio.sleep(0.05)
 
 
-async def test_two_processes_clicking_at_once_run_the_callback_once(site, tmp_path):
+async def test_two_processes_clicking_at_once_run_the_callback_once(
+    site: Site, tmp_path: Path
+) -> None:
     browser = Browser(site.one.url)
     conversation = browser.start()
     action = site.offer_gate(conversation, tmp_path)
@@ -103,7 +108,7 @@ async def test_two_processes_clicking_at_once_run_the_callback_once(site, tmp_pa
     assert report["claimed_until"] is None  # released
 
 
-async def test_form_post_while_a_socket_click_runs_is_busy(site, tmp_path):
+async def test_form_post_while_a_socket_click_runs_is_busy(site: Site, tmp_path: Path) -> None:
     browser = Browser(site.one.url)
     conversation = browser.start()
     action = site.offer_gate(conversation, tmp_path)
@@ -125,7 +130,9 @@ async def test_form_post_while_a_socket_click_runs_is_busy(site, tmp_path):
     assert report["passed"] == 1
 
 
-async def test_lease_of_a_killed_process_expires_and_the_button_works_again(site, tmp_path):
+async def test_lease_of_a_killed_process_expires_and_the_button_works_again(
+    site: Site, tmp_path: Path
+) -> None:
     victim = Daphne({**site.env, "CHATACTIONS_CLAIM_TIMEOUT": "3"}).start()
     browser = Browser(site.one.url)
     conversation = browser.start()

@@ -32,6 +32,9 @@ from .servers import (
     redis_env,
 )
 
+# Real servers or a browser: run once in CI, not across the matrix (make test-unit).
+pytestmark = pytest.mark.live
+
 TOO_MANY = "Too many requests; wait a moment and try again."
 LIMIT, PERIOD = 12, 600.0
 
@@ -109,7 +112,7 @@ def cookie_copy(browser: Browser, base_url: str) -> Browser:
     return other
 
 
-async def test_logout_on_one_process_closes_the_socket_on_the_other_with_4401(site):
+async def test_logout_on_one_process_closes_the_socket_on_the_other_with_4401(site: Site) -> None:
     browser = Browser(site.one.url)
     await asyncio.to_thread(log_in, browser)
     conversation = await asyncio.to_thread(browser.start, "/live/")
@@ -124,7 +127,7 @@ async def test_logout_on_one_process_closes_the_socket_on_the_other_with_4401(si
     assert counts(site.database) == before
 
 
-async def test_every_tab_of_the_session_closes_on_every_process(site):
+async def test_every_tab_of_the_session_closes_on_every_process(site: Site) -> None:
     browser = Browser(site.one.url)
     await asyncio.to_thread(log_in, browser)
     conversation = await asyncio.to_thread(browser.start, "/live/")
@@ -138,7 +141,7 @@ async def test_every_tab_of_the_session_closes_on_every_process(site):
         assert [await close_code(tab1.ws), await close_code(tab2.ws)] == [4401, 4401]
 
 
-async def test_login_closes_the_socket_of_a_copied_anonymous_cookie(site):
+async def test_login_closes_the_socket_of_a_copied_anonymous_cookie(site: Site) -> None:
     browser = Browser(site.one.url)
     conversation = await asyncio.to_thread(browser.start, "/live/")
     copied = cookie_copy(browser, site.two.url)  # a second browser, same anonymous session
@@ -156,6 +159,7 @@ async def test_login_closes_the_socket_of_a_copied_anonymous_cookie(site):
 
 def post_json(browser: Browser, server: Daphne, path: str, body: dict[str, str]) -> int:
     token = next(c.value for c in browser.jar if c.name == "csrftoken")
+    assert token is not None
     request = urllib.request.Request(
         server.url + path,
         data=json.dumps(body).encode(),
@@ -168,7 +172,9 @@ def post_json(browser: Browser, server: Daphne, path: str, body: dict[str, str])
         return error.code
 
 
-async def test_one_budget_over_fresh_sockets_forms_and_the_api_of_both_processes(limited):
+async def test_one_budget_over_fresh_sockets_forms_and_the_api_of_both_processes(
+    limited: Site,
+) -> None:
     browser = Browser(limited.one.url)
     conversation = await asyncio.to_thread(browser.start, "/live/")  # a start spends one
     messages_before, clicks_before = counts(limited.database)
@@ -201,7 +207,7 @@ async def test_one_budget_over_fresh_sockets_forms_and_the_api_of_both_processes
     assert clicks_after == clicks_before
 
 
-async def test_the_socket_cap_counts_the_sockets_of_both_processes(limited):
+async def test_the_socket_cap_counts_the_sockets_of_both_processes(limited: Site) -> None:
     browser = Browser(limited.one.url)
     conversation = await asyncio.to_thread(browser.start, "/live/")
     async with (

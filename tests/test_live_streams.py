@@ -12,9 +12,13 @@ import asyncio
 import time
 from typing import Any
 
+import pytest
+
 from project.bot.story import STORY
 
 from .servers import LIVE_SITE, Browser, Tab, daphnes, open_tab, postgres_database, redis_env
+
+pytestmark = pytest.mark.live
 
 #: Quick leases, a slow story: a test sees saves, a stop and a lapse within seconds.
 STREAMS = {
@@ -42,7 +46,7 @@ class Text:
 
 
 async def watch(tab: Tab, text: Text, until: Any, timeout: float = 20) -> list[dict[str, Any]]:
-    frames = []
+    frames: list[dict[str, Any]] = []
     async with asyncio.timeout(timeout):
         while not until(frames):
             frame = await tab.receive()
@@ -51,7 +55,7 @@ async def watch(tab: Tab, text: Text, until: Any, timeout: float = 20) -> list[d
     return frames
 
 
-async def test_a_story_streaming_on_one_process_is_stopped_from_the_other():
+async def test_a_story_streaming_on_one_process_is_stopped_from_the_other() -> None:
     with postgres_database() as database:
         env = {**LIVE_SITE, **redis_env(), **STREAMS, "DATABASE_URL": database}
         with daphnes(env) as (one, two):
@@ -82,7 +86,7 @@ async def test_a_story_streaming_on_one_process_is_stopped_from_the_other():
     assert next(f for f in after if f["type"] == "task.end")["status"] == "cancelled"
 
 
-async def test_a_worker_killed_mid_stream_leaves_its_text_marked_interrupted():
+async def test_a_worker_killed_mid_stream_leaves_its_text_marked_interrupted() -> None:
     with postgres_database() as database:
         env = {**LIVE_SITE, **redis_env(), **STREAMS, "DATABASE_URL": database}
         with daphnes(env) as (one, two):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from chatactions.markdown import CACHED_LENGTH, _cached, render_markdown
 
 
-def test_a_repeated_text_is_drawn_once_and_the_same_each_time():
+def test_a_repeated_text_is_drawn_once_and_the_same_each_time() -> None:
     text = "Deletion **cancelled** for <script>x</script>."
     _cached.cache_clear()
     first = render_markdown(text)
@@ -16,7 +16,7 @@ def test_a_repeated_text_is_drawn_once_and_the_same_each_time():
     )
 
 
-def test_a_long_text_is_not_cached_and_is_still_cleaned():
+def test_a_long_text_is_not_cached_and_is_still_cleaned() -> None:
     text = "*a* <img src=x onerror=alert(1)> " + "x" * CACHED_LENGTH
     _cached.cache_clear()
     html = render_markdown(text)

@@ -16,20 +16,24 @@ import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.contrib.sessions.models import Session
+from pytest_django.fixtures import Settings
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
+from chatactions.models import Conversation
 from chatactions.origins import SiteOriginValidator
 from chatactions.routing import websocket_application
 
-from .conftest import Socket
+from .conftest import Socket, Visitor
 from .rows import asnapshot
 from .servers import Browser, Daphne, open_tab, sqlite_database
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def handshake(visitor, conversation, host: bytes, origin: bytes, **scope: Any) -> Socket:
+def handshake(
+    visitor: Visitor, conversation: Conversation, host: bytes, origin: bytes, **scope: Any
+) -> Socket:
     headers = [(b"cookie", visitor.cookie), (b"host", host), (b"origin", origin)]
     comm = WebsocketCommunicator(
         websocket_application(), f"/ws/chat/{conversation.uuid}/", headers=headers
@@ -58,8 +62,8 @@ async def refused(socket: Socket) -> bool:
     ],
 )
 async def test_an_origin_other_than_the_sites_is_refused_before_anything_is_written(
-    visitor, origin
-):
+    visitor: Visitor, origin: str
+) -> None:
     conversation = await sync_to_async(visitor.start)()
     assert await refused(handshake(visitor, conversation, b"localhost", origin.encode()))
 
@@ -68,7 +72,9 @@ async def test_an_origin_other_than_the_sites_is_refused_before_anything_is_writ
     ("host", "origin"),
     [("localhost", "http://localhost"), ("127.0.0.1:8123", "http://127.0.0.1:8123")],
 )
-async def test_the_sites_own_origin_opens_the_socket(visitor, host, origin):
+async def test_the_sites_own_origin_opens_the_socket(
+    visitor: Visitor, host: str, origin: str
+) -> None:
     conversation = await sync_to_async(visitor.start)()
     socket = handshake(visitor, conversation, host.encode(), origin.encode())
     await socket.connect()
@@ -80,7 +86,9 @@ async def test_the_sites_own_origin_opens_the_socket(visitor, host, origin):
 @pytest.mark.parametrize(
     "trusted", [["https://chat.example.com"], ["https://*.example.com"]], ids=["exact", "wildcard"]
 )
-async def test_a_trusted_origin_opens_the_socket(visitor, settings, trusted):
+async def test_a_trusted_origin_opens_the_socket(
+    visitor: Visitor, settings: Settings, trusted: list[str]
+) -> None:
     settings.CSRF_TRUSTED_ORIGINS = trusted
     conversation = await sync_to_async(visitor.start)()
     socket = handshake(visitor, conversation, b"localhost", b"https://chat.example.com")
@@ -91,7 +99,9 @@ async def test_a_trusted_origin_opens_the_socket(visitor, settings, trusted):
     )
 
 
-async def test_allowed_hosts_are_read_at_each_handshake_not_at_import(visitor, settings):
+async def test_allowed_hosts_are_read_at_each_handshake_not_at_import(
+    visitor: Visitor, settings: Settings
+) -> None:
     conversation = await sync_to_async(visitor.start)()
     same = (b"chat.example", b"http://chat.example")
     assert await refused(handshake(visitor, conversation, *same))  # not in ALLOWED_HOSTS
@@ -112,14 +122,14 @@ def allows(scope: dict[str, Any]) -> bool:
     return SiteOriginValidator(None).allows(scope)
 
 
-def test_wss_means_https_and_ws_or_no_scheme_means_http():
+def test_wss_means_https_and_ws_or_no_scheme_means_http() -> None:
     assert allows(scope("https://localhost", scheme="wss"))
     assert not allows(scope("http://localhost", scheme="wss"))
     assert allows(scope("http://localhost", scheme="ws")) and allows(scope("http://localhost"))
     assert not allows(scope("https://localhost"))
 
 
-def test_behind_a_tls_proxy_the_forwarded_scheme_counts_as_for_a_page(settings):
+def test_behind_a_tls_proxy_the_forwarded_scheme_counts_as_for_a_page(settings: Settings) -> None:
     forwarded = [(b"x-forwarded-proto", b"https")]
     https_page = scope("https://localhost")
     https_page["headers"] += forwarded
@@ -131,25 +141,27 @@ def test_behind_a_tls_proxy_the_forwarded_scheme_counts_as_for_a_page(settings):
     assert not allows(http_page)
 
 
-def test_a_refusal_that_is_only_the_scheme_says_to_set_the_proxy_header(caplog):
+def test_a_refusal_that_is_only_the_scheme_says_to_set_the_proxy_header(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     assert not allows(scope("https://localhost"))
     assert "expected http://localhost" in caplog.text
     assert "SECURE_PROXY_SSL_HEADER" in caplog.text
 
 
-def test_a_handshake_without_origin_is_refused():
+def test_a_handshake_without_origin_is_refused() -> None:
     """Browsers always send one; other clients can send the site's (docs/security.md)."""
     assert not allows(scope(None))
 
 
-def test_a_handshake_without_host_falls_back_to_the_server_address(settings):
+def test_a_handshake_without_host_falls_back_to_the_server_address(settings: Settings) -> None:
     settings.ALLOWED_HOSTS = ["10.0.0.5"]
     bare = {"type": "websocket", "headers": [(b"origin", b"http://10.0.0.5:8001")]}
     assert allows({**bare, "server": ("10.0.0.5", 8001)})
     assert not allows(bare)
 
 
-def test_other_connection_types_pass_through():
+def test_other_connection_types_pass_through() -> None:
     seen = []
 
     async def app(scope: Any, receive: Any, send: Any) -> None:
@@ -186,7 +198,9 @@ def rows(path: str) -> dict[str, list[tuple[Any, ...]]]:
 @pytest.mark.parametrize(
     "origin", ["http://127.0.0.1:1", "https://127.0.0.1", "http://localhost:1"]
 )
-async def test_daphne_refuses_the_origins_of_the_report_and_nothing_is_saved(site, origin):
+async def test_daphne_refuses_the_origins_of_the_report_and_nothing_is_saved(
+    site: tuple[Daphne, str], origin: str
+) -> None:
     server, database = site
     browser = Browser(server.url)
     conversation = browser.start()
@@ -200,7 +214,7 @@ async def test_daphne_refuses_the_origins_of_the_report_and_nothing_is_saved(sit
     assert "hijacked" not in str(before)
 
 
-async def test_daphne_opens_the_socket_of_the_sites_own_origin(site):
+async def test_daphne_opens_the_socket_of_the_sites_own_origin(site: tuple[Daphne, str]) -> None:
     server, _ = site
     browser = Browser(server.url)
     conversation = browser.start()
@@ -210,6 +224,6 @@ async def test_daphne_opens_the_socket_of_the_sites_own_origin(site):
     assert ack["status"] == "ok"
 
 
-def test_an_origin_that_is_not_even_a_url_is_refused(settings):
+def test_an_origin_that_is_not_even_a_url_is_refused(settings: Settings) -> None:
     settings.CSRF_TRUSTED_ORIGINS = ["https://*.example.com"]
     assert not allows(scope("http://[::1"))

@@ -7,6 +7,7 @@ fake them at the boundary, one path each, so every branch is checked quickly.
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 from channels.layers import get_channel_layer
@@ -18,23 +19,27 @@ from chatactions import dispatch
 from chatactions import outcome as handlers
 from chatactions.core import asks as ask
 from chatactions.core import fanout as emitter
-from chatactions.models import ActionClick, Message
+from chatactions.models import ActionClick, Conversation, Message
+
+from .conftest import Callbacks, Chat
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 UNAVAILABLE = handlers.DATABASE_UNAVAILABLE
 
 
-def down(*args, **kwargs):
+def down(*args: object, **kwargs: object) -> None:
     raise OperationalError("server closed the connection unexpectedly")
 
 
-async def button(conversation, name="go"):
+async def button(conversation: Conversation, name: str = "go") -> str:
     message = await ca.Message("x", actions=[ca.Action(name)], conversation=conversation).send()
     return str(message.actions[0].id)
 
 
-async def test_a_click_without_a_database_answers_a_plain_error(chat, monkeypatch):
+async def test_a_click_without_a_database_answers_a_plain_error(
+    chat: Chat, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _, conversation, socket = chat
     action = await button(conversation)
     await socket.receive()
@@ -43,7 +48,9 @@ async def test_a_click_without_a_database_answers_a_plain_error(chat, monkeypatc
     assert (ack["status"], ack["detail"]) == ("error", UNAVAILABLE)
 
 
-async def test_a_message_without_a_database_answers_a_plain_error(chat, monkeypatch):
+async def test_a_message_without_a_database_answers_a_plain_error(
+    chat: Chat, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _, _, socket = chat
     monkeypatch.setattr(dispatch, "_save_user_message", down)
     frames, ack = await socket.request({"type": "message", "content": "hello"})
@@ -51,11 +58,13 @@ async def test_a_message_without_a_database_answers_a_plain_error(chat, monkeypa
     assert (ack["status"], ack["detail"]) == ("error", UNAVAILABLE)
 
 
-async def test_a_callback_that_loses_the_database_answers_a_plain_error(chat, callbacks):
+async def test_a_callback_that_loses_the_database_answers_a_plain_error(
+    chat: Chat, callbacks: Callbacks
+) -> None:
     _, conversation, socket = chat
 
     @callbacks("lose_it")
-    async def lose_it():
+    async def lose_it() -> None:
         raise InterfaceError("connection already closed")
 
     action = await button(conversation, "lose_it")
@@ -65,13 +74,13 @@ async def test_a_callback_that_loses_the_database_answers_a_plain_error(chat, ca
 
 
 async def test_a_click_whose_release_finds_no_database_still_reports_the_callback(
-    chat, callbacks, monkeypatch
-):
+    chat: Chat, callbacks: Callbacks, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _, conversation, socket = chat
     ran = []
 
     @callbacks("done")
-    async def done():
+    async def done() -> str:
         ran.append(True)
         return "done it"
 
@@ -84,12 +93,12 @@ async def test_a_click_whose_release_finds_no_database_still_reports_the_callbac
 
 
 async def test_without_the_layer_the_socket_is_answered_directly_then_told_to_resync(
-    chat, monkeypatch
-):
+    chat: Chat, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _, _, socket = chat
     layer = get_channel_layer()
 
-    async def broken(*args):
+    async def broken(*args: object) -> None:
         raise ConnectionError("Redis went away")
 
     monkeypatch.setattr(layer, "send", broken)
@@ -101,13 +110,15 @@ async def test_without_the_layer_the_socket_is_answered_directly_then_told_to_re
     assert await Message.objects.filter(content="hello").aexists()  # ...but they were saved
 
 
-async def test_an_answer_the_layer_cannot_announce_is_found_by_polling(chat, monkeypatch):
+async def test_an_answer_the_layer_cannot_announce_is_found_by_polling(
+    chat: Chat, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _, conversation, socket = chat
     monkeypatch.setattr(ask, "POLL_INTERVAL", 0.2)
     layer = get_channel_layer()
     group_send = layer.group_send
 
-    async def no_asks(group, event):
+    async def no_asks(group: str, event: dict[str, Any]) -> None:
         if group.startswith("chatactions.ask."):
             raise ConnectionError("Redis went away")
         await group_send(group, event)
@@ -119,9 +130,11 @@ async def test_an_answer_the_layer_cannot_announce_is_found_by_polling(chat, mon
     sent = await socket.receive()
     _, ack = await socket.request({"type": "action", "id": sent["actions"][0]["id"]})
     assert ack["status"] == "ok"
-    assert (await asyncio.wait_for(waiting, 5)).name == "yes"
+    picked = await asyncio.wait_for(waiting, 5)
+    assert picked is not None
+    assert picked.name == "yes"
 
 
 @override_settings(CHANNEL_LAYERS={})
-async def test_without_a_channel_layer_nothing_is_sent():
+async def test_without_a_channel_layer_nothing_is_sent() -> None:
     assert await emitter.send_to("somewhere", "{}") is False

@@ -8,6 +8,8 @@ from asgiref.sync import sync_to_async
 
 import chatactions as ca
 
+from .conftest import Chat
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
@@ -18,7 +20,7 @@ def announce(conversation_id: str, text: str) -> str:
     return str(message.id)
 
 
-async def test_sync_code_in_a_thread_reaches_open_tabs_live(chat):
+async def test_sync_code_in_a_thread_reaches_open_tabs_live(chat: Chat) -> None:
     _, conversation, socket = chat
     message_id = await sync_to_async(announce)(str(conversation.uuid), "Your export is ready")
     frame = await socket.receive()
@@ -30,7 +32,7 @@ if django.VERSION >= (6, 0):
 
     announce_task = task(announce)
 
-    async def test_a_django_task_sends_to_the_named_conversation(chat):
+    async def test_a_django_task_sends_to_the_named_conversation(chat: Chat) -> None:
         _, conversation, socket = chat
         result = await sync_to_async(announce_task.enqueue)(str(conversation.uuid), "From a task")
         frame = await socket.receive()

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from django.contrib.auth.models import User
 from django.test import Client
+from pytest_django.fixtures import Settings
 
 import chatactions as ca
 from chatactions.models import ActionClick, Conversation
 
-from .conftest import Visitor
+from .conftest import Chat, Visitor
 from .rows import asnapshot, snapshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -28,10 +30,11 @@ def offer(conversation: Conversation, name: str = "cancel_delete") -> str:
     return str(message.actions[0].id)
 
 
-async def closed_with(visitor: Visitor, conversation: Conversation | str) -> dict:
+async def closed_with(visitor: Visitor, conversation: Conversation | str) -> dict[str, Any]:
     socket = visitor.socket(conversation)
     await socket.connect()
-    return await socket.comm.receive_output(1)
+    output: dict[str, Any] = await socket.comm.receive_output(1)
+    return output
 
 
 def login(visitor: Visitor, name: str = "ada") -> User:
@@ -43,7 +46,9 @@ def login(visitor: Visitor, name: str = "ada") -> User:
 # Strangers ------------------------------------------------------------------------
 
 
-def test_message_posted_to_another_visitors_conversation_is_404_and_writes_nothing(visitor):
+def test_message_posted_to_another_visitors_conversation_is_404_and_writes_nothing(
+    visitor: Visitor,
+) -> None:
     conversation = visitor.start()
     stranger = Visitor()
     stranger.start()
@@ -53,7 +58,7 @@ def test_message_posted_to_another_visitors_conversation_is_404_and_writes_nothi
     assert snapshot() == before
 
 
-def test_foreign_page_and_missing_page_are_the_same_404(visitor):
+def test_foreign_page_and_missing_page_are_the_same_404(visitor: Visitor) -> None:
     conversation = visitor.start()
     stranger = Visitor()
     stranger.start()
@@ -62,7 +67,9 @@ def test_foreign_page_and_missing_page_are_the_same_404(visitor):
     assert (foreign.status_code, foreign.content) == (missing.status_code, missing.content)
 
 
-def test_message_form_without_the_csrf_token_is_refused_and_saves_nothing(visitor):
+def test_message_form_without_the_csrf_token_is_refused_and_saves_nothing(
+    visitor: Visitor,
+) -> None:
     conversation = visitor.start()
     strict = Client(enforce_csrf_checks=True)
     strict.cookies = visitor.client.cookies
@@ -71,7 +78,9 @@ def test_message_form_without_the_csrf_token_is_refused_and_saves_nothing(visito
     assert snapshot() == before
 
 
-def test_click_posted_to_a_missing_conversation_is_404_like_a_foreign_one(visitor):
+def test_click_posted_to_a_missing_conversation_is_404_like_a_foreign_one(
+    visitor: Visitor,
+) -> None:
     conversation = visitor.start()
     action_id = offer(conversation)
     stranger = Visitor()
@@ -82,7 +91,7 @@ def test_click_posted_to_a_missing_conversation_is_404_like_a_foreign_one(visito
     assert foreign.content == missing.content
 
 
-def test_click_posted_without_a_session_is_404_and_runs_nothing(visitor):
+def test_click_posted_without_a_session_is_404_and_runs_nothing(visitor: Visitor) -> None:
     conversation = visitor.start()
     action_id = offer(conversation)
     before = snapshot()
@@ -91,7 +100,9 @@ def test_click_posted_without_a_session_is_404_and_runs_nothing(visitor):
     assert snapshot() == before
 
 
-async def test_click_over_the_socket_on_a_foreign_action_answers_like_a_missing_one(chat):
+async def test_click_over_the_socket_on_a_foreign_action_answers_like_a_missing_one(
+    chat: Chat,
+) -> None:
     _, _, socket = chat
     theirs = await sync_to_async(Visitor().start)()
     action_id = await sync_to_async(offer)(theirs)
@@ -102,7 +113,7 @@ async def test_click_over_the_socket_on_a_foreign_action_answers_like_a_missing_
     assert [m.content async for m in theirs.messages.all()] == before  # the callback never ran
 
 
-def test_users_conversation_is_404_for_another_user():
+def test_users_conversation_is_404_for_another_user() -> None:
     owner, other = Visitor(), Visitor()
     owner.client.force_login(User.objects.create_user("ada", password="pw"))
     other.client.force_login(User.objects.create_user("bob", password="pw"))
@@ -110,7 +121,7 @@ def test_users_conversation_is_404_for_another_user():
     assert other.client.get(f"/chat/{conversation.uuid}/").status_code == 404
 
 
-async def test_users_socket_is_closed_not_found_for_another_user():
+async def test_users_socket_is_closed_not_found_for_another_user() -> None:
     owner, other = Visitor(), Visitor()
     await sync_to_async(login)(owner, "ada")
     await sync_to_async(login)(other, "bob")
@@ -118,7 +129,9 @@ async def test_users_socket_is_closed_not_found_for_another_user():
     assert await closed_with(other, conversation) == CLOSED_NOT_FOUND
 
 
-async def test_click_on_own_action_through_another_own_conversation_is_not_found(visitor):
+async def test_click_on_own_action_through_another_own_conversation_is_not_found(
+    visitor: Visitor,
+) -> None:
     first = await sync_to_async(visitor.start)()
     second = await sync_to_async(visitor.start)()
     action_id = await sync_to_async(offer)(first)
@@ -132,7 +145,9 @@ async def test_click_on_own_action_through_another_own_conversation_is_not_found
 # Logging in and out ------------------------------------------------------------------
 
 
-async def test_visitor_who_logs_in_keeps_their_conversation_over_the_socket(visitor):
+async def test_visitor_who_logs_in_keeps_their_conversation_over_the_socket(
+    visitor: Visitor,
+) -> None:
     conversation = await sync_to_async(visitor.start)()
     user = await sync_to_async(login)(visitor)
     socket = visitor.socket(conversation)  # the new session cookie
@@ -146,7 +161,9 @@ async def test_visitor_who_logs_in_keeps_their_conversation_over_the_socket(visi
     await socket.close()
 
 
-async def test_session_from_before_the_login_no_longer_opens_the_conversation(visitor):
+async def test_session_from_before_the_login_no_longer_opens_the_conversation(
+    visitor: Visitor,
+) -> None:
     conversation = await sync_to_async(visitor.start)()
     old_cookie = visitor.cookie
     await sync_to_async(login)(visitor)
@@ -155,7 +172,9 @@ async def test_session_from_before_the_login_no_longer_opens_the_conversation(vi
     assert await closed_with(stale, conversation) == CLOSED_NOT_FOUND
 
 
-async def test_socket_opened_before_the_login_can_no_longer_act_until_it_reconnects(chat):
+async def test_socket_opened_before_the_login_can_no_longer_act_until_it_reconnects(
+    chat: Chat,
+) -> None:
     visitor, conversation, socket = chat
     action_id = await sync_to_async(offer)(conversation)
     await sync_to_async(login)(visitor)
@@ -167,14 +186,14 @@ async def test_socket_opened_before_the_login_can_no_longer_act_until_it_reconne
     assert click["status"] == "not_found"
 
 
-def test_after_logout_the_browser_no_longer_owns_the_conversation(visitor):
+def test_after_logout_the_browser_no_longer_owns_the_conversation(visitor: Visitor) -> None:
     conversation = visitor.start()
     login(visitor)
     visitor.client.logout()
     assert visitor.client.get(f"/chat/{conversation.uuid}/").status_code == 404
 
 
-def test_login_gives_only_that_visitors_conversations_to_the_user(visitor):
+def test_login_gives_only_that_visitors_conversations_to_the_user(visitor: Visitor) -> None:
     mine = visitor.start()
     stranger = Visitor()
     theirs = stranger.start()
@@ -188,19 +207,25 @@ def test_login_gives_only_that_visitors_conversations_to_the_user(visitor):
 # Sites where only logged-in users may chat -------------------------------------------
 
 
-async def test_without_anonymous_chats_an_anonymous_socket_is_closed_4403(visitor, settings):
+async def test_without_anonymous_chats_an_anonymous_socket_is_closed_4403(
+    visitor: Visitor, settings: Settings
+) -> None:
     conversation = await sync_to_async(visitor.start)()
     settings.CHATACTIONS = {"ALLOW_ANONYMOUS": False}
     assert await closed_with(visitor, conversation) == CLOSED_LOG_IN
 
 
-async def test_the_4403_says_nothing_about_whether_the_conversation_exists(visitor, settings):
+async def test_the_4403_says_nothing_about_whether_the_conversation_exists(
+    visitor: Visitor, settings: Settings
+) -> None:
     await sync_to_async(visitor.start)()
     settings.CHATACTIONS = {"ALLOW_ANONYMOUS": False}
     assert await closed_with(visitor, str(uuid.uuid4())) == CLOSED_LOG_IN
 
 
-async def test_without_anonymous_chats_a_logged_in_socket_works(visitor, settings):
+async def test_without_anonymous_chats_a_logged_in_socket_works(
+    visitor: Visitor, settings: Settings
+) -> None:
     settings.CHATACTIONS = {"ALLOW_ANONYMOUS": False}
     await sync_to_async(login)(visitor)
     conversation = await sync_to_async(visitor.start)()
@@ -211,7 +236,9 @@ async def test_without_anonymous_chats_a_logged_in_socket_works(visitor, setting
     await socket.close()
 
 
-def test_without_anonymous_chats_pages_and_forms_send_visitors_to_log_in(visitor, settings):
+def test_without_anonymous_chats_pages_and_forms_send_visitors_to_log_in(
+    visitor: Visitor, settings: Settings
+) -> None:
     conversation = visitor.start()
     action_id = offer(conversation)
     settings.CHATACTIONS = {"ALLOW_ANONYMOUS": False}

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
+from typing import Any
 
 import pytest
 from asgiref.sync import async_to_sync
 from django.contrib.auth.models import User
 from django.contrib.sessions.models import Session
-from django.test import Client
+from django.test import Client, RequestFactory
+from pytest_django.fixtures import Settings
 
 import chatactions as ca
 from chatactions.core.frames import render_message
@@ -21,7 +24,9 @@ from .rows import snapshot
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def send(conversation, content, actions=()):
+def send(
+    conversation: Conversation, content: str, actions: Iterable[ca.Action] = ()
+) -> ca.Message:
     return async_to_sync(
         ca.Message(content, actions=list(actions), conversation=conversation).send
     )()
@@ -31,7 +36,7 @@ def action_ids(html: str) -> list[str]:
     return re.findall(r'data-action-id="([0-9a-f-]+)"', html)
 
 
-def test_start_creates_a_conversation_greets_and_redirects(visitor):
+def test_start_creates_a_conversation_greets_and_redirects(visitor: Visitor) -> None:
     response = visitor.client.get("/chat/")
     conversation = Conversation.objects.get()
     assert response["Location"] == f"/chat/{conversation.uuid}/"
@@ -56,7 +61,9 @@ GREETING = "Hello! I can pretend to delete data. Try typing 'delete my data'."
     ],
     ids=["cross-site", "same-site", "evil-origin", "evil-origin-only", "other-scheme"],
 )
-def test_a_get_from_another_site_writes_nothing_and_offers_a_start_button(headers):
+def test_a_get_from_another_site_writes_nothing_and_offers_a_start_button(
+    headers: dict[str, Any],
+) -> None:
     client = Client()
     before = snapshot(), Session.objects.count()
     for _ in range(5):
@@ -78,7 +85,7 @@ def test_a_get_from_another_site_writes_nothing_and_offers_a_start_button(header
     ],
     ids=["no-headers", "none", "same-origin", "own-origin"],
 )
-def test_a_direct_or_same_origin_visit_still_starts_and_greets(headers):
+def test_a_direct_or_same_origin_visit_still_starts_and_greets(headers: dict[str, Any]) -> None:
     client = Client()
     response = client.get("/chat/", **headers)
     conversation = Conversation.objects.get()
@@ -86,7 +93,7 @@ def test_a_direct_or_same_origin_visit_still_starts_and_greets(headers):
     assert [m.content for m in conversation.messages.all()] == [GREETING]
 
 
-def test_a_trusted_origin_counts_as_the_site(settings):
+def test_a_trusted_origin_counts_as_the_site(settings: Settings) -> None:
     settings.CSRF_TRUSTED_ORIGINS = ["https://www.example.com"]
     response = Client().get(
         "/chat/", HTTP_ORIGIN="https://www.example.com", HTTP_SEC_FETCH_SITE="same-site"
@@ -94,7 +101,7 @@ def test_a_trusted_origin_counts_as_the_site(settings):
     assert response.status_code == 302 and Conversation.objects.count() == 1
 
 
-def test_the_start_button_posts_with_the_csrf_token_and_greets():
+def test_the_start_button_posts_with_the_csrf_token_and_greets() -> None:
     client = Client(enforce_csrf_checks=True)
     page = client.get("/chat/", HTTP_SEC_FETCH_SITE="cross-site")
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode())
@@ -106,18 +113,18 @@ def test_the_start_button_posts_with_the_csrf_token_and_greets():
     assert client.get(response["Location"]).status_code == 200  # the session owns it
 
 
-def test_the_start_button_without_the_csrf_token_is_refused_and_writes_nothing():
+def test_the_start_button_without_the_csrf_token_is_refused_and_writes_nothing() -> None:
     before = snapshot(), Session.objects.count()
     response = Client(enforce_csrf_checks=True).post("/chat/")
     assert response.status_code == 403
     assert (snapshot(), Session.objects.count()) == before
 
 
-def test_root_redirects_to_the_chat():
+def test_root_redirects_to_the_chat() -> None:
     assert Client().get("/")["Location"] == "/chat/"
 
 
-def test_page_draws_messages_buttons_and_the_socket_path(visitor):
+def test_page_draws_messages_buttons_and_the_socket_path(visitor: Visitor) -> None:
     conversation = visitor.start()
     send(conversation, "Pick one", [ca.Action("a", "Alpha", tooltip="first"), ca.Action("b")])
     html = visitor.client.get(f"/chat/{conversation.uuid}/").content.decode()
@@ -127,7 +134,7 @@ def test_page_draws_messages_buttons_and_the_socket_path(visitor):
     assert "<script src=" in html and "<script>" not in html  # no inline script
 
 
-def test_reload_draws_the_same_html_as_the_live_frame(visitor):
+def test_reload_draws_the_same_html_as_the_live_frame(visitor: Visitor) -> None:
     conversation = visitor.start()
     message = send(conversation, "Same?", [ca.Action("x", "X", tooltip="t")])
     row = Message.objects.get(uuid=message.id)
@@ -138,7 +145,7 @@ def test_reload_draws_the_same_html_as_the_live_frame(visitor):
     assert frame["html"].strip() in page
 
 
-def test_reload_keeps_live_buttons_and_removed_buttons_stay_removed(visitor):
+def test_reload_keeps_live_buttons_and_removed_buttons_stay_removed(visitor: Visitor) -> None:
     conversation = visitor.start()
     message = send(conversation, "Choose", [ca.Action("keep", "Keep"), ca.Action("drop", "Drop")])
     async_to_sync(message.actions[1].remove)()
@@ -147,14 +154,14 @@ def test_reload_keeps_live_buttons_and_removed_buttons_stay_removed(visitor):
     assert ">Drop<" not in html
 
 
-def test_page_never_contains_a_payload(visitor):
+def test_page_never_contains_a_payload(visitor: Visitor) -> None:
     conversation = visitor.start()
     send(conversation, "x", [ca.Action("p", payload={"secret": "s3cr3t-value"})])
     html = visitor.client.get(f"/chat/{conversation.uuid}/").content.decode()
     assert "s3cr3t-value" not in html
 
 
-def test_page_escapes_content_and_labels(visitor):
+def test_page_escapes_content_and_labels(visitor: Visitor) -> None:
     conversation = visitor.start()
     send(conversation, "<script>alert(1)</script>", [ca.Action("x", "<b>bold</b>")])
     html = visitor.client.get(f"/chat/{conversation.uuid}/").content.decode()
@@ -162,7 +169,7 @@ def test_page_escapes_content_and_labels(visitor):
     assert "<b>bold</b>" not in html and "&lt;b&gt;bold&lt;/b&gt;" in html
 
 
-def test_another_visitors_page_is_404_like_a_missing_one(visitor):
+def test_another_visitors_page_is_404_like_a_missing_one(visitor: Visitor) -> None:
     conversation = visitor.start()
     stranger = Visitor()
     stranger.start()
@@ -171,12 +178,12 @@ def test_another_visitors_page_is_404_like_a_missing_one(visitor):
     assert foreign.status_code == missing.status_code == 404
 
 
-def test_page_without_a_session_is_404(visitor):
+def test_page_without_a_session_is_404(visitor: Visitor) -> None:
     conversation = visitor.start()
     assert Client().get(f"/chat/{conversation.uuid}/").status_code == 404
 
 
-def test_message_form_posts_runs_the_bot_and_redirects_back(visitor):
+def test_message_form_posts_runs_the_bot_and_redirects_back(visitor: Visitor) -> None:
     conversation = visitor.start()
     url = f"/chat/{conversation.uuid}/"
     response = visitor.client.post(url, {"content": "delete my data"})
@@ -186,13 +193,15 @@ def test_message_form_posts_runs_the_bot_and_redirects_back(visitor):
     assert len(action_ids(html)) == 2
 
 
-def test_empty_message_form_saves_nothing(visitor):
+def test_empty_message_form_saves_nothing(visitor: Visitor) -> None:
     conversation = visitor.start()
     visitor.client.post(f"/chat/{conversation.uuid}/", {"content": "   "})
     assert conversation.messages.count() == 1
 
 
-def test_too_long_message_form_saves_nothing_and_says_why(visitor, settings):
+def test_too_long_message_form_saves_nothing_and_says_why(
+    visitor: Visitor, settings: Settings
+) -> None:
     conversation = visitor.start()
     settings.CHATACTIONS = {"MAX_MESSAGE_LENGTH": 5}
     response = visitor.client.post(
@@ -202,19 +211,21 @@ def test_too_long_message_form_saves_nothing_and_says_why(visitor, settings):
     assert "That could not be sent." in response.content.decode()
 
 
-def test_click_form_runs_the_callback_through_dispatch(visitor):
+def test_click_form_runs_the_callback_through_dispatch(visitor: Visitor) -> None:
     conversation = visitor.start()
     visitor.client.post(f"/chat/{conversation.uuid}/", {"content": "delete my data"})
     html = visitor.client.get(f"/chat/{conversation.uuid}/").content.decode()
     cancel = action_ids(html)[1]
     response = visitor.client.post(f"/chat/{conversation.uuid}/actions/{cancel}/click/")
     assert response.status_code == 302
-    assert conversation.messages.last().content == "Deletion cancelled."
+    last = conversation.messages.last()
+    assert last is not None
+    assert last.content == "Deletion cancelled."
     click = ActionClick.objects.get()
     assert (click.via, click.outcome) == ("form", "ok")
 
 
-def test_click_form_needs_the_csrf_token(visitor):
+def test_click_form_needs_the_csrf_token(visitor: Visitor) -> None:
     conversation = visitor.start()
     message = send(conversation, "x", [ca.Action("cancel_delete")])
     strict = Client(enforce_csrf_checks=True)
@@ -223,12 +234,14 @@ def test_click_form_needs_the_csrf_token(visitor):
     assert strict.post(url).status_code == 403
     assert not ActionClick.objects.exists()
     page = strict.get(f"/chat/{conversation.uuid}/").content.decode()
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert found is not None
+    token = found.group(1)
     assert strict.post(url, {"csrfmiddlewaretoken": token}).status_code == 302
     assert ActionClick.objects.get().outcome == "ok"
 
 
-def test_click_form_on_a_foreign_action_is_404_and_runs_nothing(visitor):
+def test_click_form_on_a_foreign_action_is_404_and_runs_nothing(visitor: Visitor) -> None:
     conversation = visitor.start()
     message = send(conversation, "x", [ca.Action("cancel_delete")])
     stranger = Visitor()
@@ -239,7 +252,7 @@ def test_click_form_on_a_foreign_action_is_404_and_runs_nothing(visitor):
     assert ActionClick.objects.get().outcome == "not_found"
 
 
-def test_click_form_on_a_removed_action_says_it_is_gone(visitor):
+def test_click_form_on_a_removed_action_says_it_is_gone(visitor: Visitor) -> None:
     conversation = visitor.start()
     message = send(conversation, "x", [ca.Action("cancel_delete")])
     async_to_sync(message.actions[0].remove)()
@@ -249,14 +262,14 @@ def test_click_form_on_a_removed_action_says_it_is_gone(visitor):
     assert Action.objects.get().clicks.get().outcome == "gone"
 
 
-def test_click_form_refuses_get(visitor):
+def test_click_form_refuses_get(visitor: Visitor) -> None:
     conversation = visitor.start()
     message = send(conversation, "x", [ca.Action("cancel_delete")])
     url = f"/chat/{conversation.uuid}/actions/{message.actions[0].id}/click/"
     assert visitor.client.get(url).status_code == 405
 
 
-def test_logged_in_user_owns_their_conversation_and_keeps_it_after_login(visitor):
+def test_logged_in_user_owns_their_conversation_and_keeps_it_after_login(visitor: Visitor) -> None:
     conversation = visitor.start()
     user = User.objects.create_user("ada", password="pw")
     visitor.client.force_login(user)
@@ -268,7 +281,7 @@ def test_logged_in_user_owns_their_conversation_and_keeps_it_after_login(visitor
     assert other.get(f"/chat/{conversation.uuid}/").status_code == 200
 
 
-def test_anonymous_visitor_cannot_open_a_users_conversation():
+def test_anonymous_visitor_cannot_open_a_users_conversation() -> None:
     user = User.objects.create_user("bob", password="pw")
     client = Client()
     client.force_login(user)
@@ -278,7 +291,7 @@ def test_anonymous_visitor_cannot_open_a_users_conversation():
     assert Client().get(response["Location"]).status_code == 404
 
 
-def test_without_anonymous_chats_start_sends_visitors_to_log_in(settings):
+def test_without_anonymous_chats_start_sends_visitors_to_log_in(settings: Settings) -> None:
     settings.CHATACTIONS = {"ALLOW_ANONYMOUS": False}
     response = Client().get("/chat/")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
@@ -286,8 +299,10 @@ def test_without_anonymous_chats_start_sends_visitors_to_log_in(settings):
 
 
 @pytest.mark.parametrize("method", ["get", "post"])
-def test_a_start_view_of_a_misspelt_app_fails_loudly_and_writes_nothing(rf, method):
-    from chatactions.registry import NotRegistered
+def test_a_start_view_of_a_misspelt_app_fails_loudly_and_writes_nothing(
+    rf: RequestFactory, method: str
+) -> None:
+    from chatactions.exceptions import NotRegistered
     from chatactions.views import StartChatView
 
     request = getattr(rf, method)("/support/")

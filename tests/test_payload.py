@@ -6,16 +6,19 @@ import datetime
 import json
 import math
 import uuid
+from typing import Any
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
+from pytest_django.fixtures import Settings
 
 import chatactions as ca
 from chatactions.models import Action, ActionClick, Conversation
 
+from .conftest import Callbacks, Chat
 from .rows import snapshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -25,7 +28,7 @@ def new_conversation() -> Conversation:
     return Conversation.objects.create(visitor=uuid.uuid4())
 
 
-def send(conversation, *actions):
+def send(conversation: Conversation, *actions: ca.Action) -> ca.Message:
     message = ca.Message("pick", actions=list(actions), conversation=conversation)
     return async_to_sync(message.send)()
 
@@ -45,7 +48,9 @@ def send(conversation, *actions):
         ({"deep": [[["\ud83d"]]]}, "lone surrogate"),
     ],
 )
-def test_payload_that_cannot_be_kept_raises_naming_the_action_and_saves_nothing(payload, why):
+def test_payload_that_cannot_be_kept_raises_naming_the_action_and_saves_nothing(
+    payload: dict[str, Any], why: str
+) -> None:
     conversation = new_conversation()
     before = snapshot()
     with pytest.raises(ca.ActionError, match=why) as excinfo:
@@ -54,7 +59,7 @@ def test_payload_that_cannot_be_kept_raises_naming_the_action_and_saves_nothing(
     assert snapshot() == before  # no message row, no action row, not even the good action
 
 
-def test_payload_that_is_not_a_dict_raises_and_saves_nothing():
+def test_payload_that_is_not_a_dict_raises_and_saves_nothing() -> None:
     conversation = new_conversation()
     before = snapshot()
     with pytest.raises(ca.ActionError, match="'listy': payload must be a dict"):
@@ -62,7 +67,7 @@ def test_payload_that_is_not_a_dict_raises_and_saves_nothing():
     assert snapshot() == before
 
 
-def test_self_containing_payload_raises_instead_of_hanging():
+def test_self_containing_payload_raises_instead_of_hanging() -> None:
     conversation = new_conversation()
     loop: dict[str, object] = {}
     loop["me"] = loop
@@ -71,7 +76,9 @@ def test_self_containing_payload_raises_instead_of_hanging():
     assert not Action.objects.exists()
 
 
-def test_payload_over_the_limit_raises_naming_the_action_and_saves_nothing(settings):
+def test_payload_over_the_limit_raises_naming_the_action_and_saves_nothing(
+    settings: Settings,
+) -> None:
     settings.CHATACTIONS = {"MAX_PAYLOAD_BYTES": 100}
     conversation = new_conversation()
     before = snapshot()
@@ -84,7 +91,7 @@ def test_payload_over_the_limit_raises_naming_the_action_and_saves_nothing(setti
     assert snapshot() == before
 
 
-def test_payload_of_exactly_the_limit_is_saved(settings):
+def test_payload_of_exactly_the_limit_is_saved(settings: Settings) -> None:
     settings.CHATACTIONS = {"MAX_PAYLOAD_BYTES": 100}
     conversation = new_conversation()
     payload = {"x": "a" * 91}  # {"x": "aaa..."} is 100 bytes of JSON
@@ -93,7 +100,7 @@ def test_payload_of_exactly_the_limit_is_saved(settings):
     assert Action.objects.get().payload == payload
 
 
-def test_payload_limit_counts_utf8_bytes(settings):
+def test_payload_limit_counts_utf8_bytes(settings: Settings) -> None:
     settings.CHATACTIONS = {"MAX_PAYLOAD_BYTES": 100}
     conversation = new_conversation()
     send(conversation, ca.Action("fits", payload={"x": "é" * 45}))  # 99 bytes as UTF-8
@@ -103,14 +110,15 @@ def test_payload_limit_counts_utf8_bytes(settings):
 
 
 @pytest.mark.parametrize("field", ["label", "tooltip", "confirm"])
-def test_label_that_cannot_be_stored_raises_naming_the_action(field):
+def test_label_that_cannot_be_stored_raises_naming_the_action(field: str) -> None:
     conversation = new_conversation()
+    unstorable: dict[str, Any] = {field: "a\x00b"}
     with pytest.raises(ca.ActionError, match=f"'named': {field} contains a NUL character"):
-        send(conversation, ca.Action("named", **{field: "a\x00b"}))
+        send(conversation, ca.Action("named", **unstorable))
     assert not Action.objects.exists()
 
 
-def test_default_limit_is_8_kib():
+def test_default_limit_is_8_kib() -> None:
     conversation = new_conversation()
     send(conversation, ca.Action("fits", payload={"x": "a" * (8192 - 9)}))
     with pytest.raises(ca.ActionError, match="the limit is 8192"):
@@ -134,14 +142,16 @@ JSON = st.recursive(
 NOT_JSON = st.sampled_from([object(), {1, 2}, b"x", datetime.time(1, 2)])
 
 
-def test_send_either_keeps_the_payload_exactly_or_refuses_and_saves_nothing(settings):
+def test_send_either_keeps_the_payload_exactly_or_refuses_and_saves_nothing(
+    settings: Settings,
+) -> None:
     """Whatever goes in a payload comes back as JSON would give it, or is refused whole."""
     settings.CHATACTIONS = {"MAX_PAYLOAD_BYTES": 400}
     conversation = new_conversation()
 
     @hypothesis_settings(max_examples=60, deadline=None, database=None)
     @given(st.dictionaries(st.text(max_size=8), JSON | NOT_JSON, max_size=5))
-    def check(payload):
+    def check(payload: dict[str, Any]) -> None:
         before = snapshot()
         try:
             message = send(conversation, ca.Action("fuzzed", payload=payload))
@@ -157,12 +167,14 @@ def test_send_either_keeps_the_payload_exactly_or_refuses_and_saves_nothing(sett
 # The payload stays on the server --------------------------------------------------
 
 
-async def test_callback_gets_the_payload_from_the_database_not_from_the_client(chat, callbacks):
+async def test_callback_gets_the_payload_from_the_database_not_from_the_client(
+    chat: Chat, callbacks: Callbacks
+) -> None:
     _, conversation, socket = chat
     seen = []
 
     @callbacks("pay")
-    async def pay(action):
+    async def pay(action: ca.Action) -> None:
         seen.append(action.payload)
 
     action = ca.Action("pay", payload={"amount": 10})
@@ -176,12 +188,12 @@ async def test_callback_gets_the_payload_from_the_database_not_from_the_client(c
     assert seen == [{"amount": 10}]
 
 
-async def test_no_frame_ever_carries_the_payload(chat, callbacks):
+async def test_no_frame_ever_carries_the_payload(chat: Chat, callbacks: Callbacks) -> None:
     _, conversation, socket = chat
     secret = "s3cr3t-" + uuid.uuid4().hex
 
     @callbacks("show")
-    async def show(action):
+    async def show(action: ca.Action) -> None:
         await ca.Message("clicked", actions=[ca.Action("show", payload={"k": secret})]).send()
 
     await ca.Message(

@@ -24,6 +24,9 @@ from .servers import (
     redis_env,
 )
 
+# Real servers or a browser: run once in CI, not across the matrix (make test-unit).
+pytestmark = pytest.mark.live
+
 
 @dataclass
 class Site:
@@ -44,7 +47,9 @@ def site(request: pytest.FixtureRequest) -> Iterator[Site]:
             yield Site(one, two)
 
 
-async def test_a_message_a_callback_sends_on_one_process_reaches_a_socket_on_the_other(site):
+async def test_a_message_a_callback_sends_on_one_process_reaches_a_socket_on_the_other(
+    site: Site,
+) -> None:
     browser, conversation = site.visitor()
     async with (
         open_tab(browser, conversation, site.one) as tab1,
@@ -59,7 +64,9 @@ async def test_a_message_a_callback_sends_on_one_process_reaches_a_socket_on_the
     assert said in [f.get("content") for f in before_ack]  # the ack comes last
 
 
-async def test_a_button_removed_by_a_click_on_one_process_disappears_on_the_other(site):
+async def test_a_button_removed_by_a_click_on_one_process_disappears_on_the_other(
+    site: Site,
+) -> None:
     browser, conversation = site.visitor()
     async with (
         open_tab(browser, conversation, site.one) as tab1,
@@ -74,7 +81,7 @@ async def test_a_button_removed_by_a_click_on_one_process_disappears_on_the_othe
     assert remove not in after.values()
 
 
-async def test_simultaneous_clicks_through_two_processes_run_the_callback_once(site):
+async def test_simultaneous_clicks_through_two_processes_run_the_callback_once(site: Site) -> None:
     browser, conversation = site.visitor()
     async with (
         open_tab(browser, conversation, site.one) as tab1,
@@ -102,7 +109,7 @@ async def test_simultaneous_clicks_through_two_processes_run_the_callback_once(s
     assert contents.count("slow started") == 1 and contents.count("slow finished") == 1
 
 
-async def test_an_ask_answered_through_the_other_process_returns_the_pick(site):
+async def test_an_ask_answered_through_the_other_process_returns_the_pick(site: Site) -> None:
     browser, conversation = site.visitor()
     async with (
         open_tab(browser, conversation, site.one) as tab1,

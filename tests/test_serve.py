@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -21,6 +21,9 @@ from .servers import (
     sqlite_database,
 )
 
+# Real servers or a browser: run once in CI, not across the matrix (make test-unit).
+pytestmark = pytest.mark.live
+
 SERVE = [sys.executable, "deploy/serve.py"]
 
 
@@ -31,7 +34,7 @@ def consecutive_free_ports(count: int) -> int:
             return base
 
 
-def wait_until(test, timeout: float = 30) -> bool:
+def wait_until(test: Callable[[], object], timeout: float = 30) -> bool:
     deadline = time.monotonic() + timeout
     while not test():
         if time.monotonic() > deadline:
@@ -78,7 +81,9 @@ def served() -> Iterator[Served]:
                 process.wait()
 
 
-async def test_serve_runs_processes_on_consecutive_ports_that_share_a_conversation(served):
+async def test_serve_runs_processes_on_consecutive_ports_that_share_a_conversation(
+    served: Served,
+) -> None:
     browser = Browser(f"http://127.0.0.1:{served.base}")
     conversation = browser.start()
     async with open_tab(browser.on(f"http://127.0.0.1:{served.base + 1}"), conversation) as tab:
@@ -89,7 +94,7 @@ async def test_serve_runs_processes_on_consecutive_ports_that_share_a_conversati
     assert not _port_open(served.base) and not _port_open(served.base + 1)
 
 
-def test_serve_refuses_several_processes_without_redis():
+def test_serve_refuses_several_processes_without_redis() -> None:
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
     done = subprocess.run(
         [*SERVE, "--processes", "2"], cwd=ROOT, env=env, capture_output=True, text=True

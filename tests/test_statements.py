@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.db import DataError, connection
@@ -32,7 +33,9 @@ def button() -> Action:
     )
 
 
-def test_find_action_reads_the_button_its_message_and_conversation_as_the_orm_does(button):
+def test_find_action_reads_the_button_its_message_and_conversation_as_the_orm_does(
+    button: Action,
+) -> None:
     found = statements.find_action(button.uuid)
     orm = Action.objects.select_related("message__conversation").get(pk=button.pk)
     assert found is not None
@@ -47,7 +50,7 @@ def test_find_action_reads_the_button_its_message_and_conversation_as_the_orm_do
     assert found.expires_at is not None and found.expires_at.tzinfo is not None
 
 
-def test_find_action_of_an_unknown_id_is_none(button):
+def test_find_action_of_an_unknown_id_is_none(button: Action) -> None:
     assert statements.find_action(uuid.uuid4()) is None
 
 
@@ -60,7 +63,7 @@ def claim(button: Action, token: uuid.UUID) -> tuple[bool, ActionClick]:
     return statements.claim(button, now, now + timedelta(seconds=30), token, click), click
 
 
-def test_only_one_claim_wins_until_it_is_released_with_its_own_token(button):
+def test_only_one_claim_wins_until_it_is_released_with_its_own_token(button: Action) -> None:
     first, second = uuid.uuid4(), uuid.uuid4()
     won, click = claim(button, first)
     assert won and click.pk is not None
@@ -77,7 +80,7 @@ def test_only_one_claim_wins_until_it_is_released_with_its_own_token(button):
     assert claim(button, second)[0]
 
 
-def test_a_removed_or_disabled_button_cannot_be_claimed(button):
+def test_a_removed_or_disabled_button_cannot_be_claimed(button: Action) -> None:
     Action.objects.filter(pk=button.pk).update(disabled=True)
     assert not claim(button, uuid.uuid4())[0]
     Action.objects.filter(pk=button.pk).update(disabled=False, removed_at=timezone.now())
@@ -85,13 +88,24 @@ def test_a_removed_or_disabled_button_cannot_be_claimed(button):
     assert not ActionClick.objects.exists()
 
 
-def test_claim_insert_and_release_send_the_save_signals_a_site_listens_to(button):
+def test_claim_insert_and_release_send_the_save_signals_a_site_listens_to(button: Action) -> None:
     seen: list[tuple[str, bool | None, object]] = []
 
-    def before(sender, instance, update_fields, **kwargs):
+    def before(
+        sender: type[ActionClick],
+        instance: ActionClick,
+        update_fields: frozenset[str] | None,
+        **kwargs: Any,
+    ) -> None:
         seen.append(("pre", None, update_fields))
 
-    def after(sender, instance, created, update_fields, **kwargs):
+    def after(
+        sender: type[ActionClick],
+        instance: ActionClick,
+        created: bool,
+        update_fields: frozenset[str] | None,
+        **kwargs: Any,
+    ) -> None:
         seen.append(("post", created, update_fields))
 
     pre_save.connect(before, sender=ActionClick)
@@ -114,10 +128,10 @@ def test_claim_insert_and_release_send_the_save_signals_a_site_listens_to(button
     ]
 
 
-def test_a_lost_claim_sends_no_save_signal_even_to_a_listener(button):
+def test_a_lost_claim_sends_no_save_signal_even_to_a_listener(button: Action) -> None:
     seen: list[object] = []
 
-    def before(sender, instance, **kwargs):
+    def before(sender: type[ActionClick], instance: ActionClick, **kwargs: Any) -> None:
         seen.append(instance)
 
     assert claim(button, uuid.uuid4())[0]
@@ -129,7 +143,9 @@ def test_a_lost_claim_sends_no_save_signal_even_to_a_listener(button):
     assert not won and seen == []
 
 
-def test_writes_go_where_the_router_sends_writes_whatever_database_the_row_came_from(button):
+def test_writes_go_where_the_router_sends_writes_whatever_database_the_row_came_from(
+    button: Action,
+) -> None:
     button._state.db = "replica"  # as if a read router had loaded it from a replica
     won, click = claim(button, token := uuid.uuid4())
     assert won and Action.objects.using("default").get(pk=button.pk).claim_token == token
@@ -137,7 +153,9 @@ def test_writes_go_where_the_router_sends_writes_whatever_database_the_row_came_
     assert Action.objects.using("default").get(pk=button.pk).claim_token is None
 
 
-def test_a_release_whose_audit_row_is_gone_logs_it_and_still_frees_the_button(button, caplog):
+def test_a_release_whose_audit_row_is_gone_logs_it_and_still_frees_the_button(
+    button: Action, caplog: pytest.LogCaptureFixture
+) -> None:
     _, click = claim(button, token := uuid.uuid4())
     ActionClick.objects.filter(pk=click.pk).delete()  # pruned while the callback ran
     statements.release(button, token, click)
@@ -146,21 +164,23 @@ def test_a_release_whose_audit_row_is_gone_logs_it_and_still_frees_the_button(bu
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite does not enforce lengths")
-def test_a_value_too_long_fails_as_the_orm_would_instead_of_being_cut(button):
+def test_a_value_too_long_fails_as_the_orm_would_instead_of_being_cut(button: Action) -> None:
     now, click = timezone.now(), ActionClick(action=button, via="w" * 17, outcome="error")
     with pytest.raises(DataError):
         statements.claim(button, now, now + timedelta(seconds=30), uuid.uuid4(), click)
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="pretends to be a database without it")
-def test_a_database_without_insert_returning_saves_through_the_orm(button, monkeypatch):
+def test_a_database_without_insert_returning_saves_through_the_orm(
+    button: Action, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(connection.features, "can_return_columns_from_insert", False)
     click = inserts.insert(ActionClick(action=button, via="form", outcome="ok"))
     assert ActionClick.objects.get(pk=click.pk).via == "form"
 
 
 @pytest.mark.skipif(connection.vendor == "postgresql", reason="this is the PostgreSQL run itself")
-def test_the_same_holds_on_postgresql():
+def test_the_same_holds_on_postgresql() -> None:
     """The statements are written per connection: run this file again on PostgreSQL."""
     import subprocess
     import sys

@@ -7,14 +7,16 @@ import pytest
 import chatactions as ca
 from chatactions.models import ConversationValue
 
+from .conftest import Callbacks, Chat, Visitor
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-async def test_callbacks_remember_values_across_clicks(chat, callbacks):
+async def test_callbacks_remember_values_across_clicks(chat: Chat, callbacks: Callbacks) -> None:
     _, conversation, socket = chat
 
     @callbacks("count")
-    async def count():
+    async def count() -> str:
         n = await ca.state.aget("clicks", 0) + 1
         await ca.state.aset("clicks", n)
         return f"clicked {n} times"
@@ -29,11 +31,11 @@ async def test_callbacks_remember_values_across_clicks(chat, callbacks):
     assert await ConversationValue.objects.filter(conversation=conversation).acount() == 1
 
 
-async def test_plain_def_callbacks_use_the_sync_methods(chat, callbacks):
+async def test_plain_def_callbacks_use_the_sync_methods(chat: Chat, callbacks: Callbacks) -> None:
     _, conversation, socket = chat
 
     @callbacks("remember")
-    def remember(action):
+    def remember(action: ca.Action) -> str:
         ca.state.set("last", {"name": action.name})
         return str(ca.state.get("last"))
 
@@ -45,7 +47,7 @@ async def test_plain_def_callbacks_use_the_sync_methods(chat, callbacks):
     assert ack["notice"] == "{'name': 'remember'}"
 
 
-def test_state_of_a_named_conversation_from_sync_code(visitor):
+def test_state_of_a_named_conversation_from_sync_code(visitor: Visitor) -> None:
     conversation = visitor.start()
     other = visitor.start()
     store = ca.State(conversation)
@@ -60,7 +62,7 @@ def test_state_of_a_named_conversation_from_sync_code(visitor):
     assert ca.State(other).items() == {}  # each conversation has its own
 
 
-async def test_async_methods_mirror_the_sync_ones(chat):
+async def test_async_methods_mirror_the_sync_ones(chat: Chat) -> None:
     _, conversation, _ = chat
     store = ca.State(conversation)
     await store.aset("k", [1, 2])
@@ -70,6 +72,6 @@ async def test_async_methods_mirror_the_sync_ones(chat):
     assert not await store.ahas("k")
 
 
-def test_state_outside_a_handler_without_a_conversation_is_a_clear_error():
+def test_state_outside_a_handler_without_a_conversation_is_a_clear_error() -> None:
     with pytest.raises(ca.NoChatContext):
         ca.state.get("k")

@@ -9,18 +9,19 @@ from typing import Any
 import pytest
 from asgiref.sync import sync_to_async
 from django.utils import timezone
+from pytest_django.fixtures import Settings
 
 import chatactions as ca
 from chatactions.models import Action, ActionClick, Message, RunningTask
 from chatactions.registry import default_registry
 
-from .conftest import Socket, Visitor, offer
+from .conftest import Callbacks, Socket, Visitor, offer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(autouse=True)
-def quick(settings, monkeypatch):
+def quick(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     """Short intervals, so a test sees batches and saves within a fraction of a second."""
     settings.CHATACTIONS = {
         **settings.CHATACTIONS,
@@ -77,8 +78,10 @@ class Tab:
             self.gaps.discard(key)
 
 
-async def read_until(socket: Socket, tab: Tab, done: Any, timeout: float = 5) -> list[dict]:
-    frames = []
+async def read_until(
+    socket: Socket, tab: Tab, done: Any, timeout: float = 5
+) -> list[dict[str, Any]]:
+    frames: list[dict[str, Any]] = []
     while not done(frames):
         frame = await socket.receive(timeout)
         tab.see(frame)
@@ -86,7 +89,7 @@ async def read_until(socket: Socket, tab: Tab, done: Any, timeout: float = 5) ->
     return frames
 
 
-def ended(frames: list[dict]) -> bool:
+def ended(frames: list[dict[str, Any]]) -> bool:
     return any(f["type"] == "task.end" for f in frames)
 
 
@@ -101,7 +104,7 @@ def row(message_id: str) -> Message:
     return Message.objects.get(uuid=message_id)
 
 
-async def test_a_story_streams_in_batches_then_ends_as_markdown(visitor):
+async def test_a_story_streams_in_batches_then_ends_as_markdown(visitor: Visitor) -> None:
     from project.bot.story import STORY
 
     _, socket = await start(visitor)
@@ -129,12 +132,14 @@ async def test_a_story_streams_in_batches_then_ends_as_markdown(visitor):
     assert tab.text[reply["id"]] == saved.content
 
 
-async def test_while_streaming_the_text_is_drawn_escaped(visitor, callbacks):
+async def test_while_streaming_the_text_is_drawn_escaped(
+    visitor: Visitor, callbacks: Callbacks
+) -> None:
     conversation, socket = await start(visitor, tasks=False)
     gate = asyncio.Event()
 
     @callbacks("tell")
-    async def tell(action):
+    async def tell(action: Any) -> None:
         message = ca.Message("")
         await message.stream_token("<b>bold</b> **and** ")
         await gate.wait()
@@ -157,11 +162,11 @@ async def test_while_streaming_the_text_is_drawn_escaped(visitor, callbacks):
     assert ack["status"] == "ok"
 
 
-async def test_send_first_then_stream_then_update(visitor, callbacks):
+async def test_send_first_then_stream_then_update(visitor: Visitor, callbacks: Callbacks) -> None:
     conversation, socket = await start(visitor, tasks=False)
 
     @callbacks("tell")
-    async def tell(action):
+    async def tell(action: Any) -> None:
         message = await ca.Message("Thinking: ").send()
         for token in ["one ", "two ", "three"]:
             await message.stream_token(token)
@@ -181,12 +186,14 @@ async def test_send_first_then_stream_then_update(visitor, callbacks):
     assert ack["status"] == "ok"
 
 
-async def test_offsets_count_what_javascript_counts(visitor, callbacks):
+async def test_offsets_count_what_javascript_counts(
+    visitor: Visitor, callbacks: Callbacks
+) -> None:
     conversation, socket = await start(visitor, tasks=False)
     settings_off = {"STREAM_COALESCE": 0}
 
     @callbacks("tell")
-    async def tell(action):
+    async def tell(action: Any) -> None:
         message = ca.Message("")
         for token in ["🙂", "é", "x"]:
             await message.stream_token(token)
@@ -204,12 +211,14 @@ async def test_offsets_count_what_javascript_counts(visitor, callbacks):
     assert deltas == [(2, "é"), (3, "x")]  # an emoji is two UTF-16 units
 
 
-async def test_the_row_exists_from_the_first_token_and_saves_as_it_grows(visitor, callbacks):
+async def test_the_row_exists_from_the_first_token_and_saves_as_it_grows(
+    visitor: Visitor, callbacks: Callbacks
+) -> None:
     conversation, socket = await start(visitor, tasks=False)
     gate = asyncio.Event()
 
     @callbacks("tell")
-    async def tell(action):
+    async def tell(action: Any) -> None:
         message = ca.Message("")
         await message.stream_token("Hello")
         await asyncio.sleep(0.3)  # three save intervals
@@ -230,7 +239,9 @@ async def test_the_row_exists_from_the_first_token_and_saves_as_it_grows(visitor
     assert (await sync_to_async(row)(first["id"])).content_html.startswith("<p>Hello, world")
 
 
-async def test_a_second_tab_joining_mid_stream_asks_for_the_text_and_misses_nothing(visitor):
+async def test_a_second_tab_joining_mid_stream_asks_for_the_text_and_misses_nothing(
+    visitor: Visitor,
+) -> None:
     conversation, first = await start(visitor)
     await first.send({"type": "message", "content": "tell me a story"})
     tab1 = Tab()
@@ -257,7 +268,7 @@ async def test_a_second_tab_joining_mid_stream_asks_for_the_text_and_misses_noth
     await second.close()
 
 
-async def test_a_reconnecting_tab_gets_the_text_so_far_from_a_sync(visitor):
+async def test_a_reconnecting_tab_gets_the_text_so_far_from_a_sync(visitor: Visitor) -> None:
     conversation, first = await start(visitor, tasks=False)
     await first.send({"type": "message", "content": "tell me a story"})
     echo = await first.receive()
@@ -273,11 +284,12 @@ async def test_a_reconnecting_tab_gets_the_text_so_far_from_a_sync(visitor):
     assert saved.content.startswith(resumed["content"])
 
 
-async def test_fetch_of_a_message_not_in_the_chat_is_not_found(visitor):
+async def test_fetch_of_a_message_not_in_the_chat_is_not_found(visitor: Visitor) -> None:
     _, socket = await start(visitor, tasks=False)
     stranger = Visitor()
     other = await sync_to_async(stranger.start)()
     theirs = await sync_to_async(Message.objects.filter(conversation=other).first)()
+    assert theirs is not None
     _, ack = await socket.request({"type": "fetch", "id": str(theirs.uuid)})
     assert ack["status"] == "not_found"
     _, ack = await socket.request({"type": "fetch", "id": "nope"})
@@ -300,7 +312,7 @@ def dead_stream(conversation: Any) -> Message:
     )
 
 
-async def test_a_lapsed_stream_is_marked_interrupted_by_the_next_reader(visitor):
+async def test_a_lapsed_stream_is_marked_interrupted_by_the_next_reader(visitor: Visitor) -> None:
     conversation, socket = await start(visitor)
     message = await sync_to_async(dead_stream)(conversation)
     frames, _ = await socket.request({"type": "sync", "after": None})
@@ -314,7 +326,7 @@ async def test_a_lapsed_stream_is_marked_interrupted_by_the_next_reader(visitor)
     assert b"Interrupted" in page.content and b"data-working hidden" in page.content
 
 
-async def test_the_page_notices_a_lapsed_stream_too(visitor):
+async def test_the_page_notices_a_lapsed_stream_too(visitor: Visitor) -> None:
     conversation = await sync_to_async(visitor.start)()
     message = await sync_to_async(dead_stream)(conversation)
     page = await sync_to_async(visitor.client.get)(f"/chat/{conversation.uuid}/")
@@ -325,14 +337,14 @@ async def test_the_page_notices_a_lapsed_stream_too(visitor):
 # Stop ------------------------------------------------------------------------------------
 
 
-async def test_stop_ends_the_story_with_what_it_has_and_runs_on_stop(visitor):
+async def test_stop_ends_the_story_with_what_it_has_and_runs_on_stop(visitor: Visitor) -> None:
     _, socket = await start(visitor)
     tab = Tab()
     ref = await socket.send({"type": "message", "content": "tell me a story"})
     await read_until(socket, tab, lambda fs: sum(f["type"] == "message.stream" for f in fs) > 3)
     stop_ref = await socket.send({"type": "stop"})
     frames = []
-    acks: dict[str, dict] = {}
+    acks: dict[str, dict[str, Any]] = {}
     while len(acks) < 2:
         frame = await socket.receive(5)
         if frame["type"] == "ack":
@@ -351,13 +363,15 @@ async def test_stop_ends_the_story_with_what_it_has_and_runs_on_stop(visitor):
     assert not await sync_to_async(RunningTask.objects.exists)()
 
 
-async def hold(visitor: Visitor, callbacks: Any) -> tuple[Any, Socket, str, str, asyncio.Event]:
+async def hold(
+    visitor: Visitor, callbacks: Callbacks
+) -> tuple[Any, Socket, str, str, asyncio.Event]:
     """A conversation whose button's callback is running (and would for 30 s)."""
     conversation, socket = await start(visitor, tasks=False)
     started = asyncio.Event()
 
     @callbacks("slow")
-    async def slow(action):
+    async def slow(action: Any) -> None:
         started.set()
         await asyncio.sleep(30)
 
@@ -367,7 +381,9 @@ async def hold(visitor: Visitor, callbacks: Any) -> tuple[Any, Socket, str, str,
     return conversation, socket, action_id, ref, started
 
 
-async def test_a_stopped_click_is_audited_cancelled_and_its_button_released(visitor, callbacks):
+async def test_a_stopped_click_is_audited_cancelled_and_its_button_released(
+    visitor: Visitor, callbacks: Callbacks
+) -> None:
     _, socket, action_id, ref, started = await hold(visitor, callbacks)
     await socket.send({"type": "stop"})
     _, ack = await socket.until_ack(ref, timeout=5)
@@ -390,7 +406,9 @@ def strict_client(visitor: Visitor) -> Any:
     return client
 
 
-async def test_stop_over_the_api_is_for_the_owner_and_needs_csrf(visitor, callbacks):
+async def test_stop_over_the_api_is_for_the_owner_and_needs_csrf(
+    visitor: Visitor, callbacks: Callbacks
+) -> None:
     from rest_framework.test import APIClient
 
     conversation, socket, action_id, ref, _ = await hold(visitor, callbacks)
@@ -415,7 +433,9 @@ async def test_stop_over_the_api_is_for_the_owner_and_needs_csrf(visitor, callba
     assert await sync_to_async(ActionClick.objects.get)(action__uuid=action_id)
 
 
-async def test_the_pages_stop_button_is_a_csrf_checked_post(visitor, callbacks):
+async def test_the_pages_stop_button_is_a_csrf_checked_post(
+    visitor: Visitor, callbacks: Callbacks
+) -> None:
     conversation, socket, _, ref, _ = await hold(visitor, callbacks)
     owner = strict_client(visitor)
     page = await sync_to_async(owner.get)(f"/chat/{conversation.uuid}/")
@@ -436,14 +456,14 @@ async def test_the_pages_stop_button_is_a_csrf_checked_post(visitor, callbacks):
     assert (await sync_to_async(stranger.client.post)(url)).status_code == 404
 
 
-async def test_stop_with_nothing_running_still_runs_on_stop(visitor):
+async def test_stop_with_nothing_running_still_runs_on_stop(visitor: Visitor) -> None:
     _, socket = await start(visitor, tasks=False)
     frames, ack = await socket.request({"type": "stop"})
     assert ack["status"] == "ok"
     assert [f["content"] for f in frames] == ["Stopped. Ask again whenever you like."]
 
 
-async def test_on_stop_is_registered_once(visitor):
+async def test_on_stop_is_registered_once(visitor: Visitor) -> None:
     with pytest.raises(ca.AlreadyRegistered):
         default_registry.on_stop(lambda: None)
 
@@ -451,7 +471,9 @@ async def test_on_stop_is_registered_once(visitor):
 # Edges -------------------------------------------------------------------------------------
 
 
-async def test_a_bad_token_is_refused_and_saves_nothing(visitor, callbacks):
+async def test_a_bad_token_is_refused_and_saves_nothing(
+    visitor: Visitor, callbacks: Callbacks
+) -> None:
     conversation, socket = await start(visitor, tasks=False)
     before = await sync_to_async(Message.objects.count)()
     message = ca.Message("", conversation=conversation)
@@ -463,11 +485,13 @@ async def test_a_bad_token_is_refused_and_saves_nothing(visitor, callbacks):
     assert await socket.nothing_more()
 
 
-async def test_a_handler_that_raises_mid_stream_leaves_it_interrupted(visitor, callbacks):
+async def test_a_handler_that_raises_mid_stream_leaves_it_interrupted(
+    visitor: Visitor, callbacks: Callbacks
+) -> None:
     conversation, socket = await start(visitor, tasks=False)
 
     @callbacks("tell")
-    async def tell(action):
+    async def tell(action: Any) -> None:
         message = ca.Message("")
         await message.stream_token("Half ")
         raise RuntimeError("the model went away")
@@ -478,11 +502,13 @@ async def test_a_handler_that_raises_mid_stream_leaves_it_interrupted(visitor, c
     assert frames[-1]["stream"] == "interrupted" and frames[-1]["content"] == "Half "
 
 
-async def test_a_handler_that_forgets_to_send_has_its_stream_ended_as_it_is(visitor, callbacks):
+async def test_a_handler_that_forgets_to_send_has_its_stream_ended_as_it_is(
+    visitor: Visitor, callbacks: Callbacks
+) -> None:
     conversation, socket = await start(visitor, tasks=False)
 
     @callbacks("tell")
-    async def tell(action):
+    async def tell(action: Any) -> None:
         message = ca.Message("")
         await message.stream_token("All **of** it")
 
@@ -492,7 +518,9 @@ async def test_a_handler_that_forgets_to_send_has_its_stream_ended_as_it_is(visi
     assert frames[-1]["stream"] == "" and "<strong>of</strong>" in frames[-1]["html"]
 
 
-async def test_streaming_into_a_removed_message_does_nothing(visitor, callbacks):
+async def test_streaming_into_a_removed_message_does_nothing(
+    visitor: Visitor, callbacks: Callbacks
+) -> None:
     conversation, _ = await start(visitor, tasks=False)
     message = await ca.Message("gone soon", conversation=conversation).send()
     await message.remove()
@@ -501,7 +529,7 @@ async def test_streaming_into_a_removed_message_does_nothing(visitor, callbacks)
     assert not await message.update()
 
 
-async def test_stop_in_a_conversation_whose_app_is_gone_answers_error(visitor):
+async def test_stop_in_a_conversation_whose_app_is_gone_answers_error(visitor: Visitor) -> None:
     conversation, socket = await start(visitor, tasks=False)
     await sync_to_async(type(conversation).objects.filter(pk=conversation.pk).update)(app="gone")
     _, ack = await socket.request({"type": "stop"})

@@ -17,6 +17,7 @@ import shutil
 import struct
 import subprocess
 import sys
+from collections.abc import Iterable, Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -25,10 +26,11 @@ from asgiref.sync import async_to_sync, sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import Client, override_settings
 from django.utils import translation
+from pytest_django.fixtures import Settings
 
 import chatactions as ca
 from chatactions import texts
-from chatactions.models import ActionClick, Message
+from chatactions.models import ActionClick, Conversation, Message
 from chatactions.rendering import page_socket_url
 from chatactions.texts import requested_language
 from project.asgi import application
@@ -128,7 +130,7 @@ def unwrapped(html: str) -> list[str]:
 
 
 @pytest.fixture
-def pseudo(tmp_path):
+def pseudo(tmp_path: Path) -> Iterator[Client]:
     """A language "eo" whose catalogue is every shipped msgid, wrapped in ⟦…⟧."""
     wrapped = {
         key: f"⟦{key.split(chr(4))[-1]}⟧" for key in read_po(LOCALE / "fr/LC_MESSAGES/django.po")
@@ -143,7 +145,9 @@ def in_french() -> Visitor:
     return Visitor(Client(headers={"accept-language": "fr"}))
 
 
-def send(conversation, content, actions=()):
+def send(
+    conversation: Conversation, content: str, actions: Iterable[ca.Action] = ()
+) -> ca.Message:
     return async_to_sync(
         ca.Message(content, actions=list(actions), conversation=conversation).send
     )()
@@ -152,7 +156,9 @@ def send(conversation, content, actions=()):
 # Every string is marked -------------------------------------------------------------
 
 
-def in_pseudo(client: Client, content: str, actions=()) -> tuple[str, ca.Message]:
+def in_pseudo(
+    client: Client, content: str, actions: Iterable[ca.Action] = ()
+) -> tuple[str, ca.Message]:
     """A conversation of ``client``'s holding one bot message saved in the pseudo-language.
 
     The demo bot's greeting is removed: its texts are the site's, not ours.
@@ -164,7 +170,7 @@ def in_pseudo(client: Client, content: str, actions=()) -> tuple[str, ca.Message
     return f"/chat/{conversation.uuid}/", message
 
 
-def test_every_text_of_the_chat_page_is_marked_for_translation(pseudo):
+def test_every_text_of_the_chat_page_is_marked_for_translation(pseudo: Client) -> None:
     actions = [ca.Action("go", "⟦Go⟧", tooltip="⟦Tip⟧", confirm="⟦Q⟧")]
     url, _ = in_pseudo(pseudo, "⟦Pick⟧", actions)
     pseudo.post(url, {"content": "⟦Hi⟧"})  # its author: "You"
@@ -174,25 +180,25 @@ def test_every_text_of_the_chat_page_is_marked_for_translation(pseudo):
     assert unwrapped(html) == []
 
 
-def test_the_confirmation_page_is_marked_too(pseudo):
+def test_the_confirmation_page_is_marked_too(pseudo: Client) -> None:
     url, message = in_pseudo(pseudo, "⟦Pick⟧", [ca.Action("go", "⟦Go⟧")])
     html = pseudo.get(f"{url}actions/{message.actions[0].id}/confirm/").content.decode()
     assert "⟦Are you sure?⟧" in html
     assert unwrapped(html) == []
 
 
-def test_the_check_itself_finds_an_unmarked_string(pseudo):
+def test_the_check_itself_finds_an_unmarked_string(pseudo: Client) -> None:
     url, _ = in_pseudo(pseudo, "Not wrapped")
     assert unwrapped(pseudo.get(url).content.decode()) == ["Not wrapped"]
 
 
-def test_the_socket_path_has_no_language_when_none_is_active(visitor):
+def test_the_socket_path_has_no_language_when_none_is_active(visitor: Visitor) -> None:
     conversation = visitor.start()
     with translation.override(None):
         assert page_socket_url(conversation) == f"/ws/chat/{conversation.uuid}/"
 
 
-def test_the_catalogues_hold_exactly_what_the_code_marks(tmp_path):
+def test_the_catalogues_hold_exactly_what_the_code_marks(tmp_path: Path) -> None:
     if shutil.which("xgettext") is None:
         missing_service("xgettext is not installed (apt-get install gettext)")
     copy = tmp_path / "chatactions"
@@ -215,7 +221,7 @@ def test_the_catalogues_hold_exactly_what_the_code_marks(tmp_path):
 
 
 @pytest.mark.parametrize("language", SHIPPED)
-def test_each_language_translates_every_string_and_keeps_its_placeholders(language):
+def test_each_language_translates_every_string_and_keeps_its_placeholders(language: str) -> None:
     catalogue = read_po(LOCALE / f"{language}/LC_MESSAGES/django.po")
     assert len(catalogue) > 90
     for msgid, msgstr in catalogue.items():
@@ -224,7 +230,7 @@ def test_each_language_translates_every_string_and_keeps_its_placeholders(langua
 
 
 @pytest.mark.parametrize("language", SHIPPED)
-def test_each_compiled_catalogue_matches_its_po_file(language):
+def test_each_compiled_catalogue_matches_its_po_file(language: str) -> None:
     folder = LOCALE / f"{language}/LC_MESSAGES"
     with (folder / "django.mo").open("rb") as mo:
         compiled = gettext.GNUTranslations(mo)
@@ -237,7 +243,7 @@ def test_each_compiled_catalogue_matches_its_po_file(language):
 # Pages and forms in French -------------------------------------------------------------
 
 
-def test_the_page_is_french_for_a_french_browser():
+def test_the_page_is_french_for_a_french_browser() -> None:
     visitor = in_french()
     conversation = visitor.start()
     html = visitor.client.get(f"/chat/{conversation.uuid}/").content.decode()
@@ -247,7 +253,7 @@ def test_the_page_is_french_for_a_french_browser():
     assert f'data-socket="/ws/chat/{conversation.uuid}/?lang=fr"' in html
 
 
-def test_the_scripts_strings_reach_the_page_translated():
+def test_the_scripts_strings_reach_the_page_translated() -> None:
     visitor = in_french()
     conversation = visitor.start()
     html = visitor.client.get(f"/chat/{conversation.uuid}/").content.decode()
@@ -265,7 +271,7 @@ def test_the_scripts_strings_reach_the_page_translated():
     assert all(strings[group].keys() == english[group].keys() for group in english)
 
 
-def test_the_page_is_right_to_left_in_arabic():
+def test_the_page_is_right_to_left_in_arabic() -> None:
     visitor = Visitor(Client(headers={"accept-language": "ar"}))
     conversation = visitor.start()
     html = visitor.client.get(f"/chat/{conversation.uuid}/").content.decode()
@@ -274,14 +280,14 @@ def test_the_page_is_right_to_left_in_arabic():
     assert ">إرسال</span>" in html
 
 
-def test_a_language_the_site_does_not_offer_falls_back_to_english():
+def test_a_language_the_site_does_not_offer_falls_back_to_english() -> None:
     visitor = Visitor(Client(headers={"accept-language": "ja"}))
     conversation = visitor.start()
     html = visitor.client.get(f"/chat/{conversation.uuid}/").content.decode()
     assert '<html lang="en" dir="ltr">' in html and ">Send</span>" in html
 
 
-def test_a_refused_form_click_flashes_in_french_and_saves_no_click_as_ok():
+def test_a_refused_form_click_flashes_in_french_and_saves_no_click_as_ok() -> None:
     visitor = in_french()
     conversation = visitor.start()
     message = send(conversation, "x", [ca.Action("gone_one")])
@@ -292,7 +298,7 @@ def test_a_refused_form_click_flashes_in_french_and_saves_no_click_as_ok():
     assert list(ActionClick.objects.values_list("outcome", flat=True)) == ["gone"]
 
 
-def test_a_message_too_long_is_refused_in_french_and_not_saved(settings):
+def test_a_message_too_long_is_refused_in_french_and_not_saved(settings: Settings) -> None:
     settings.CHATACTIONS = {"MAX_MESSAGE_LENGTH": 10}
     visitor = in_french()
     conversation = visitor.start()
@@ -303,7 +309,7 @@ def test_a_message_too_long_is_refused_in_french_and_not_saved(settings):
     assert Message.objects.count() == before
 
 
-def test_the_confirmation_page_asks_in_french():
+def test_the_confirmation_page_asks_in_french() -> None:
     visitor = in_french()
     conversation = visitor.start()
     message = send(conversation, "x", [ca.Action("plain", "Go")])
@@ -313,7 +319,7 @@ def test_the_confirmation_page_asks_in_french():
     assert ">Annuler</a>" in html
 
 
-def test_the_admin_speaks_french(admin_client):
+def test_the_admin_speaks_french(admin_client: Client) -> None:
     response = admin_client.get(
         "/admin/chatactions/actionclick/", headers={"accept-language": "fr"}
     )
@@ -324,13 +330,13 @@ def test_the_admin_speaks_french(admin_client):
 # The socket speaks the page's language ---------------------------------------------------
 
 
-def socket_in(visitor: Visitor, conversation, query: str) -> Socket:
+def socket_in(visitor: Visitor, conversation: Conversation, query: str) -> Socket:
     headers = [(b"cookie", visitor.cookie), (b"host", b"localhost"), (b"origin", ORIGIN)]
     path = f"/ws/chat/{conversation.uuid}/{query}"
     return Socket(WebsocketCommunicator(application, path, headers=headers))
 
 
-async def test_acks_over_a_french_socket_are_french():
+async def test_acks_over_a_french_socket_are_french() -> None:
     visitor = in_french()
     conversation = await sync_to_async(visitor.start)()
     message = await ca.Message(
@@ -348,7 +354,7 @@ async def test_acks_over_a_french_socket_are_french():
     await socket.close()
 
 
-async def test_a_message_drawn_for_the_broadcast_is_in_the_sockets_language():
+async def test_a_message_drawn_for_the_broadcast_is_in_the_sockets_language() -> None:
     visitor = in_french()
     conversation = await sync_to_async(visitor.start)()
     socket = socket_in(visitor, conversation, "?lang=de")  # the page was German, say
@@ -370,11 +376,11 @@ async def test_a_message_drawn_for_the_broadcast_is_in_the_sockets_language():
         (b"", "en-us"),
     ],
 )
-def test_the_socket_takes_only_a_language_the_site_offers(query, language):
+def test_the_socket_takes_only_a_language_the_site_offers(query: bytes, language: str) -> None:
     assert requested_language({"query_string": query}) == language
 
 
-def test_the_scripts_english_fallbacks_say_what_the_server_says_in_english():
+def test_the_scripts_english_fallbacks_say_what_the_server_says_in_english() -> None:
     script = (LOCALE.parent / "static/chatactions/chat.js").read_text(encoding="utf-8")
     fallbacks = {}
     for group in ("refused", "states", "other"):

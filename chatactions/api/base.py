@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from django.middleware.csrf import get_token
 from django.utils.translation import gettext, gettext_lazy
 from rest_framework import status
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import APIException, NotFound
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
@@ -22,7 +22,6 @@ from rest_framework.throttling import BaseThrottle
 
 from .. import owners, protocol
 from ..conf import chat_settings
-from ..exceptions import RequestTooLarge
 from ..models import Conversation
 from ..models import Message as MessageRow
 from ..outcome import Outcome, Status
@@ -46,7 +45,18 @@ HTTP_STATUS: dict[str, int] = {
     Status.CANCELLED: status.HTTP_200_OK,
 }
 
+
 # Missing, foreign and malformed ids all get exactly this: no leak of which ids exist.
+class RequestTooLarge(APIException):
+    """A request body over ``MAX_FRAME_BYTES``, the socket's frame limit.
+
+    An API error only, so it lives here: the core installs without Django REST framework.
+    """
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "too_large"
+
+
 NO_SUCH_CONVERSATION = gettext_lazy("No such conversation.")
 
 

@@ -23,6 +23,7 @@ from .serializers import (
     MessageQuerySerializer,
     NewMessageSerializer,
     OutcomeSerializer,
+    RenameSerializer,
 )
 
 TAGS = ["chat"]
@@ -114,7 +115,10 @@ CONVERSATION_EXAMPLE = {
     "id": CONVERSATION,
     "url": f"{BASE}/{CONVERSATION}/",
     "app": "default",
+    "title": "",
+    "display_title": "delete my data",
     "created_at": "2026-01-05T10:00:00.000000Z",
+    "last_activity_at": "2026-01-05T10:00:01.250000Z",
     "messages": f"{BASE}/{CONVERSATION}/messages/",
     "socket": f"/ws/chat/{CONVERSATION}/",
 }
@@ -138,8 +142,9 @@ list_conversations = extend_schema(
     operation_id="list_conversations",
     tags=TAGS,
     summary="List your conversations",
-    description="Newest first, 50 a page; follow `next` for older ones. Any GET also sets "
-    "the `csrftoken` cookie a cookie client needs for its writes.",
+    description="Newest activity first (the history page's order), 50 a page; follow `next` "
+    "for older ones. Deleted conversations are left out. Any GET also sets the `csrftoken` "
+    "cookie a cookie client needs for its writes.",
     responses={200: ConversationSerializer(many=True), **READ_ERRORS},
     examples=[OpenApiExample("A conversation", CONVERSATION_EXAMPLE, response_only=True)],
 )
@@ -165,6 +170,38 @@ get_conversation = extend_schema(
     parameters=_path("conversation_id"),
     responses={200: ConversationSerializer, **READ_ERRORS},
     examples=[OpenApiExample("A conversation", CONVERSATION_EXAMPLE, response_only=True)],
+)
+
+rename_conversation = extend_schema(
+    operation_id="rename_conversation",
+    tags=TAGS,
+    summary="Rename a conversation",
+    description="Sets the title its history shows; an empty title gives the default back "
+    "(the start of your first message).",
+    parameters=_path("conversation_id"),
+    request=RenameSerializer,
+    responses={200: ConversationSerializer, **WRITE_ERRORS},
+    examples=[
+        OpenApiExample("Renamed", {"title": "Deleting my data"}, request_only=True),
+        OpenApiExample(
+            "Renamed", {**CONVERSATION_EXAMPLE, "title": "Deleting my data"}, response_only=True
+        ),
+    ],
+)
+
+delete_conversation = extend_schema(
+    operation_id="delete_conversation",
+    tags=TAGS,
+    summary="Delete a conversation",
+    description="Gone for you from then on: from the list, the pages, the socket (its open "
+    "sockets close with 4404) and this API. Its rows stay in the database for the audit "
+    "trail.",
+    parameters=_path("conversation_id"),
+    request=None,
+    responses={
+        204: OpenApiResponse(description="Deleted."),
+        **{code: response for code, response in WRITE_ERRORS.items() if code not in (400, 415)},
+    },
 )
 
 list_messages = extend_schema(

@@ -18,11 +18,13 @@ from rest_framework.reverse import reverse
 
 from .. import protocol
 from ..conf import chat_settings
+from ..history import display_title
 from ..models import Action as ActionRow
 from ..models import Conversation
 from ..models import Message as MessageRow
 from ..outcome import Status
 from ..rendering import socket_path
+from ..titles import TITLE_LENGTH, TitleError, clean_title
 
 
 class ActionSerializer(serializers.Serializer[ActionRow]):
@@ -90,7 +92,17 @@ class ConversationSerializer(serializers.Serializer[Conversation]):
     id = serializers.UUIDField(source="uuid", read_only=True)
     url = serializers.SerializerMethodField(help_text="This conversation in the API.")
     app = serializers.CharField(read_only=True, help_text="The chat app that answers it.")
+    title = serializers.CharField(
+        read_only=True, help_text="Set by the bot or by you; empty when neither did."
+    )
+    display_title = serializers.SerializerMethodField(
+        help_text="What the history shows: `title`, else the start of your first message, "
+        "else a dated default."
+    )
     created_at = serializers.DateTimeField(read_only=True)
+    last_activity_at = serializers.DateTimeField(
+        read_only=True, help_text="When its newest message was saved: the list's order."
+    )
     messages = serializers.SerializerMethodField(help_text="Its messages, oldest first.")
     socket = serializers.SerializerMethodField(
         help_text="The WebSocket path (wire protocol v1) for live updates."
@@ -106,6 +118,9 @@ class ConversationSerializer(serializers.Serializer[Conversation]):
                 request=self.context["request"],
             )
         )
+
+    def get_display_title(self, conversation: Conversation) -> str:
+        return display_title(conversation)
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_messages(self, conversation: Conversation) -> str:
@@ -164,6 +179,24 @@ class NewMessageSerializer(serializers.Serializer[Any]):
                 help_text="What the user writes; at least one character that is not a space.",
             )
         }
+
+
+class RenameSerializer(serializers.Serializer[Any]):
+    """A new title: the same rules as the history page's rename form."""
+
+    title = TextField(
+        required=False,  # a PATCH without it changes nothing, as PATCH does
+        max_length=TITLE_LENGTH,
+        allow_blank=True,
+        validators=[RegexValidator(r"^[^\x00]*$", "This field may not contain NUL.")],
+        help_text="The new title; spaces are trimmed, and an empty one gives the default back.",
+    )
+
+    def validate_title(self, value: str) -> str:
+        try:
+            return clean_title(value)
+        except TitleError as exc:
+            raise serializers.ValidationError(str(exc)) from None
 
 
 class QueryUUIDField(serializers.UUIDField):

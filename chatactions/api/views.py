@@ -21,7 +21,7 @@ from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from .. import dispatch, protocol
+from .. import dispatch, history, protocol
 from ..conf import chat_settings
 from ..context import Chat
 from ..models import ActionClick, Conversation
@@ -35,14 +35,15 @@ from .serializers import (
     MessageSerializer,
     NewMessageSerializer,
     OutcomeSerializer,
+    RenameSerializer,
     messages_url,
 )
 
 
 class ConversationPagination(CursorPagination):
-    """Newest first; a cursor, so new conversations do not shift the pages."""
+    """Newest activity first, as the history page; a cursor, so new ones do not shift pages."""
 
-    ordering = "-created_at"
+    ordering = ("-last_activity_at", "-pk")
     page_size = 50
     # Lazy, as DRF's own default is; the stubs type it str.
     invalid_cursor_message = gettext_lazy(  # type: ignore[assignment]
@@ -91,7 +92,7 @@ class ConversationList(ChatAPIView):
         requester = self.requester()
         if requester is None:
             return Conversation.objects.none()
-        return Conversation.objects.filter(requester.conversations_q())
+        return history.with_preview(history.owned(requester))
 
     @schema.list_conversations
     def get(self, request: Request) -> Response:
@@ -113,15 +114,36 @@ class ConversationList(ChatAPIView):
 
 
 class ConversationDetail(ChatAPIView):
-    """One conversation of the requester's."""
+    """One conversation of the requester's: read, renamed, deleted."""
 
     serializer_class = ConversationSerializer
+
+    def preview(self, conversation_id: str) -> Conversation:
+        """The owned conversation with its first message's start, for ``display_title``."""
+        requester, conversation = self.owned(conversation_id)
+        return history.with_preview(history.owned(requester)).get(pk=conversation.pk)
 
     @schema.get_conversation
     def get(self, request: Request, conversation_id: str) -> Response:
         """One conversation, or 404 exactly as for an id that does not exist."""
-        _, conversation = self.owned(conversation_id)
-        return Response(self.get_serializer(conversation).data)
+        return Response(self.get_serializer(self.preview(conversation_id)).data)
+
+    @schema.rename_conversation
+    def patch(self, request: Request, conversation_id: str) -> Response:
+        """Rename it, as the history page's form does."""
+        requester, conversation = self.owned(conversation_id)
+        body = RenameSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        if "title" in body.validated_data:
+            history.rename(requester, conversation.uuid, body.validated_data["title"])
+        return Response(self.get_serializer(self.preview(conversation_id)).data)
+
+    @schema.delete_conversation
+    def delete(self, request: Request, conversation_id: str) -> Response:
+        """Delete it for its owner (soft: the rows stay for the audit trail)."""
+        requester, conversation = self.owned(conversation_id)
+        history.delete(requester, conversation.uuid)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MessageList(ChatAPIView):

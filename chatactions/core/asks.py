@@ -23,6 +23,7 @@ from ..models import Action as ActionRow
 from ..models import Message as MessageRow
 from . import fanout, messages
 from .drafts import MessageDraft
+from .frames import Removal
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ async def ask(chat: Chat, draft: MessageDraft, patience: float) -> ActionRow | N
     finally:
         await layer.group_discard(group, channel)
     answer: ActionRow | None
-    removed: list[uuid.UUID]
+    removed: list[Removal]
     answer, removed = await database_sync_to_async(settle)(chat, draft.id)
     await fanout.announce_removed(chat, removed)
     return answer
@@ -111,9 +112,10 @@ def answered(message_id: uuid.UUID) -> bool:
     return MessageRow.objects.filter(uuid=message_id, awaiting=False).exists()
 
 
-def settle(chat: Chat, message_id: uuid.UUID) -> tuple[ActionRow | None, list[uuid.UUID]]:
+def settle(chat: Chat, message_id: uuid.UUID) -> tuple[ActionRow | None, list[Removal]]:
     """Close the question: the answer if a click won, else remove the buttons (timeout)."""
     with transaction.atomic():
+        messages.lock_conversation(chat)
         timed_out = MessageRow.objects.filter(uuid=message_id, awaiting=True).update(
             awaiting=False
         )
@@ -123,7 +125,7 @@ def settle(chat: Chat, message_id: uuid.UUID) -> tuple[ActionRow | None, list[uu
     return row.answer, []
 
 
-def answer(row: ActionRow, chat: Chat) -> list[uuid.UUID] | None:
+def answer(row: ActionRow, chat: Chat) -> list[Removal] | None:
     """Record a click as the answer to its question; ``None`` if it came too late.
 
     Called by the dispatcher in its database hop; returns the buttons to remove.

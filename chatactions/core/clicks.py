@@ -28,6 +28,7 @@ from ..outcome import Status
 from ..owners import Requester
 from ..signals import action_clicked
 from . import asks, messages
+from .frames import Removal
 from .sql import inserts, statements
 
 # Written with the claim and overwritten at release: if the worker dies between
@@ -44,7 +45,7 @@ class Lease:
 
     token: uuid.UUID
     click: ActionClick
-    removed: list[uuid.UUID]  # buttons an exclusive message lost to this click
+    removed: list[Removal]  # buttons an exclusive message lost to this click
 
 
 def find(action_id: uuid.UUID) -> ActionRow | None:
@@ -108,12 +109,13 @@ def record_refusal(
 
 def answer(
     row: ActionRow, chat: Chat, requester: Requester, via: str, started: float
-) -> list[uuid.UUID] | None:
+) -> list[Removal] | None:
     """Make this click the answer of its question, with its audit row; ``None`` if too late.
 
     Returns the buttons the question lost.
     """
     with transaction.atomic():  # the answer and its audit row commit together
+        messages.lock_conversation(chat)
         removed = asks.answer(row, chat)
         if removed is not None:
             record(new_click(row, requester, via, Status.OK, started))
@@ -134,6 +136,8 @@ def claim(
     click = new_click(row, requester, via, Status.ERROR, started, UNFINISHED)
     exclusive = row.message.exclusive
     with transaction.atomic() if exclusive else nullcontext():
+        if exclusive:
+            messages.lock_conversation(chat)
         if not statements.claim(row, now, until, token, click):
             return None
         removed = []

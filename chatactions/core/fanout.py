@@ -9,7 +9,6 @@ and a failure is logged, never raised.
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Iterable
 from typing import Any
 
@@ -26,9 +25,9 @@ async def broadcast(chat: Chat, *texts: str) -> None:
     await send_to(chat.group, *texts, group=True)
 
 
-async def announce_removed(chat: Chat, action_ids: Iterable[uuid.UUID]) -> None:
+async def announce_removed(chat: Chat, removed: Iterable[frames.Removal]) -> None:
     """Tell every tab that these buttons are gone (their rows are already marked)."""
-    await broadcast(chat, *frames.actions_removed(action_ids))
+    await broadcast(chat, *frames.actions_removed(removed))
 
 
 async def send_to(target: str, *texts: str, group: bool = False) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from django.template.loader import render_to_string
 
@@ -26,11 +27,18 @@ def render_message(row: MessageRow, actions: list[ActionRow], kind: str = "messa
     return protocol.dumps(protocol.message_frame(row, actions, html, kind))
 
 
-def actions_removed(action_ids: Iterable[uuid.UUID]) -> list[str]:
+class Removal(NamedTuple):
+    """A button gone, and the position its message took for it."""
+
+    id: uuid.UUID
+    seq: int
+
+
+def actions_removed(removed: Iterable[Removal]) -> list[str]:
     """One ``action.remove`` frame per button, for the tabs to drop it."""
-    return [protocol.dumps(protocol.action_remove(i)) for i in action_ids]
+    return [protocol.dumps(protocol.action_remove(r.id, r.seq)) for r in removed]
 
 
-def message_removed(message_id: uuid.UUID) -> str:
+def message_removed(message_id: uuid.UUID, seq: int) -> str:
     """The ``message.remove`` frame: the tabs drop the message and its buttons."""
-    return protocol.dumps({"type": "message.remove", "id": str(message_id)})
+    return protocol.dumps(protocol.message_remove(message_id, seq))

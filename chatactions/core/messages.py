@@ -5,6 +5,12 @@ writes rows, in one transaction and one database thread hop, and returns what
 the tabs must be told; its async twin (``send_*``, ``update_*``, ``remove_*``)
 runs it and broadcasts that, after the commit. A draft reaching here was
 validated by the public API, so nothing is checked twice.
+
+Every change here takes the next position of the conversation's sequence
+(``take_positions``) first in its transaction and stamps it on the message it
+changed, and every frame it returns carries that position: that is what makes
+``sync`` "every change after position N" (docs/protocol.md). A new kind of
+change (a stream's end, a form's state) is a function here that does the same.
 """
 
 from __future__ import annotations
@@ -27,7 +33,8 @@ from ..models import Message as MessageRow
 from ..signals import message_sent
 from . import fanout, frames
 from .drafts import ActionDraft, MessageDraft
-from .sql import inserts
+from .frames import Removal
+from .sql import inserts, sequence
 
 #: What ``Message.update()`` may change on a button it keeps (not name or payload).
 DRAWN_FIELDS = ["label", "tooltip", "icon", "variant", "disabled", "confirm", "expires_at"]
@@ -42,6 +49,25 @@ def _action_row(row: MessageRow, action: ActionDraft, order: int) -> ActionRow:
         order=order,
         **{field: getattr(action, field) for field in DRAWN_FIELDS},
     )
+
+
+def take_positions(chat: Chat, count: int = 1) -> int:
+    """Take the conversation's next ``count`` positions; returns the last one.
+
+    First in the change's transaction: it locks the conversation's row, so
+    changes of one conversation commit in the order of their positions.
+    """
+    return sequence.take(chat.conversation.pk, count)
+
+
+def lock_conversation(chat: Chat) -> None:
+    """Lock the conversation's row for this transaction, as a change's first step does.
+
+    For a transaction that writes a message or button row *before* it knows
+    whether it changes anything (a claim, an answer): taking the conversation
+    first keeps every change's locks in one order, so none can deadlock.
+    """
+    take_positions(chat, 0)
 
 
 def save_message(chat: Chat, draft: MessageDraft) -> tuple[MessageRow, str]:
@@ -63,11 +89,10 @@ def save_message(chat: Chat, draft: MessageDraft) -> tuple[MessageRow, str]:
         streaming_until=stream_lease() if streaming else None,
     )
     actions: list[ActionRow] = []
-    if not draft.actions:  # one INSERT is atomic on its own
+    with transaction.atomic():  # its position, the message and its buttons, or nothing
+        row.seq = take_positions(chat)
         inserts.insert(row)
-    else:
-        with transaction.atomic():  # the message and its buttons, or nothing
-            inserts.insert(row)
+        if draft.actions:
             actions = ActionRow.objects.bulk_create(
                 _action_row(row, a, i) for i, a in enumerate(draft.actions)
             )
@@ -95,6 +120,7 @@ def save_update(chat: Chat, draft: MessageDraft) -> str | None:
         return None
     wanted = {a.id for a in draft.actions}
     with transaction.atomic():
+        row.seq = take_positions(chat)
         if draft.author:
             row.author = draft.author
         row.content = draft.content
@@ -109,6 +135,7 @@ def save_update(chat: Chat, draft: MessageDraft) -> str | None:
                 "updated_at",
                 "stream",
                 "streaming_until",
+                "seq",
             ]
         )
         row.actions.filter(removed_at__isnull=True).exclude(uuid__in=wanted).update(
@@ -138,39 +165,59 @@ async def update_message(chat: Chat, draft: MessageDraft) -> bool:
     return text is not None
 
 
-def mark_message_removed(chat: Chat, message_id: uuid.UUID) -> bool:
-    """Mark a live message of this chat removed; false if there was none."""
-    count = MessageRow.objects.filter(
-        uuid=message_id, conversation=chat.conversation, removed_at__isnull=True
-    ).update(removed_at=timezone.now())
-    return count > 0
+def mark_message_removed(chat: Chat, message_id: uuid.UUID) -> int | None:
+    """Mark a live message of this chat removed: its position, or ``None`` if there was none."""
+    with transaction.atomic():
+        seq = take_positions(chat)
+        count = MessageRow.objects.filter(
+            uuid=message_id, conversation=chat.conversation, removed_at__isnull=True
+        ).update(removed_at=timezone.now(), seq=seq)
+        if not count:  # nothing changed: give the position back, so no tab waits for it
+            transaction.set_rollback(True)
+    return seq if count else None
 
 
 async def remove_message(chat: Chat, message_id: uuid.UUID) -> None:
     """Remove a message from every tab and every later page load."""
-    if await database_sync_to_async(mark_message_removed)(chat, message_id):
-        await fanout.broadcast(chat, frames.message_removed(message_id))
+    seq = await database_sync_to_async(mark_message_removed)(chat, message_id)
+    if seq is not None:
+        await fanout.broadcast(chat, frames.message_removed(message_id, seq))
 
 
-def _mark_live_removed(chat: Chat, **lookup: Any) -> list[uuid.UUID]:
-    """Mark this chat's live buttons matching ``lookup`` removed; returns their ids."""
-    live = ActionRow.objects.filter(
-        message__conversation=chat.conversation, removed_at__isnull=True, **lookup
+def _mark_live_removed(chat: Chat, **lookup: Any) -> list[Removal]:
+    """Mark this chat's live buttons matching ``lookup`` removed; returns what went.
+
+    Each message that loses buttons takes a position of its own, so a ``sync``
+    resends it without them. Nothing live, nothing taken.
+    """
+    live = list(
+        ActionRow.objects.filter(
+            message__conversation=chat.conversation, removed_at__isnull=True, **lookup
+        ).values_list("uuid", "message_id")
     )
-    ids = list(live.values_list("uuid", flat=True))
-    ActionRow.objects.filter(uuid__in=ids, removed_at__isnull=True).update(
-        removed_at=timezone.now()
-    )
-    return ids
+    if not live:
+        return []
+    owners = sorted({message for _, message in live})
+    # No savepoint: inside a click's transaction this is part of the click, and
+    # every id read above is announced even if a concurrent removal won some.
+    with transaction.atomic(savepoint=False):
+        first = take_positions(chat, len(owners)) - len(owners) + 1
+        seqs = {message: first + i for i, message in enumerate(owners)}
+        for message, seq in seqs.items():
+            MessageRow.objects.filter(pk=message).update(seq=seq)
+        ActionRow.objects.filter(uuid__in=[i for i, _ in live], removed_at__isnull=True).update(
+            removed_at=timezone.now()
+        )
+    return [Removal(action, seqs[message]) for action, message in live]
 
 
-def mark_removed(chat: Chat, action_ids: Iterable[uuid.UUID]) -> list[uuid.UUID]:
+def mark_removed(chat: Chat, action_ids: Iterable[uuid.UUID]) -> list[Removal]:
     """Mark buttons removed; returns those that were live in this chat until now."""
     return _mark_live_removed(chat, uuid__in=list(action_ids))
 
 
-def mark_message_actions_removed(chat: Chat, message_id: uuid.UUID) -> list[uuid.UUID]:
-    """Mark all of a message's live buttons removed; returns their ids."""
+def mark_message_actions_removed(chat: Chat, message_id: uuid.UUID) -> list[Removal]:
+    """Mark all of a message's live buttons removed; returns what went."""
     return _mark_live_removed(chat, message__uuid=message_id)
 
 
@@ -197,24 +244,34 @@ def stream_lease() -> datetime:
 def mark_streaming(chat: Chat, message_id: uuid.UUID) -> tuple[str, str] | None:
     """A sent message starts streaming (``send()`` came first); its text and frame.
 
-    ``None`` if the message is gone.
+    A change like any other: it takes a position, so a ``sync`` resends the
+    message as streaming. ``None`` if the message is gone.
     """
-    row = MessageRow.objects.filter(
-        uuid=message_id, conversation=chat.conversation, removed_at__isnull=True
-    ).first()
-    if row is None:
-        return None
-    row.stream, row.streaming_until, row.content_html = (
-        MessageRow.Stream.STREAMING,
-        stream_lease(),
-        "",
-    )
-    row.save(update_fields=["stream", "streaming_until", "content_html"])
+    with transaction.atomic():
+        seq = take_positions(chat)
+        row = MessageRow.objects.filter(
+            uuid=message_id, conversation=chat.conversation, removed_at__isnull=True
+        ).first()
+        if row is None:  # nothing changed: give the position back
+            transaction.set_rollback(True)
+            return None
+        row.stream, row.streaming_until, row.content_html = (
+            MessageRow.Stream.STREAMING,
+            stream_lease(),
+            "",
+        )
+        row.seq = seq
+        row.save(update_fields=["stream", "streaming_until", "content_html", "seq"])
     return row.content, _redraw(chat, row)
 
 
 def save_stream_text(chat: Chat, message_id: uuid.UUID, content: str) -> bool:
-    """Save the text streamed so far and renew the lease; false if the stream has ended."""
+    """Save the text streamed so far and renew the lease; false if the stream has ended.
+
+    The one write here that takes no position: the tabs had this text already
+    from ``message.stream`` frames (which carry none), and a ``sync`` resends
+    the message by its start's position, with the text saved last.
+    """
     count = MessageRow.objects.filter(
         uuid=message_id, conversation=chat.conversation, stream=MessageRow.Stream.STREAMING
     ).update(content=content, streaming_until=stream_lease())
@@ -226,26 +283,29 @@ def mark_stream_ended(chat: Chat, message_id: uuid.UUID, content: str, how: str)
 
     ``None`` if it was no longer streaming (it ended another way first).
     """
-    row = MessageRow.objects.filter(
-        uuid=message_id, conversation=chat.conversation, stream=MessageRow.Stream.STREAMING
-    ).first()
-    if row is None:
-        return None
-    return _end(chat, row, content, how)
+    with transaction.atomic():
+        seq = take_positions(chat)
+        row = MessageRow.objects.filter(
+            uuid=message_id, conversation=chat.conversation, stream=MessageRow.Stream.STREAMING
+        ).first()
+        if row is None or not _end(row, content, how, seq):
+            transaction.set_rollback(True)  # its own process ended it meanwhile
+            return None
+    return _redraw(chat, row)
 
 
-def _end(chat: Chat, row: MessageRow, content: str, how: str) -> str | None:
+def _end(row: MessageRow, content: str, how: str, seq: int) -> bool:
     count = MessageRow.objects.filter(pk=row.pk, stream=MessageRow.Stream.STREAMING).update(
         content=content,
         content_html=render_markdown(content),
         stream=how,
         streaming_until=None,
         updated_at=timezone.now(),
+        seq=seq,
     )
-    if not count:
-        return None  # its own process ended it meanwhile
-    row.refresh_from_db()
-    return _redraw(chat, row)
+    if count:
+        row.refresh_from_db()
+    return count > 0
 
 
 def mark_lapsed_streams(chat: Chat) -> list[str]:
@@ -253,15 +313,32 @@ def mark_lapsed_streams(chat: Chat) -> list[str]:
 
     Whoever reads the conversation (the page, a ``sync`` or ``fetch``, the API)
     calls this first, so a dead worker's stream never looks alive; it keeps
-    the text saved last. Returns the frames that tell the tabs.
+    the text saved last. Each takes a position of its own. Returns the frames
+    that tell the tabs.
     """
-    lapsed = MessageRow.objects.filter(
-        conversation=chat.conversation,
-        stream=MessageRow.Stream.STREAMING,
-        streaming_until__lt=timezone.now(),
-    )
-    texts = [_end(chat, row, row.content, MessageRow.Stream.INTERRUPTED) for row in lapsed]
-    return [text for text in texts if text is not None]
+
+    def lapsed() -> Any:
+        return MessageRow.objects.filter(
+            conversation=chat.conversation,
+            stream=MessageRow.Stream.STREAMING,
+            streaming_until__lt=timezone.now(),
+        )
+
+    if not lapsed().exists():  # the common case: no lock for a reader
+        return []
+    with transaction.atomic():
+        lock_conversation(chat)
+        rows = list(lapsed())
+        if not rows:
+            transaction.set_rollback(True)
+            return []
+        first = take_positions(chat, len(rows)) - len(rows) + 1
+        ended = [
+            row
+            for i, row in enumerate(rows)
+            if _end(row, row.content, MessageRow.Stream.INTERRUPTED, first + i)
+        ]
+    return [_redraw(chat, row) for row in ended]
 
 
 def _redraw(chat: Chat, row: MessageRow) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from channels.auth import AuthMiddlewareStack
 from channels.routing import ProtocolTypeRouter, URLRouter
 from channels.security.websocket import AllowedHostsOriginValidator, OriginValidator
@@ -17,7 +19,7 @@ open_to_all = ProtocolTypeRouter(
 )
 
 
-async def bare(scope, receive, send):
+async def bare(scope: Any, receive: Any, send: Any) -> None:
     """An ASGI callable the check cannot see into."""
 
 

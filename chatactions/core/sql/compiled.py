@@ -18,7 +18,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model, QuerySet
 from django.db.models.sql import UpdateQuery
 
-from ...models import Action, ActionClick
+from ...models import Action, ActionClick, Conversation
 
 #: Stand-ins, one per value a call brings: (model, field, a value no call uses).
 STAND_INS: dict[str, tuple[type[Model], str, Any]] = {
@@ -31,6 +31,8 @@ STAND_INS: dict[str, tuple[type[Model], str, Any]] = {
     "outcome": (ActionClick, "outcome", "\x01outcome"),
     "duration_ms": (ActionClick, "duration_ms", 1234.5678),
     "error": (ActionClick, "error", "\x01error"),
+    "conversation": (Conversation, "id", 2_000_000_003),
+    "count": (Conversation, "seq", 2_000_000_004),
 }
 
 

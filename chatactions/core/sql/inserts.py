@@ -1,6 +1,6 @@
 """Saving a new row as ``Model.objects.create`` does, without compiling its INSERT each time.
 
-RAW SQL, with ``statements``: the only two modules of chatactions that run
+RAW SQL, with ``statements`` and ``sequence``: the only modules of chatactions that run
 SQL themselves. Every click saves an audit row and usually a reply; through
 the ORM each INSERT was compiled anew, which cost more than the database took
 to run it (docs/benchmarks.md). Here Django's own ``SQLInsertCompiler``

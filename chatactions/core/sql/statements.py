@@ -1,6 +1,6 @@
 """The SQL of a click, compiled by Django once per database alias and reused.
 
-RAW SQL, with ``inserts``: the only two modules of chatactions that run SQL
+RAW SQL, with ``inserts`` and ``sequence``: the only modules of chatactions that run SQL
 themselves. Every click runs the same few statements: find the button with
 its message and conversation, claim it and save its audit row, then release
 it and write the click's outcome. Through the ORM each of them was compiled

@@ -11,6 +11,13 @@
  * for the message again), and "task.start"/"task.end" show "Assistant is
  * working…" with a Stop button.
  *
+ * Every change the server makes has a position in the conversation's sequence,
+ * and every frame says which. The tab keeps the position up to which it has
+ * seen everything (the page starts it at data-seq); a sync asks for every
+ * change after it, page by page, and each frame is applied idempotently: a
+ * message is drawn in its newest state whatever order frames arrive in, and a
+ * removed message or button never comes back.
+ *
  * No dependencies and no inline code: it works under a strict
  * Content-Security-Policy. Its texts come translated in the page itself, in
  * the chat's <script type="application/json" id="ca-strings-..."> element
@@ -25,6 +32,7 @@
   var NOTICE_MS = 6000;
   // A stream gap not filled by a refetch (the saved text lags): ask again after this.
   var REFETCH_MS = 1000;
+  var SYNC_RETRY_MS = 1000;
 
   // What the clicker reads when a click is refused (the no-JavaScript door says the same).
   var ENGLISH_REFUSED = {
@@ -96,9 +104,13 @@
     this.everOpen = false;
     this.asking = null;
     this.state = "connecting";
+    this.seq = Number(root.dataset.seq) || 0; // every change up to here is shown
+    this.ahead = {}; // positions seen beyond this.seq (live frames may arrive out of order)
+    this.goneMessages = {}; // removals are for good: a late frame must not bring one back
+    this.goneActions = {};
     this.working = root.querySelector("[data-working]");
     this.tasks = {}; // running task id -> the timer that forgets it when its lease lapses
-    this.ahead = {}; // message id -> stream deltas that arrived before the text they follow
+    this.deltas = {}; // message id -> stream deltas that arrived before the text they follow
     this.refetching = {}; // message id -> a pending fetch timer
     this.staleTimers = {}; // message id -> the timer that asks after a silent stream
 
@@ -219,84 +231,103 @@
 
   // Catching up ------------------------------------------------------------------
 
-  ChatClient.prototype.sync = function () {
+  // Every change after the tab's position, a page at a time, until none is left.
+  ChatClient.prototype.sync = function (more) {
     var self = this;
-    // The sync resends a task.start for each task still running, before its ack: forget
-    // the rest, and show "working" only if one came.
-    Object.keys(this.tasks).forEach(function (id) { window.clearTimeout(self.tasks[id]); });
-    this.tasks = {};
-    this.send({ type: "sync", after: this.syncAnchor() }, function (ack) {
-      self.showWorking();
-      // The anchor message was deleted for good: ask for the newest messages instead.
-      if (ack.status === "not_found") self.send({ type: "sync", after: null });
+    // A sync's first page: the last page resends a task.start for each task still
+    // running, before its ack; forget the rest, and show "working" only if one came.
+    if (!more) {
+      Object.keys(this.tasks).forEach(function (id) { window.clearTimeout(self.tasks[id]); });
+      this.tasks = {};
+    }
+    this.send({ type: "sync", since: this.seq }, function (ack) {
+      if (ack.status === "rate_limited") {
+        window.setTimeout(function () { if (self.isOpen()) self.sync(); }, SYNC_RETRY_MS);
+        return;
+      }
+      if (ack.status !== "ok" || typeof ack.seq !== "number") return;
+      self.seq = ack.seq;
+      Object.keys(self.ahead).forEach(function (seen) {
+        if (Number(seen) <= self.seq) delete self.ahead[seen];
+      });
+      self.advance();
+      if (ack.has_more && self.isOpen()) self.sync(true);
+      else self.showWorking();
     });
   };
 
-  // Sync from the oldest message that still shows buttons, so buttons removed while
-  // the socket was down disappear too, and from the last message when none does.
-  ChatClient.prototype.syncAnchor = function () {
-    var items = this.list.querySelectorAll("[data-message-id]");
-    if (!items.length) return null;
-    // A message still streaming counts as one with buttons: the sync must resend it.
-    var withButtons = this.list.querySelector(
-      "[data-message-id] [data-action-id], [data-message-id][data-stream=streaming]"
-    );
-    var anchor = withButtons ? withButtons.closest("[data-message-id]") : items[items.length - 1];
-    var previous = anchor.previousElementSibling;
-    // "after" is exclusive: anchor on the message before, so the anchor itself comes back.
-    if (withButtons && previous) return previous.dataset.messageId;
-    return withButtons ? null : anchor.dataset.messageId;
+  // A live frame's position: the tab's position moves only over positions it has seen,
+  // so a frame still on its way when the socket drops is asked for again.
+  ChatClient.prototype.saw = function (seq) {
+    if (typeof seq !== "number" || seq <= this.seq) return;
+    this.ahead[seq] = true;
+    this.advance();
+  };
+
+  ChatClient.prototype.advance = function () {
+    while (this.ahead[this.seq + 1]) {
+      delete this.ahead[this.seq + 1];
+      this.seq += 1;
+    }
   };
 
   // Frames from the server, one handler per frame type ---------------------------
 
+  // A message frame (new, updated or resent by a sync) is the message's whole state
+  // at its position: drawn unless the tab already shows that state or a newer one.
   ChatClient.prototype.on_message = function (frame) {
+    this.saw(frame.seq);
+    if (this.goneMessages[frame.id]) return;
     var old = this.find(frame.id);
     if (old && this.mergeStream(old, frame)) return;
+    if (old && Number(old.dataset.seq) >= frame.seq) return;
     var node = this.render(frame.html);
+    node.querySelectorAll("[data-action-id]").forEach(function (form) {
+      if (this.goneActions[form.dataset.actionId]) this.removeForm(form);
+    }, this);
     if (!old) {
       this.insert(node);
       this.streamStarted(node, frame);
       if (frame.from_user) node.scrollIntoView({ block: "nearest" });
       return;
     }
-    // Seen already (a sync overlapping a broadcast): keep one copy, and bring its
-    // buttons and content up to date without disturbing the rest.
-    var wanted = {};
-    frame.actions.forEach(function (action) { wanted[action.id] = true; });
-    var shown = old.querySelectorAll("[data-action-id]");
-    var added = frame.actions.some(function (action) {
-      return !old.querySelector('[data-action-id="' + action.id + '"]');
+    // Only buttons gone: drop them, without disturbing the rest (focus, a spinner).
+    var added = Array.prototype.some.call(node.querySelectorAll("[data-action-id]"), function (form) {
+      return !old.querySelector('[data-action-id="' + form.dataset.actionId + '"]');
     });
     var oldContent = old.querySelector(".ca-content");
     var newContent = node.querySelector(".ca-content");
-    if (added || (oldContent && newContent && oldContent.innerHTML !== newContent.innerHTML)) {
+    if (added || !oldContent || !newContent || oldContent.innerHTML !== newContent.innerHTML) {
       old.replaceWith(node);
+      this.streamStarted(node, frame);
       return;
     }
-    for (var i = 0; i < shown.length; i++) {
-      if (!wanted[shown[i].dataset.actionId]) this.removeForm(shown[i]);
-    }
+    old.dataset.seq = frame.seq;
+    old.querySelectorAll("[data-action-id]").forEach(function (form) {
+      if (!node.querySelector('[data-action-id="' + form.dataset.actionId + '"]')) this.removeForm(form);
+    }, this);
+    this.streamStarted(old, frame);
   };
 
-  ChatClient.prototype.on_message_update = function (frame) {
-    var old = this.find(frame.id);
-    // A fetched stream this tab has not drawn yet (it began before this tab's sync).
-    if (!old && frame.stream === "streaming") return this.on_message(frame);
-    if (!old || this.mergeStream(old, frame)) return;
-    var node = this.render(frame.html);
-    old.replaceWith(node);
-    this.streamStarted(node, frame);
-  };
+  ChatClient.prototype.on_message_update = ChatClient.prototype.on_message;
 
   // Streams -------------------------------------------------------------------------
 
   // A streaming copy of a message that is streaming here too: keep the longer text
-  // (text only grows, so the longer one is the newer), never a shorter saved one.
+  // (text only grows, so the longer one is the newer), never a shorter saved one; a
+  // later position (buttons removed meanwhile) drops the buttons it no longer has.
   ChatClient.prototype.mergeStream = function (old, frame) {
     if (frame.stream !== "streaming" || old.dataset.stream !== "streaming") return false;
     var box = old.querySelector("[data-stream-text]");
-    if (box.textContent.length < frame.content.length) box.textContent = frame.content;
+    if (box && box.textContent.length < frame.content.length) box.textContent = frame.content;
+    if (Number(old.dataset.seq) < frame.seq) {
+      old.dataset.seq = frame.seq;
+      var kept = {};
+      frame.actions.forEach(function (action) { kept[action.id] = true; });
+      old.querySelectorAll("[data-action-id]").forEach(function (form) {
+        if (!kept[form.dataset.actionId]) this.removeForm(form);
+      }, this);
+    }
     this.drain(old, frame.id);
     this.expectNews(frame.id, frame.lease);
     return true;
@@ -311,10 +342,12 @@
     }
   };
 
+  // A delta takes no position: it is text within a message whose start and end do.
   ChatClient.prototype.on_message_stream = function (frame) {
+    if (this.goneMessages[frame.id]) return;
     var node = this.find(frame.id);
     if (node && node.dataset.stream !== "streaming") return; // ended here already
-    (this.ahead[frame.id] = this.ahead[frame.id] || []).push([frame.at, frame.delta]);
+    (this.deltas[frame.id] = this.deltas[frame.id] || []).push([frame.at, frame.delta]);
     if (!node) {
       this.refetch(frame.id, 0); // a stream this tab has not seen start
       return;
@@ -322,12 +355,11 @@
     this.drain(node, frame.id);
     this.expectNews(frame.id);
   };
-
   // Apply every delta that begins within the text this tab has; a delta beyond it is a
   // gap (frames missed while connecting): keep it and ask for the message again.
   ChatClient.prototype.drain = function (node, id) {
     var box = node.querySelector("[data-stream-text]");
-    var pending = this.ahead[id] || [];
+    var pending = this.deltas[id] || [];
     var progress = true;
     while (box && progress) {
       progress = false;
@@ -342,7 +374,7 @@
       }
     }
     if (pending.length) this.refetch(id, 0);
-    else delete this.ahead[id];
+    else delete this.deltas[id];
   };
 
   ChatClient.prototype.refetch = function (id, delay) {
@@ -354,7 +386,7 @@
         delete self.refetching[id];
         var node = self.find(id);
         // Still a gap: the saved text lags the stream by up to a save interval.
-        if (self.ahead[id] && node && node.dataset.stream === "streaming") self.refetch(id, REFETCH_MS);
+        if (self.deltas[id] && node && node.dataset.stream === "streaming") self.refetch(id, REFETCH_MS);
       });
     }, delay);
   };
@@ -370,7 +402,7 @@
   };
 
   ChatClient.prototype.forgetStream = function (id) {
-    delete this.ahead[id];
+    delete this.deltas[id];
     window.clearTimeout(this.staleTimers[id]);
     delete this.staleTimers[id];
     delete this.staleTimers[id + ":lease"];
@@ -402,6 +434,9 @@
   };
 
   ChatClient.prototype.on_message_remove = function (frame) {
+    this.saw(frame.seq);
+    this.goneMessages[frame.id] = true;
+    this.forgetStream(frame.id);
     var old = this.find(frame.id);
     if (!old) return;
     var hadFocus = old.contains(document.activeElement);
@@ -410,6 +445,8 @@
   };
 
   ChatClient.prototype.on_action_remove = function (frame) {
+    this.saw(frame.seq);
+    this.goneActions[frame.id] = true;
     var form = this.root.querySelector('[data-action-id="' + frame.id + '"]');
     if (form) this.removeForm(form);
   };

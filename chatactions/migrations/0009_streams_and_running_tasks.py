@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('chatactions', '0006_outcome_labels'),
+        ('chatactions', '0008_sequence'),
     ]
 
     operations = [

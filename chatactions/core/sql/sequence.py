@@ -1,0 +1,76 @@
+"""Taking the next positions of a conversation's sequence, in one round trip.
+
+RAW SQL (see ``chatactions.core.sql``). Every change a tab must see takes a
+position with ``UPDATE conversation SET seq = seq + n ... RETURNING seq``
+inside the transaction of the change. The UPDATE locks the conversation's
+row until that transaction ends, so the next change of the same
+conversation waits for it to commit before it gets its own number: a reader
+that sees position N committed has every position below N committed too.
+This is one more statement on a click's path, so, like the click's own, it
+is compiled by Django once per database alias and reused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import cast
+
+from django.db import connections, router
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import BigIntegerField, F, Value
+from django.db.models.sql import UpdateQuery
+
+from ...models import Conversation
+from .compiled import Compiled, compile_sql, stand_in
+
+
+@dataclass(frozen=True)
+class _Take:
+    update: Compiled
+    #: ``update`` with ``RETURNING``, where the database can return from an UPDATE.
+    returning: str | None
+
+
+_built: dict[str, _Take] = {}
+
+
+def _build(connection: BaseDatabaseWrapper) -> _Take:
+    rows = Conversation.objects.filter(pk=stand_in("conversation"))
+    query = cast(UpdateQuery, rows.query.chain(UpdateQuery))
+    # Typed as the field, so the stand-in is sent as the field sends it (Int8 on psycopg).
+    step = Value(stand_in("count"), output_field=BigIntegerField())
+    query.add_update_values({"seq": F("seq") + step})
+    compiler = query.get_compiler(connection=connection)
+    compiler.pre_sql_setup()
+    sql, params = compiler.as_sql()
+    update = compile_sql(sql, params, connection, "conversation", "count")
+    returning = None
+    # PostgreSQL and SQLite (3.35+) return from an UPDATE; MySQL and MariaDB do not.
+    if connection.vendor in ("postgresql", "sqlite") and (
+        connection.features.can_return_columns_from_insert
+    ):
+        column = connection.ops.quote_name(cast(str, Conversation._meta.get_field("seq").column))
+        returning = f"{update.sql} RETURNING {column}"
+    return _Take(update, returning)
+
+
+def take(conversation_pk: int, count: int = 1) -> int:
+    """Take ``count`` positions of the conversation's sequence; returns the last of them.
+
+    Call it inside the change's transaction, before the change touches any
+    other row: every change of a conversation then locks its rows in the same
+    order (the conversation first), so two changes cannot deadlock.
+    """
+    using = router.db_for_write(Conversation)
+    connection = connections[using]
+    built = _built.get(using)
+    if built is None:
+        built = _built[using] = _build(connection)
+    params = built.update.params(connection, conversation=conversation_pk, count=count)
+    with connection.cursor() as cursor:
+        if built.returning is not None:
+            cursor.execute(built.returning, params)
+            return int(cursor.fetchone()[0])
+        cursor.execute(built.update.sql, params)
+    seq = Conversation.objects.using(using).values_list("seq", flat=True).get(pk=conversation_pk)
+    return int(seq)
