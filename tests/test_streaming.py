@@ -12,7 +12,7 @@ from django.utils import timezone
 from pytest_django.fixtures import Settings
 
 import chatactions as ca
-from chatactions.models import Action, ActionClick, Message, RunningTask
+from chatactions.models import Action, ActionClick, Conversation, Message, RunningTask
 from chatactions.registry import default_registry
 
 from .conftest import Callbacks, Socket, Visitor, offer
@@ -130,6 +130,47 @@ async def test_a_story_streams_in_batches_then_ends_as_markdown(visitor: Visitor
     saved = await sync_to_async(row)(reply["id"])
     assert saved.content == STORY and saved.stream == ""
     assert tab.text[reply["id"]] == saved.content
+
+
+def position(conversation: Any) -> int:
+    return int(Conversation.objects.values_list("seq", flat=True).get(pk=conversation.pk))
+
+
+async def test_a_streams_start_and_end_take_positions_and_its_deltas_none(
+    visitor: Visitor,
+) -> None:
+    """The sequence's rule for streams: a tab syncing after the end gets the ended message."""
+    conversation, socket = await start(visitor)
+    tab = Tab()
+    await socket.send({"type": "message", "content": "tell me a story"})
+    frames = await read_until(socket, tab, ended)
+    echo, reply = frames[0], frames[2]
+    final = next(f for f in frames if f["type"] == "message.update")
+    assert reply["seq"] == echo["seq"] + 1 and final["seq"] == reply["seq"] + 1
+    assert final["seq"] == await sync_to_async(position)(conversation)
+    deltas = [f for f in frames if f["type"] == "message.stream"]
+    assert deltas and not [f for f in deltas if "seq" in f]
+    assert not [f for f in frames if f["type"].startswith("task.") and "seq" in f]
+    missed, ack = await socket.request({"type": "sync", "since": echo["seq"]})
+    assert ack["seq"] == final["seq"] and ack["has_more"] is False
+    (resent,) = [f for f in missed if f["type"] == "message"]
+    assert resent["id"] == reply["id"] and resent["seq"] == final["seq"]
+    assert resent["stream"] == "" and resent["content"] == tab.text[reply["id"]]
+
+
+async def test_a_lapsed_stream_takes_a_position_when_a_sync_since_notices_it(
+    visitor: Visitor,
+) -> None:
+    conversation, socket = await start(visitor)
+    before = await sync_to_async(position)(conversation)
+    message = await sync_to_async(dead_stream)(conversation)
+    frames, ack = await socket.request({"type": "sync", "since": before})
+    interrupted = [f for f in frames if f["id"] == str(message.uuid)]
+    assert interrupted and all(f["stream"] == "interrupted" for f in interrupted)
+    assert {f["seq"] for f in interrupted} == {before + 1} and ack["seq"] == before + 1
+    assert not [f for f in frames if f["type"] == "task.start"]
+    saved = await sync_to_async(row)(str(message.uuid))
+    assert saved.seq == before + 1 and saved.stream == "interrupted"
 
 
 async def test_while_streaming_the_text_is_drawn_escaped(
