@@ -33,6 +33,7 @@ _EXPORTS = {
     "action_callback": "registry",
     "on_message": "registry",
     "on_chat_start": "registry",
+    "on_stop": "registry",
     "autodiscover": "registry",
 }
 
@@ -58,6 +59,7 @@ __all__ = [
     "default_registry",
     "on_chat_start",
     "on_message",
+    "on_stop",
     "state",
 ]
 
@@ -84,6 +86,7 @@ if TYPE_CHECKING:
         default_registry,
         on_chat_start,
         on_message,
+        on_stop,
     )
     from .store import State, state
 

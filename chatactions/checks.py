@@ -65,7 +65,29 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
                 id="chatactions.E005",
             )
         )
-    return errors
+    return errors + _stream_lease(user)
+
+
+def _stream_lease(user: dict[str, Any]) -> list[CheckMessage]:
+    """A lease shorter than the saves that renew it marks every live stream interrupted."""
+    lease = user.get("STREAM_LEASE", DEFAULTS["STREAM_LEASE"])
+    interval = user.get("STREAM_SAVE_INTERVAL", DEFAULTS["STREAM_SAVE_INTERVAL"])
+    try:
+        too_short = float(lease) <= float(interval)
+    except (TypeError, ValueError):
+        too_short = True
+    if not too_short:
+        return []
+    return [
+        Error(
+            f"CHATACTIONS STREAM_LEASE ({lease!r}) must be a number of seconds above "
+            f"STREAM_SAVE_INTERVAL ({interval!r}): each save renews a stream's lease, so a "
+            "shorter lease marks streams interrupted while they still stream.",
+            hint="Keep the lease several save intervals long, e.g. the defaults 10.0 and 1.0 "
+            "(docs/settings.md).",
+            id="chatactions.E008",
+        )
+    ]
 
 
 @register("chatactions")

@@ -32,6 +32,13 @@ DEFAULTS: dict[str, Any] = {
     # make per RATE_LIMIT_PERIOD, over every door and socket; 0 turns it off.
     "RATE_LIMIT": 30,
     # Seconds of one budget window.
+    # Seconds between saves of a streamed message's text (what a reload shows mid-stream).
+    "STREAM_SAVE_INTERVAL": 1.0,
+    # Seconds a stream's tokens are gathered into one ``message.stream`` frame; 0 sends each.
+    "STREAM_COALESCE": 0.05,
+    # Seconds a stream or a running task holds its lease without news: after that, a
+    # killed worker's stream is shown interrupted and its "working" indicator goes.
+    "STREAM_LEASE": 10.0,
     "RATE_LIMIT_PERIOD": 10.0,
     # Most sockets open at once on one conversation, and for one requester; 0: no cap.
     "MAX_SOCKETS_PER_CONVERSATION": 20,

@@ -147,8 +147,12 @@ class ChatConsumer(lifetime.SessionBound, AsyncWebsocketConsumer):  # type: igno
             self.start(self.handle_message(frame), frame.ref)
         elif isinstance(frame, protocol.ActionFrame):
             self.start(self.handle_action(frame), frame.ref)
-        else:
+        elif isinstance(frame, protocol.SyncFrame):
             self.start(self.handle_sync(frame), frame.ref)
+        elif isinstance(frame, protocol.FetchFrame):
+            self.start(self.handle_fetch(frame), frame.ref)
+        else:
+            self.start(self.handle_stop(frame), frame.ref)
 
     def start(self, handler: Awaitable[None], ref: str | None) -> None:
         """Run a frame's handler as its own task, so the socket keeps reading meanwhile."""
@@ -223,6 +227,19 @@ class ChatConsumer(lifetime.SessionBound, AsyncWebsocketConsumer):  # type: igno
             await self.reply(protocol.ack(frame.ref, protocol.NOT_FOUND, _("No such message.")))
             return
         await self.reply(*texts, protocol.ack(frame.ref, protocol.OK))
+
+    async def handle_fetch(self, frame: protocol.FetchFrame) -> None:
+        """One message again (a tab saw a gap in its stream), then the ``ack``."""
+        text = await dispatch.fetch(self.chat, frame.id)
+        if text is None:
+            await self.reply(protocol.ack(frame.ref, protocol.NOT_FOUND, "No such message."))
+            return
+        await self.reply(text, protocol.ack(frame.ref, protocol.OK))
+
+    async def handle_stop(self, frame: protocol.StopFrame) -> None:
+        """Stop: ``dispatch.stop`` cancels the running handlers wherever they run."""
+        outcome = await dispatch.stop(self.requester, self.chat.conversation.uuid)
+        await self.reply(protocol.ack(frame.ref, outcome.status, outcome.detail, outcome.notice))
 
     # Sending ------------------------------------------------------------------------
 

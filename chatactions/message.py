@@ -11,6 +11,7 @@ from .action import Action
 from .context import Chat, ConversationRef, resolve_chat
 from .core import messages
 from .core.drafts import MessageDraft
+from .core.streams import Stream
 from .exceptions import MessageError, MessageTypeError
 from .models import Message as MessageRow
 from .storable import length_problem, text_problem
@@ -44,6 +45,8 @@ class Message:
         self.id: uuid.UUID = uuid.uuid4()
         self.from_user = False
         self._conversation = conversation
+        self._sent = False
+        self._stream: Stream | None = None
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.id} {self.content[:30]!r}>"
@@ -54,9 +57,10 @@ class Message:
         message = cls(row.content, author=row.author, conversation=chat)
         message.id = row.uuid
         message.from_user = row.from_user
+        message._sent = True  # its row exists: streaming into it resumes it
         return message
 
-    def draft(self, *, from_user: bool = False) -> MessageDraft:
+    def draft(self, *, from_user: bool = False, stream: str = "") -> MessageDraft:
         """This message and its buttons checked and frozen, before anything is saved.
 
         Every button is checked first, then the message's own fields, so a bad
@@ -80,6 +84,7 @@ class Message:
             exclusive=self.exclusive,
             awaiting=self.awaiting,
             actions=actions,
+            stream=stream,
         )
 
     async def _chat(self) -> Chat:
@@ -92,11 +97,43 @@ class Message:
             action.for_id = self.id
             action._chat = chat
 
+    async def stream_token(self, token: str) -> None:
+        """Add ``token`` to the content, shown in every tab as it comes (as Chainlit's).
+
+        The first token saves the message, drawn "streaming" and escaped; the
+        text so far is saved every ``STREAM_SAVE_INTERVAL`` seconds. ``send()``
+        (or ``update()``, if ``send()`` came first) ends the stream: the full
+        text saved, drawn as Markdown, with its buttons.
+        """
+        if not isinstance(token, str):
+            raise MessageTypeError(f"A streamed token must be a string, not {type(token)}.")
+        if token and (problem := text_problem(token)) is not None:
+            raise MessageError(f"Streamed token {problem}.")
+        if self._stream is None and not self._sent:
+            self.content += token  # the first token is in the row from the start
+            self._stream = await Stream.start(await self._chat(), self.draft(stream="streaming"))
+            self._sent = True
+            return
+        if self._stream is None:
+            self._stream = await Stream.resume(await self._chat(), self.id)
+            if self._stream is None:
+                return  # removed meanwhile: nothing to stream into
+        self.content += token
+        await self._stream.push(token)
+
     async def send(self) -> Message:
-        """Save the message and its buttons, then show it in every open tab."""
+        """Save the message and its buttons, then show it in every open tab.
+
+        After ``stream_token()`` this is the stream's end instead.
+        """
         chat = await self._chat()
         draft = self.draft()
-        await messages.send_message(chat, draft)
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            await stream.finish(draft)
+        else:
+            await messages.send_message(chat, draft)
+            self._sent = True
         self._bind(chat)
         return self
 
@@ -108,7 +145,11 @@ class Message:
         """
         chat = await self._chat()
         draft = self.draft()
-        updated = await messages.update_message(chat, draft)
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            updated = await stream.finish(draft)
+        else:
+            updated = await messages.update_message(chat, draft)
         self._bind(chat)
         return updated
 

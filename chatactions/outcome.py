@@ -25,6 +25,8 @@ class Status(models.TextChoices):
     INVALID = "invalid", gettext_lazy("Invalid")
     RATE_LIMITED = "rate_limited", gettext_lazy("Rate limited")
     ERROR = "error", gettext_lazy("Error")
+    #: Stopped by its owner (a ``stop``) while it ran.
+    CANCELLED = "cancelled", gettext_lazy("Cancelled")
 
 
 @dataclass(frozen=True)

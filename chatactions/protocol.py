@@ -84,7 +84,22 @@ class SyncFrame:
     since: int | None = None
 
 
-ClientFrame = MessageFrame | ActionFrame | SyncFrame
+@dataclass(frozen=True)
+class FetchFrame:
+    """A tab that saw a gap in a stream asking for the message again."""
+
+    ref: str | None
+    id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class StopFrame:
+    """The owner pressed Stop: cancel the conversation's running handlers."""
+
+    ref: str | None
+
+
+ClientFrame = MessageFrame | ActionFrame | SyncFrame | FetchFrame | StopFrame
 
 
 def parse(text: str) -> ClientFrame:
@@ -121,6 +136,10 @@ def parse(text: str) -> ClientFrame:
         return ActionFrame(ref, _uuid(data.get("id"), "id", ref))
     if kind == "sync":
         return _sync(data, ref)
+    if kind == "fetch":
+        return FetchFrame(ref, _uuid(data.get("id"), "id", ref))
+    if kind == "stop":
+        return StopFrame(ref)
     # Echo at most a short prefix: a detail must not send a client's megabyte back to it.
     shown = repr(kind)
     if len(shown) > MAX_ECHO:
@@ -210,8 +229,25 @@ def message_frame(
         "html": html,
         "actions": [action_fields(a) for a in actions],
         "created_at": timezone.localtime(message.created_at).isoformat(),
+        "stream": message.stream,
+        **({"lease": chat_settings.STREAM_LEASE} if message.stream == "streaming" else {}),
         "seq": message.seq,
     }
+
+
+def stream_frame(message_id: uuid.UUID, at: int, delta: str) -> dict[str, Any]:
+    """Text streamed into a message: ``delta`` begins at offset ``at`` of its content.
+
+    ``at`` counts UTF-16 code units, as JavaScript's ``String.length`` does, so
+    a tab compares it with what it has without decoding anything. It takes no
+    position in the sequence: the row's text is saved later, its end is a change.
+    """
+    return {"type": "message.stream", "id": str(message_id), "at": at, "delta": delta}
+
+
+def task_frame(kind: str, token: uuid.UUID, **extra: Any) -> dict[str, Any]:
+    """``task.start`` (again as the lease is renewed) or ``task.end`` of one running handler."""
+    return {"type": kind, "id": str(token), **extra}
 
 
 def action_remove(action_id: uuid.UUID, seq: int) -> dict[str, Any]:

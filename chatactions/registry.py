@@ -123,6 +123,12 @@ class ChatRegistry:
         self._register(self._hooks, "on_chat_start handler", Registration(func, "on_chat_start"))
         return func
 
+    def on_stop(self, func: F) -> F:
+        """Register the handler that runs when the owner presses Stop (as Chainlit's)."""
+        _check_callable(func, "on_stop")
+        self._register(self._hooks, "on_stop handler", Registration(func, "on_stop"))
+        return func
+
     def _register(self, table: dict[str, Registration], what: str, new: Registration) -> None:
         old = table.get(new.name)
         if old is not None:
@@ -196,3 +202,4 @@ def autodiscover() -> None:
 action_callback = default_registry.action_callback
 on_message = default_registry.on_message
 on_chat_start = default_registry.on_chat_start
+on_stop = default_registry.on_stop

@@ -31,7 +31,7 @@ from lucide.templatetags.lucide import lucide
 from . import texts
 from .conf import chat_settings
 from .models import Action as ActionRow
-from .models import Conversation
+from .models import Conversation, RunningTask
 from .models import Message as MessageRow
 
 logger = logging.getLogger(__name__)
@@ -78,6 +78,10 @@ def chat_template_context(
         "max_message_length": chat_settings.MAX_MESSAGE_LENGTH,
         "chat_strings": texts.client_strings(),
         "strings_id": f"ca-strings-{conversation.uuid}",
+        # A handler is running: the page shows "working…" and Stop (JavaScript or not).
+        "chat_working": RunningTask.objects.filter(
+            conversation=conversation, until__gt=timezone.now()
+        ).exists(),
     }
 
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", views.StartChatView.as_view(), name="start"),
     path("history/", history_views.HistoryView.as_view(), name="history"),
     path("<uuid:conversation_id>/", views.conversation, name="conversation"),
+    path("<uuid:conversation_id>/stop/", views.stop, name="stop"),
     path("<uuid:conversation_id>/rename/", history_views.rename, name="rename"),
     path("<uuid:conversation_id>/delete/", history_views.delete, name="delete"),
     path(

@@ -29,6 +29,7 @@ from django.views import View
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import dispatch, history, limits, origins, owners, protocol, rendering, texts
+from .context import Chat
 from .csp import strict_policy
 from .models import Action as ActionRow
 from .models import ActionClick, Conversation
@@ -139,6 +140,7 @@ def conversation(request: HttpRequest, conversation_id: uuid.UUID) -> HttpRespon
         # Whatever the id: a login page reveals nothing about which chats exist.
         return redirect_to_login(request.get_full_path())
     requester, conversation = owned(request, conversation_id)
+    async_to_sync(dispatch.notice_lapsed)(Chat(conversation, requester))
     if request.method == "POST":
         content = request.POST.get("content", "")
         if content.strip():
@@ -151,6 +153,16 @@ def conversation(request: HttpRequest, conversation_id: uuid.UUID) -> HttpRespon
         return HttpResponseRedirect(request.path)
     context = rendering.chat_template_context(conversation)
     return render(request, "chatactions/page.html", {**context, "heading_level": 1})
+
+
+@require_POST
+def stop(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
+    """The Stop button without JavaScript (a CSRF-checked POST): the socket's ``stop``."""
+    if owners.login_required(request.user):
+        return _to_login(conversation_id)
+    requester, conversation = owned(request, conversation_id)
+    _flash(request, async_to_sync(dispatch.stop)(requester, conversation.uuid))
+    return redirect("chatactions:conversation", conversation_id=conversation.uuid)
 
 
 @require_POST

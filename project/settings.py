@@ -185,6 +185,9 @@ _CHATACTIONS_NUMBERS = {
     "MAX_SOCKETS_PER_REQUESTER": int,
     "SOCKET_CHECK_INTERVAL": float,
     "SYNC_LIMIT": int,
+    "STREAM_SAVE_INTERVAL": float,
+    "STREAM_COALESCE": float,
+    "STREAM_LEASE": float,
 }
 CHATACTIONS: dict[str, Any] = {}
 for _name, _type in _CHATACTIONS_NUMBERS.items():

@@ -42,20 +42,29 @@ class Visitor:
     def cookie(self) -> bytes:
         return f"sessionid={self.client.cookies['sessionid'].value}".encode()
 
-    def socket(self, conversation: Conversation | str, origin: bytes | None = ORIGIN) -> Socket:
+    def socket(
+        self, conversation: Conversation | str, origin: bytes | None = ORIGIN, tasks: bool = False
+    ) -> Socket:
         uuid = conversation.uuid if isinstance(conversation, Conversation) else conversation
         headers = [(b"cookie", self.cookie), (b"host", b"localhost")]
         if origin is not None:
             headers.append((b"origin", origin))
-        return Socket(WebsocketCommunicator(application, f"/ws/chat/{uuid}/", headers=headers))
+        communicator = WebsocketCommunicator(application, f"/ws/chat/{uuid}/", headers=headers)
+        return Socket(communicator, tasks=tasks)
 
 
 class Socket:
-    """A WebsocketCommunicator with protocol-level helpers."""
+    """A WebsocketCommunicator with protocol-level helpers.
 
-    def __init__(self, communicator: WebsocketCommunicator) -> None:
+    ``task.start``/``task.end`` frames surround every handler; a test that is
+    not about them asks for a socket without them (``tasks=False``).
+    """
+
+    def __init__(self, communicator: WebsocketCommunicator, tasks: bool = False) -> None:
         self.comm = communicator
         self.refs = 0
+        self.tasks = tasks
+        self.held: list[dict[str, Any]] = []  # read by nothing_more, not yet received
 
     async def connect(self) -> None:
         connected, code = await self.comm.connect(timeout=5)  # a hang guard on a busy machine
@@ -72,7 +81,12 @@ class Socket:
         await self.comm.send_to(text_data=text, bytes_data=data)
 
     async def receive(self, timeout: float = 3) -> dict[str, Any]:
-        return dict(json.loads(await self.comm.receive_from(timeout)))
+        if self.held:
+            return self.held.pop(0)
+        while True:
+            frame = dict(json.loads(await self.comm.receive_from(timeout)))
+            if self.tasks or not str(frame.get("type")).startswith("task."):
+                return frame
 
     async def until_ack(
         self, ref: str, timeout: float = 3
@@ -89,8 +103,16 @@ class Socket:
         return await self.until_ack(await self.send(frame))
 
     async def nothing_more(self) -> bool:
-        nothing: bool = await self.comm.receive_nothing(timeout=0.2)
-        return nothing
+        """Whether no frame but task frames (unless asked for) waits; leaves one for receive."""
+        if self.held:
+            return False
+        # A timed-out receive would cancel the application: read only what is queued.
+        while not await self.comm.receive_nothing(timeout=0.2):
+            frame = dict(json.loads(await self.comm.receive_from()))
+            if self.tasks or not str(frame.get("type")).startswith("task."):
+                self.held.append(frame)
+                return False
+        return True
 
     async def close(self) -> None:
         await self.comm.disconnect()

@@ -346,11 +346,13 @@ class Tab:
     """One open socket of a conversation on a live server, speaking protocol v1.
 
     Every wait has a timeout: a test of real processes must fail, not hang.
+    ``task.start``/``task.end`` frames are dropped unless ``tasks`` is set.
     """
 
-    def __init__(self, ws: Any) -> None:
+    def __init__(self, ws: Any, tasks: bool = False) -> None:
         self.ws = ws
         self.refs = 0
+        self.tasks = tasks
 
     async def send(self, frame: dict[str, Any]) -> str:
         self.refs += 1
@@ -360,7 +362,10 @@ class Tab:
 
     async def receive(self, timeout: float = 15) -> dict[str, Any]:
         async with asyncio.timeout(timeout):
-            return dict(json.loads(await self.ws.recv()))
+            while True:
+                frame = dict(json.loads(await self.ws.recv()))
+                if self.tasks or not str(frame.get("type")).startswith("task."):
+                    return frame
 
     async def until(
         self, test: Callable[[dict[str, Any]], bool], timeout: float = 15
@@ -406,13 +411,13 @@ class Tab:
 
 @asynccontextmanager
 async def open_tab(
-    browser: Browser, conversation: str, server: Daphne | None = None
+    browser: Browser, conversation: str, server: Daphne | None = None, tasks: bool = False
 ) -> AsyncIterator[Tab]:
     """A socket of ``browser``'s conversation on ``server`` (or its own), closed afterwards."""
     from websockets.asyncio.client import connect
 
     async with connect(**browser.socket_args(conversation, server), open_timeout=15) as ws:
-        yield Tab(ws)
+        yield Tab(ws, tasks)
 
 
 def buttons(messages: list[dict[str, Any]]) -> dict[str, str]:

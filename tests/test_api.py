@@ -297,6 +297,7 @@ def test_messages_carry_their_buttons_but_never_a_payload(api: Api) -> None:
         "actions",
         "created_at",
         "updated_at",
+        "stream",
     }
     assert [a["label"] for a in question["actions"]] == ["Confirm Deletion", "Cancel"]
     first = Action.objects.first()
@@ -807,6 +808,7 @@ def test_the_schema_is_openapi_3_with_every_endpoint() -> None:
         "/api/chat/conversations/",
         "/api/chat/conversations/{conversation_id}/",
         "/api/chat/conversations/{conversation_id}/messages/",
+        "/api/chat/conversations/{conversation_id}/stop/",
         "/api/chat/conversations/{conversation_id}/actions/{action_id}/click/",
     }
     click = schema["paths"]["/api/chat/conversations/{conversation_id}/actions/{action_id}/click/"]

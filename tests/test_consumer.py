@@ -97,6 +97,7 @@ async def test_message_frame_carries_id_html_actions_and_time(chat: Chat) -> Non
         "html",
         "actions",
         "created_at",
+        "stream",
         "seq",
     }
     assert set(question["actions"][0]) == {

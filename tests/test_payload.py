@@ -210,6 +210,7 @@ async def test_no_frame_ever_carries_the_payload(chat: Chat, callbacks: Callback
         await socket.send(frame)
         while f'"ref":"{frame["ref"]}"' not in texts[-1]:
             texts.append(await socket.comm.receive_from())
+    texts = [t for t in texts if '"type":"task.' not in t]
     assert len(texts) == 7  # offer, reply, ack; the sync: greeting, offer, reply, ack
     assert not any(secret in text for text in texts)
     assert await sync_to_async(ActionClick.objects.count)() == 1

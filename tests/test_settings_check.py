@@ -58,3 +58,22 @@ def test_manage_py_check_stops_on_it() -> None:
         SystemCheckError, match=r"(?s)chatactions\.E005.*Did you mean 'SYNC_LIMIT'"
     ):
         call_command("check", tags=["chatactions"])
+
+
+@pytest.mark.parametrize(
+    "streams",
+    [
+        {"STREAM_LEASE": 1.0},
+        {"STREAM_LEASE": 2.0, "STREAM_SAVE_INTERVAL": 3.0},
+        {"STREAM_LEASE": "x"},
+    ],
+)
+def test_a_stream_lease_not_above_the_save_interval_is_an_error(streams: dict[str, Any]) -> None:
+    with override_settings(CHATACTIONS=streams):
+        (error,) = [m for m in run_checks(tags=["chatactions"]) if m.id == "chatactions.E008"]
+    assert "STREAM_LEASE" in error.msg and "interrupted" in error.msg
+
+
+def test_the_default_stream_lease_is_fine() -> None:
+    with override_settings(CHATACTIONS={"STREAM_LEASE": 3.0, "STREAM_SAVE_INTERVAL": 0.5}):
+        assert not [m for m in run_checks(tags=["chatactions"]) if m.id == "chatactions.E008"]

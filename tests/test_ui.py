@@ -190,7 +190,7 @@ def test_the_chat_tag_draws_the_conversation_with_the_requests_csrf_token(
     assert "Embedded" in html and ">Go<" in html and "<span>Help</span>" in html
     assert f'data-socket="/ws/chat/{conversation.uuid}/?lang=en"' in html
     assert 'role="heading" aria-level="2"' in html
-    assert len(CSRF_INPUT.findall(html)) == 3  # New chat, the message box and the button
+    assert len(CSRF_INPUT.findall(html)) == 4  # New chat, the message box, Stop and the button
 
 
 def test_the_chat_tag_without_a_request_uses_the_contexts_token(visitor: Visitor) -> None:

@@ -7,14 +7,32 @@ were measured.
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 import chatactions as ca
 
 bench = ca.ChatRegistry("bench")
 
 
+async def stream(tokens: int, rate: float) -> None:
+    """``bench/streams.py``: ``tokens`` tokens at ``rate`` a second, each its send time."""
+    reply = ca.Message("")
+    start = time.monotonic()
+    for i in range(tokens):
+        await reply.stream_token(f"{time.time():.6f} ")
+        ahead = start + (i + 1) / rate - time.monotonic()
+        if ahead > 0:
+            await asyncio.sleep(ahead)
+    await reply.send()
+
+
 @bench.on_message
 async def handle_message(message: ca.Message) -> None:
-    if "delete my data" in message.content.lower():
+    if message.content.startswith("stream "):
+        _, tokens, rate = message.content.split()
+        await stream(int(tokens), float(rate))
+    elif "delete my data" in message.content.lower():
         await ca.Message(
             content="Are you sure you want to delete your data?",
             actions=[

@@ -24,7 +24,7 @@ from .. import owners, protocol
 from ..conf import chat_settings
 from ..models import Conversation
 from ..models import Message as MessageRow
-from ..outcome import Outcome
+from ..outcome import Outcome, Status
 from ..owners import Requester
 from .parsers import BoundedJSONParser
 from .permissions import MayChat, SessionWritesNeedCsrf
@@ -41,6 +41,8 @@ HTTP_STATUS: dict[str, int] = {
     protocol.NOT_FOUND: status.HTTP_404_NOT_FOUND,
     protocol.INVALID: status.HTTP_400_BAD_REQUEST,
     protocol.ERROR: status.HTTP_500_INTERNAL_SERVER_ERROR,
+    # The request was carried out: the handler it started was stopped.
+    Status.CANCELLED: status.HTTP_200_OK,
 }
 
 

@@ -278,3 +278,20 @@ click = extend_schema(
         **{code: response for code, response in WRITE_ERRORS.items() if code != 404},
     },
 )
+
+stop = extend_schema(
+    operation_id="stop",
+    tags=TAGS,
+    summary="Stop the bot",
+    description="Cancels the conversation's running handlers (`on_message`, callbacks, "
+    "`on_chat_start`) on whichever server process runs them, then runs the bot's "
+    "`on_stop`. A message being streamed ends with the text it has, marked `stopped`; "
+    "a stopped click's audit row says `cancelled`. Answers at once: the handlers stop "
+    "on their own process a moment later.",
+    parameters=_path("conversation_id"),
+    request=None,
+    responses={
+        200: _outcome_response("Stop was sent.", _outcome("ok", 200)),
+        **WRITE_ERRORS,
+    },
+)

@@ -22,6 +22,7 @@ from ..history import display_title
 from ..models import Action as ActionRow
 from ..models import Conversation
 from ..models import Message as MessageRow
+from ..outcome import Status
 from ..rendering import socket_path
 from ..titles import TITLE_LENGTH, TitleError, clean_title
 
@@ -62,6 +63,12 @@ class MessageSerializer(serializers.Serializer[MessageRow]):
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(
         read_only=True, allow_null=True, help_text="When it was last edited, if ever."
+    )
+    stream = serializers.ChoiceField(
+        choices=MessageRow.Stream.choices,
+        read_only=True,
+        help_text="`streaming` while streamed (its content is the text saved so far), "
+        "`stopped` or `interrupted` if it ended early, empty otherwise.",
     )
 
 
@@ -224,6 +231,7 @@ class OutcomeSerializer(serializers.Serializer[Any]):
             protocol.NOT_FOUND,
             protocol.INVALID,
             protocol.ERROR,
+            Status.CANCELLED,
         ],
         read_only=True,
     )

@@ -25,6 +25,11 @@ urlpatterns = [
         name="messages",
     ),
     path(
+        "conversations/<str:conversation_id>/stop/",
+        views.StopView.as_view(),
+        name="stop",
+    ),
+    path(
         "conversations/<str:conversation_id>/actions/<str:action_id>/click/",
         views.ActionClickView.as_view(),
         name="click",

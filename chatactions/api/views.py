@@ -23,6 +23,7 @@ from rest_framework.response import Response
 
 from .. import dispatch, history, protocol
 from ..conf import chat_settings
+from ..context import Chat
 from ..models import ActionClick, Conversation
 from ..models import Message as MessageRow
 from ..registry import get_registry
@@ -153,7 +154,8 @@ class MessageList(ChatAPIView):
     @schema.list_messages
     def get(self, request: Request, conversation_id: str) -> Response:
         """Messages oldest first, ``SYNC_LIMIT`` at most, after the ``after`` message if given."""
-        _, conversation = self.owned(conversation_id)
+        requester, conversation = self.owned(conversation_id)
+        async_to_sync(dispatch.notice_lapsed)(Chat(conversation, requester))
         query = MessageQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         after: uuid.UUID | None = query.validated_data.get("after")
@@ -185,6 +187,18 @@ class MessageList(ChatAPIView):
             requester, conversation.uuid, body.validated_data["content"]
         )
         return answer(outcome, messages_url(request, conversation.uuid, before))
+
+
+class StopView(ChatAPIView):
+    """Stop the bot: the socket's ``stop`` and the page's Stop button, over HTTP."""
+
+    serializer_class = OutcomeSerializer
+
+    @schema.stop
+    def post(self, request: Request, conversation_id: str) -> Response:
+        """Cancel the conversation's running handlers wherever they run; 404 if not yours."""
+        requester, conversation = self.owned(conversation_id)
+        return answer(async_to_sync(dispatch.stop)(requester, conversation.uuid), None)
 
 
 class ActionClickView(ChatAPIView):

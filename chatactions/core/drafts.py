@@ -45,3 +45,5 @@ class MessageDraft:
     exclusive: bool = False
     awaiting: bool = False
     actions: tuple[ActionDraft, ...] = ()
+    #: ``streaming`` for a message saved at its first streamed token, else empty.
+    stream: str = ""

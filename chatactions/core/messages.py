@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -73,15 +74,19 @@ def save_message(chat: Chat, draft: MessageDraft) -> tuple[MessageRow, str]:
     """Save and render a new message with its buttons; sync, for one database thread hop."""
     default = gettext("You") if draft.from_user else chat_settings.DEFAULT_AUTHOR
     author = draft.author or str(default)
+    streaming = draft.stream == MessageRow.Stream.STREAMING
     row = MessageRow(
         uuid=draft.id,
         conversation=chat.conversation,
         author=author,
         from_user=draft.from_user,
         content=draft.content,
-        content_html=render_markdown(draft.content),
+        # A streamed message is drawn escaped until its end draws the Markdown.
+        content_html="" if streaming else render_markdown(draft.content),
         exclusive=draft.exclusive,
         awaiting=draft.awaiting,
+        stream=draft.stream,
+        streaming_until=stream_lease() if streaming else None,
     )
     actions: list[ActionRow] = []
     with transaction.atomic():  # its position, the message and its buttons, or nothing
@@ -121,7 +126,18 @@ def save_update(chat: Chat, draft: MessageDraft) -> str | None:
         row.content = draft.content
         row.content_html = render_markdown(draft.content)
         row.updated_at = timezone.now()
-        row.save(update_fields=["author", "content", "content_html", "updated_at", "seq"])
+        row.stream, row.streaming_until = draft.stream, None  # an update ends a stream
+        row.save(
+            update_fields=[
+                "author",
+                "content",
+                "content_html",
+                "updated_at",
+                "stream",
+                "streaming_until",
+                "seq",
+            ]
+        )
         row.actions.filter(removed_at__isnull=True).exclude(uuid__in=wanted).update(
             removed_at=row.updated_at
         )
@@ -215,3 +231,117 @@ async def remove_message_actions(chat: Chat, message_id: uuid.UUID) -> None:
     """Remove all of a message's buttons at once, in every tab."""
     removed = await database_sync_to_async(mark_message_actions_removed)(chat, message_id)
     await fanout.announce_removed(chat, removed)
+
+
+# Streams: a message saved at its first token, its text saved as it grows ----------
+
+
+def stream_lease() -> datetime:
+    """Until when a stream (or a task) counts as alive without news from its process."""
+    return timezone.now() + timedelta(seconds=chat_settings.STREAM_LEASE)
+
+
+def mark_streaming(chat: Chat, message_id: uuid.UUID) -> tuple[str, str] | None:
+    """A sent message starts streaming (``send()`` came first); its text and frame.
+
+    A change like any other: it takes a position, so a ``sync`` resends the
+    message as streaming. ``None`` if the message is gone.
+    """
+    with transaction.atomic():
+        seq = take_positions(chat)
+        row = MessageRow.objects.filter(
+            uuid=message_id, conversation=chat.conversation, removed_at__isnull=True
+        ).first()
+        if row is None:  # nothing changed: give the position back
+            transaction.set_rollback(True)
+            return None
+        row.stream, row.streaming_until, row.content_html = (
+            MessageRow.Stream.STREAMING,
+            stream_lease(),
+            "",
+        )
+        row.seq = seq
+        row.save(update_fields=["stream", "streaming_until", "content_html", "seq"])
+    return row.content, _redraw(chat, row)
+
+
+def save_stream_text(chat: Chat, message_id: uuid.UUID, content: str) -> bool:
+    """Save the text streamed so far and renew the lease; false if the stream has ended.
+
+    The one write here that takes no position: the tabs had this text already
+    from ``message.stream`` frames (which carry none), and a ``sync`` resends
+    the message by its start's position, with the text saved last.
+    """
+    count = MessageRow.objects.filter(
+        uuid=message_id, conversation=chat.conversation, stream=MessageRow.Stream.STREAMING
+    ).update(content=content, streaming_until=stream_lease())
+    return count > 0
+
+
+def mark_stream_ended(chat: Chat, message_id: uuid.UUID, content: str, how: str) -> str | None:
+    """End a stream with ``content`` as it is, ``stopped`` or ``interrupted``; its frame.
+
+    ``None`` if it was no longer streaming (it ended another way first).
+    """
+    with transaction.atomic():
+        seq = take_positions(chat)
+        row = MessageRow.objects.filter(
+            uuid=message_id, conversation=chat.conversation, stream=MessageRow.Stream.STREAMING
+        ).first()
+        if row is None or not _end(row, content, how, seq):
+            transaction.set_rollback(True)  # its own process ended it meanwhile
+            return None
+    return _redraw(chat, row)
+
+
+def _end(row: MessageRow, content: str, how: str, seq: int) -> bool:
+    count = MessageRow.objects.filter(pk=row.pk, stream=MessageRow.Stream.STREAMING).update(
+        content=content,
+        content_html=render_markdown(content),
+        stream=how,
+        streaming_until=None,
+        updated_at=timezone.now(),
+        seq=seq,
+    )
+    if count:
+        row.refresh_from_db()
+    return count > 0
+
+
+def mark_lapsed_streams(chat: Chat) -> list[str]:
+    """Mark this chat's streams whose lease lapsed (their worker died) ``interrupted``.
+
+    Whoever reads the conversation (the page, a ``sync`` or ``fetch``, the API)
+    calls this first, so a dead worker's stream never looks alive; it keeps
+    the text saved last. Each takes a position of its own. Returns the frames
+    that tell the tabs.
+    """
+
+    def lapsed() -> Any:
+        return MessageRow.objects.filter(
+            conversation=chat.conversation,
+            stream=MessageRow.Stream.STREAMING,
+            streaming_until__lt=timezone.now(),
+        )
+
+    if not lapsed().exists():  # the common case: no lock for a reader
+        return []
+    with transaction.atomic():
+        lock_conversation(chat)
+        rows = list(lapsed())
+        if not rows:
+            transaction.set_rollback(True)
+            return []
+        first = take_positions(chat, len(rows)) - len(rows) + 1
+        ended = [
+            row
+            for i, row in enumerate(rows)
+            if _end(row, row.content, MessageRow.Stream.INTERRUPTED, first + i)
+        ]
+    return [_redraw(chat, row) for row in ended]
+
+
+def _redraw(chat: Chat, row: MessageRow) -> str:
+    row.conversation = chat.conversation
+    live = list(row.actions.filter(removed_at__isnull=True).order_by("order", "id"))
+    return frames.render_message(row, live, "message.update")

@@ -19,17 +19,20 @@ call are all here, so a door imports ``dispatch`` and nothing below it.
 from __future__ import annotations
 
 from .clicks import click, refuse_click
-from .messages import start_chat, start_conversation, user_message
-from .sync import Changes, changes, missed, reply
+from .messages import start_chat, start_conversation, stop, user_message
+from .sync import Changes, changes, fetch, missed, notice_lapsed, reply
 
 __all__ = [
     "Changes",
     "changes",
     "click",
+    "fetch",
     "missed",
+    "notice_lapsed",
     "refuse_click",
     "reply",
     "start_chat",
     "start_conversation",
+    "stop",
     "user_message",
 ]

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from ..action import Action
 from ..context import Chat
-from ..core import asks, clicks, fanout, frames, running
+from ..core import asks, clicks, fanout, frames, running, tasks
 from ..exceptions import NotRegistered
 from ..models import Action as ActionRow
 from ..outcome import CONNECTION_ERRORS, Outcome, Status, failure
@@ -119,7 +119,9 @@ async def _run_callback(claim: _Claim) -> tuple[Outcome, str]:
         logger.error("chatactions: %s", exc)
         return failure(exc), str(exc)
     action = Action.from_row(claim.row, claim.chat)
-    return await running.run_handler(registration, claim.chat, action)
+    return await tasks.run(
+        claim.chat, lambda: running.run_handler(registration, claim.chat, action)
+    )
 
 
 def _release(claim: _Claim, outcome: Outcome, error: str) -> None:

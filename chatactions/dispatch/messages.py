@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from ..conf import chat_settings
 from ..context import Chat
-from ..core import fanout, messages, running
+from ..core import fanout, messages, running, tasks
 from ..exceptions import NotRegistered
 from ..message import Message
 from ..models import Conversation
@@ -89,5 +89,28 @@ async def _run_hook(chat: Chat, name: str, argument: object) -> Outcome:
         return failure(exc)
     if registration is None:
         return Outcome(Status.OK)
-    outcome, _ = await running.run_handler(registration, chat, argument)
+    outcome, _ = await tasks.run(chat, lambda: running.run_handler(registration, chat, argument))
+    return outcome
+
+
+async def stop(requester: Requester, conversation_id: uuid.UUID) -> Outcome:
+    """The owner's Stop: cancel the conversation's running handlers anywhere, run ``on_stop``.
+
+    Anyone else gets ``not_found``, as for a conversation that does not exist.
+    ``on_stop`` runs here, on the process that took the request, and is not
+    itself a task that a Stop could cancel.
+    """
+    conversation = await database_sync_to_async(requester.conversation)(conversation_id)
+    if conversation is None:
+        return Outcome(Status.NOT_FOUND, _("No such conversation."))
+    chat = Chat(conversation, requester)
+    await tasks.stop(chat)
+    try:
+        registration = get_registry(conversation.app).get_hook("on_stop")
+    except NotRegistered as exc:
+        logger.error("chatactions: %s", exc)
+        return failure(exc)
+    if registration is None:
+        return Outcome(Status.OK)
+    outcome, _error = await running.run_handler(registration, chat, chat)
     return outcome

@@ -14,7 +14,7 @@ from channels.db import database_sync_to_async
 
 from ..conf import chat_settings
 from ..context import Chat
-from ..core import fanout, frames
+from ..core import fanout, frames, messages, tasks
 from ..models import Conversation
 from ..models import Message as MessageRow
 
@@ -25,6 +25,7 @@ async def missed(chat: Chat, after: uuid.UUID | None) -> list[str] | None:
     ``None`` if ``after`` is not a message of this chat. Removed messages are
     left out, and only live buttons are drawn, exactly as a reload would.
     """
+    await notice_lapsed(chat)
     texts: list[str] | None = await database_sync_to_async(_missed)(chat, after)
     return texts
 
@@ -37,7 +38,8 @@ def _missed(chat: Chat, after: uuid.UUID | None) -> list[str] | None:
     rows = list(live.order_by("-pk")[: chat_settings.SYNC_LIMIT])[::-1]
     for row in rows:
         row.conversation = chat.conversation
-    return [frames.render_message(row, row.live_actions) for row in rows]  # type: ignore[attr-defined]
+    drawn = [frames.render_message(row, row.live_actions) for row in rows]  # type: ignore[attr-defined]
+    return drawn + tasks.running_frames(chat)
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,10 @@ async def changes(chat: Chat, since: int) -> Changes:
     A live message comes as its ``message`` frame with its live buttons, a
     removed one as ``message.remove``; ``SYNC_LIMIT`` of them per page, in the
     order of their positions, so the next page starts where this one stopped.
+    A dead worker's streams are marked interrupted first; the last page ends
+    with a ``task.start`` for each handler still running.
     """
+    await notice_lapsed(chat)
     page: Changes = await database_sync_to_async(_changes)(chat, since)
     return page
 
@@ -76,7 +81,34 @@ def _changes(chat: Chat, since: int) -> Changes:
             texts.append(frames.render_message(row, row.live_actions))  # type: ignore[attr-defined]
         else:
             texts.append(frames.message_removed(row.uuid, row.seq))
+    if not has_more:
+        texts += tasks.running_frames(chat)
     return Changes(texts, rows[-1].seq if has_more else now, has_more)
+
+
+async def notice_lapsed(chat: Chat) -> None:
+    """Mark streams whose worker died ``interrupted``, and tell every tab: readers call this.
+
+    There is no sweeper process: whoever reads the conversation next (the page,
+    a ``sync`` or ``fetch``, the API) notices the lapsed lease.
+    """
+    texts = await database_sync_to_async(messages.mark_lapsed_streams)(chat)
+    await fanout.broadcast(chat, *texts)
+
+
+async def fetch(chat: Chat, message_id: uuid.UUID) -> str | None:
+    """One message of this chat drawn again, for a tab that saw a gap in its stream."""
+    await notice_lapsed(chat)
+    text: str | None = await database_sync_to_async(_fetch)(chat, message_id)
+    return text
+
+
+def _fetch(chat: Chat, message_id: uuid.UUID) -> str | None:
+    row = MessageRow.objects.live(chat.conversation).filter(uuid=message_id).first()
+    if row is None:
+        return None
+    row.conversation = chat.conversation
+    return frames.render_message(row, row.live_actions, "message.update")  # type: ignore[attr-defined]
 
 
 async def reply(channel: str, *texts: str) -> bool:

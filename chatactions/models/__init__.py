@@ -18,6 +18,7 @@ from .action import Action
 from .click import ActionClick
 from .conversation import Conversation
 from .message import Message, MessageQuerySet
+from .task import RunningTask
 from .value import ConversationValue
 
 __all__ = [
@@ -27,4 +28,5 @@ __all__ = [
     "ConversationValue",
     "Message",
     "MessageQuerySet",
+    "RunningTask",
 ]

@@ -52,7 +52,22 @@ def _live_actions() -> models.Prefetch[Any]:
 
 
 class Message(models.Model):
-    """A message of the user or of the bot; its buttons are ``Action`` rows."""
+    """A message of the user or of the bot; its buttons are ``Action`` rows.
+
+    A streamed message (``Message.stream_token``) is saved at its first token
+    with ``stream`` set to ``streaming`` and a lease (``streaming_until``) that
+    every save of its text renews; it ends with ``stream`` empty (finished),
+    ``stopped`` (its owner pressed Stop) or ``interrupted`` (the lease lapsed:
+    its worker died).
+    """
+
+    class Stream(models.TextChoices):
+        """Where a streamed message is: empty for one that is complete."""
+
+        DONE = "", "done"
+        STREAMING = "streaming", "streaming"
+        STOPPED = "stopped", "stopped"
+        INTERRUPTED = "interrupted", "interrupted"
 
     uuid = models.UUIDField(_("UUID"), default=uuid.uuid4, unique=True, editable=False)
     conversation = models.ForeignKey(
@@ -90,6 +105,10 @@ class Message(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         verbose_name=_("answer"),
+    )
+    stream = models.CharField(max_length=12, choices=Stream.choices, default="", blank=True)
+    streaming_until = models.DateTimeField(
+        null=True, blank=True, help_text="The lease of a message being streamed."
     )
     seq = models.BigIntegerField(
         _("position"),

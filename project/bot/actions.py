@@ -3,11 +3,15 @@
 The texts are the chapter's. Beyond it, the buttons show what chatactions adds
 (a variant, a Lucide icon, a tooltip), and each callback removes the clicked
 button, as the chapter suggests, so a used button cannot be pressed again.
+"tell me a story" streams a reply word by word (``story.py``, a stand-in for a
+language model), which the Stop button can cut short (``on_stop`` answers).
 """
 
 from __future__ import annotations
 
 import chatactions as ca
+
+from . import story
 
 
 @ca.on_chat_start
@@ -19,7 +23,12 @@ async def start() -> None:
 
 @ca.on_message
 async def handle_message(message: ca.Message) -> None:
-    if "delete my data" in message.content.lower():
+    if "tell me a story" in message.content.lower():
+        reply = ca.Message("")
+        async for word in story.words():
+            await reply.stream_token(word)
+        await reply.send()
+    elif "delete my data" in message.content.lower():
         confirm_action = ca.Action(
             name="confirm_delete",
             label="Confirm Deletion",
@@ -55,3 +64,8 @@ async def on_confirm(action: ca.Action) -> None:
 async def on_cancel(action: ca.Action) -> None:
     await ca.Message(content="Deletion cancelled.").send()
     await action.remove()
+
+
+@ca.on_stop
+async def on_stop() -> None:
+    await ca.Message(content="Stopped. Ask again whenever you like.").send()

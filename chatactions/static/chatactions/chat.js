@@ -5,7 +5,11 @@
  * markup speaks wire protocol v1 over a WebSocket: clicks show a spinner until
  * their ack, confirmations open a <dialog>, new messages appear in place, and a
  * dropped socket is announced, pauses the buttons and reconnects with
- * exponential backoff, then asks the server for what it missed.
+ * exponential backoff, then asks the server for what it missed. A streamed
+ * message grows as its "message.stream" frames come, each placed at its "at"
+ * offset (a tab that already has the text skips it; one that sees a gap asks
+ * for the message again), and "task.start"/"task.end" show "Assistant is
+ * working…" with a Stop button.
  *
  * Every change the server makes has a position in the conversation's sequence,
  * and every frame says which. The tab keeps the position up to which it has
@@ -26,6 +30,8 @@
   var BACKOFF_MAX_MS = 10000;
   var RELOAD_DELAY_MS = 1000; // after a 4401 close
   var NOTICE_MS = 6000;
+  // A stream gap not filled by a refetch (the saved text lags): ask again after this.
+  var REFETCH_MS = 1000;
   var SYNC_RETRY_MS = 1000;
 
   // What the clicker reads when a click is refused (the no-JavaScript door says the same).
@@ -102,6 +108,11 @@
     this.ahead = {}; // positions seen beyond this.seq (live frames may arrive out of order)
     this.goneMessages = {}; // removals are for good: a late frame must not bring one back
     this.goneActions = {};
+    this.working = root.querySelector("[data-working]");
+    this.tasks = {}; // running task id -> the timer that forgets it when its lease lapses
+    this.deltas = {}; // message id -> stream deltas that arrived before the text they follow
+    this.refetching = {}; // message id -> a pending fetch timer
+    this.staleTimers = {}; // message id -> the timer that asks after a silent stream
 
     root.addEventListener("submit", this.onSubmit.bind(this));
     var retry = root.querySelector("[data-retry]");
@@ -221,8 +232,14 @@
   // Catching up ------------------------------------------------------------------
 
   // Every change after the tab's position, a page at a time, until none is left.
-  ChatClient.prototype.sync = function () {
+  ChatClient.prototype.sync = function (more) {
     var self = this;
+    // A sync's first page: the last page resends a task.start for each task still
+    // running, before its ack; forget the rest, and show "working" only if one came.
+    if (!more) {
+      Object.keys(this.tasks).forEach(function (id) { window.clearTimeout(self.tasks[id]); });
+      this.tasks = {};
+    }
     this.send({ type: "sync", since: this.seq }, function (ack) {
       if (ack.status === "rate_limited") {
         window.setTimeout(function () { if (self.isOpen()) self.sync(); }, SYNC_RETRY_MS);
@@ -234,7 +251,8 @@
         if (Number(seen) <= self.seq) delete self.ahead[seen];
       });
       self.advance();
-      if (ack.has_more && self.isOpen()) self.sync();
+      if (ack.has_more && self.isOpen()) self.sync(true);
+      else self.showWorking();
     });
   };
 
@@ -261,6 +279,7 @@
     this.saw(frame.seq);
     if (this.goneMessages[frame.id]) return;
     var old = this.find(frame.id);
+    if (old && this.mergeStream(old, frame)) return;
     if (old && Number(old.dataset.seq) >= frame.seq) return;
     var node = this.render(frame.html);
     node.querySelectorAll("[data-action-id]").forEach(function (form) {
@@ -268,6 +287,7 @@
     }, this);
     if (!old) {
       this.insert(node);
+      this.streamStarted(node, frame);
       if (frame.from_user) node.scrollIntoView({ block: "nearest" });
       return;
     }
@@ -279,19 +299,144 @@
     var newContent = node.querySelector(".ca-content");
     if (added || !oldContent || !newContent || oldContent.innerHTML !== newContent.innerHTML) {
       old.replaceWith(node);
+      this.streamStarted(node, frame);
       return;
     }
     old.dataset.seq = frame.seq;
     old.querySelectorAll("[data-action-id]").forEach(function (form) {
       if (!node.querySelector('[data-action-id="' + form.dataset.actionId + '"]')) this.removeForm(form);
     }, this);
+    this.streamStarted(old, frame);
   };
 
   ChatClient.prototype.on_message_update = ChatClient.prototype.on_message;
 
+  // Streams -------------------------------------------------------------------------
+
+  // A streaming copy of a message that is streaming here too: keep the longer text
+  // (text only grows, so the longer one is the newer), never a shorter saved one; a
+  // later position (buttons removed meanwhile) drops the buttons it no longer has.
+  ChatClient.prototype.mergeStream = function (old, frame) {
+    if (frame.stream !== "streaming" || old.dataset.stream !== "streaming") return false;
+    var box = old.querySelector("[data-stream-text]");
+    if (box && box.textContent.length < frame.content.length) box.textContent = frame.content;
+    if (Number(old.dataset.seq) < frame.seq) {
+      old.dataset.seq = frame.seq;
+      var kept = {};
+      frame.actions.forEach(function (action) { kept[action.id] = true; });
+      old.querySelectorAll("[data-action-id]").forEach(function (form) {
+        if (!kept[form.dataset.actionId]) this.removeForm(form);
+      }, this);
+    }
+    this.drain(old, frame.id);
+    this.expectNews(frame.id, frame.lease);
+    return true;
+  };
+
+  ChatClient.prototype.streamStarted = function (node, frame) {
+    if (frame.stream === "streaming") {
+      this.drain(node, frame.id);
+      this.expectNews(frame.id, frame.lease);
+    } else {
+      this.forgetStream(frame.id);
+    }
+  };
+
+  // A delta takes no position: it is text within a message whose start and end do.
+  ChatClient.prototype.on_message_stream = function (frame) {
+    if (this.goneMessages[frame.id]) return;
+    var node = this.find(frame.id);
+    if (node && node.dataset.stream !== "streaming") return; // ended here already
+    (this.deltas[frame.id] = this.deltas[frame.id] || []).push([frame.at, frame.delta]);
+    if (!node) {
+      this.refetch(frame.id, 0); // a stream this tab has not seen start
+      return;
+    }
+    this.drain(node, frame.id);
+    this.expectNews(frame.id);
+  };
+  // Apply every delta that begins within the text this tab has; a delta beyond it is a
+  // gap (frames missed while connecting): keep it and ask for the message again.
+  ChatClient.prototype.drain = function (node, id) {
+    var box = node.querySelector("[data-stream-text]");
+    var pending = this.deltas[id] || [];
+    var progress = true;
+    while (box && progress) {
+      progress = false;
+      var have = box.textContent.length;
+      for (var i = 0; i < pending.length; i++) {
+        var at = pending[i][0], delta = pending[i][1];
+        if (at > have) continue;
+        if (at + delta.length > have) box.appendChild(document.createTextNode(delta.slice(have - at)));
+        pending.splice(i, 1);
+        progress = true;
+        break;
+      }
+    }
+    if (pending.length) this.refetch(id, 0);
+    else delete this.deltas[id];
+  };
+
+  ChatClient.prototype.refetch = function (id, delay) {
+    if (this.refetching[id] !== undefined) return;
+    var self = this;
+    this.refetching[id] = window.setTimeout(function () {
+      if (!self.isOpen()) { delete self.refetching[id]; return; }
+      self.send({ type: "fetch", id: id }, function () {
+        delete self.refetching[id];
+        var node = self.find(id);
+        // Still a gap: the saved text lags the stream by up to a save interval.
+        if (self.deltas[id] && node && node.dataset.stream === "streaming") self.refetch(id, REFETCH_MS);
+      });
+    }, delay);
+  };
+
+  // No news of a stream for its lease: ask, and the server marks a dead worker's
+  // stream interrupted, so no tab spins forever.
+  ChatClient.prototype.expectNews = function (id, lease) {
+    if (lease) this.staleTimers[id + ":lease"] = lease;
+    var wait = (this.staleTimers[id + ":lease"] || 10) * 1000 + 500;
+    window.clearTimeout(this.staleTimers[id]);
+    var self = this;
+    this.staleTimers[id] = window.setTimeout(function () { self.refetch(id, 0); }, wait);
+  };
+
+  ChatClient.prototype.forgetStream = function (id) {
+    delete this.deltas[id];
+    window.clearTimeout(this.staleTimers[id]);
+    delete this.staleTimers[id];
+    delete this.staleTimers[id + ":lease"];
+  };
+
+  // The task indicator ----------------------------------------------------------------
+
+  ChatClient.prototype.on_task_start = function (frame) {
+    window.clearTimeout(this.tasks[frame.id]);
+    // Sent again as the lease is renewed; a task whose worker died lapses here too.
+    this.tasks[frame.id] = window.setTimeout(
+      this.endTask.bind(this, frame.id), (frame.lease || 10) * 1000 + 1000
+    );
+    this.showWorking();
+  };
+
+  ChatClient.prototype.on_task_end = function (frame) {
+    this.endTask(frame.id);
+  };
+
+  ChatClient.prototype.endTask = function (id) {
+    window.clearTimeout(this.tasks[id]);
+    delete this.tasks[id];
+    this.showWorking();
+  };
+
+  ChatClient.prototype.showWorking = function () {
+    if (this.working) this.working.hidden = Object.keys(this.tasks).length === 0;
+  };
+
   ChatClient.prototype.on_message_remove = function (frame) {
     this.saw(frame.seq);
     this.goneMessages[frame.id] = true;
+    this.forgetStream(frame.id);
     var old = this.find(frame.id);
     if (!old) return;
     var hadFocus = old.contains(document.activeElement);
@@ -423,7 +568,7 @@
       return;
     }
     if (ack.notice) this.notice(ack.notice, ack.status === "ok" ? "success" : "info");
-    if (ack.status === "ok") return;
+    if (ack.status === "ok" || ack.status === "cancelled") return; // a stop shows on its message
     var text = ack.status === "invalid" || (ack.status === "error" && ack.detail)
       ? ack.detail
       : this.text.refused[ack.status];
@@ -435,6 +580,12 @@
   ChatClient.prototype.onSubmit = function (event) {
     var form = event.target;
     var isAction = form.matches("[data-action-id]");
+    if (form.matches("[data-stop]")) {
+      if (!this.isOpen()) return; // the plain form posts the Stop
+      event.preventDefault();
+      this.send({ type: "stop" }, this.showAck.bind(this));
+      return;
+    }
     if (form !== this.compose && !isAction) return; // e.g. the dialog's own form
     if (!this.isOpen()) {
       // Never connected yet: the plain form does the job. After a drop: wait.
