@@ -1,8 +1,8 @@
 """The database work of one click, step by step, in one process, without daphne.
 
-Times ``dispatch._claim`` (find the button, claim it, write the audit row),
+Times ``dispatch.clicks._claim`` (find the button, claim it, write the audit row),
 ``core.messages.save_message`` (the callback's reply, checked, saved and drawn) and
-``dispatch._release`` (free the button, write the outcome) on a fresh SQLite
+``dispatch.clicks._release`` (free the button, write the outcome) on a fresh SQLite
 database, and prints the median of each. No event loop, sockets or threads:
 what is left is the ORM, the SQL and the drawing, which is what the database
 thread of a busy process spends its time on.
@@ -75,15 +75,15 @@ def main() -> None:
     steps: dict[str, list[float]] = {"claim": [], "save reply": [], "release": []}
     for _ in range(args.n):
         start = time.perf_counter()
-        claim = dispatch._claim(requester, conversation.uuid, button, "websocket")
+        claim = dispatch.clicks._claim(requester, conversation.uuid, button, "websocket")
         steps["claim"].append(time.perf_counter() - start)
         assert not isinstance(claim, Outcome), claim
-        assert isinstance(claim, dispatch._Claim), claim  # a plain message: no answer
+        assert isinstance(claim, dispatch.clicks._Claim), claim  # a plain message: no answer
         start = time.perf_counter()
         messages.save_message(claim.chat, Message("Okay, deleting it... (Not really!)").draft())
         steps["save reply"].append(time.perf_counter() - start)
         start = time.perf_counter()
-        dispatch._release(claim, Outcome("ok"), "")
+        dispatch.clicks._release(claim, Outcome("ok"), "")
         steps["release"].append(time.perf_counter() - start)
     total = 0.0
     print(f"{ROOT}, {args.n} clicks, medians after the first 10%:")

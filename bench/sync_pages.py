@@ -2,7 +2,7 @@
 
 A tab went away while an older message lost a button, another was edited and
 a third removed, and then ``-n`` messages were saved. This times
-``dispatch._changes`` (read the conversation's position, then one page of
+``dispatch.sync._changes`` (read the conversation's position, then one page of
 changed messages, each drawn with the page's template) for every page the tab
 asks for until ``has_more`` is false, on a fresh SQLite database. The socket
 and the browser add their own time; this is the database thread's share.
@@ -68,7 +68,7 @@ def main() -> None:
     for _ in range(args.rounds):
         start, position, pages, frames = time.perf_counter(), since, 0, 0
         while True:
-            page = dispatch._changes(chat, position)
+            page = dispatch.sync._changes(chat, position)
             pages, frames, position = pages + 1, frames + len(page.texts), page.seq
             if not page.has_more:
                 break

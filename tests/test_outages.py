@@ -43,7 +43,7 @@ async def test_a_click_without_a_database_answers_a_plain_error(
     _, conversation, socket = chat
     action = await button(conversation)
     await socket.receive()
-    monkeypatch.setattr(dispatch, "_claim", down)
+    monkeypatch.setattr(dispatch.clicks, "_claim", down)
     _, ack = await socket.request({"type": "action", "id": action})
     assert (ack["status"], ack["detail"]) == ("error", UNAVAILABLE)
 
@@ -52,7 +52,7 @@ async def test_a_message_without_a_database_answers_a_plain_error(
     chat: Chat, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _, _, socket = chat
-    monkeypatch.setattr(dispatch, "_save_user_message", down)
+    monkeypatch.setattr(dispatch.messages, "_save_user_message", down)
     frames, ack = await socket.request({"type": "message", "content": "hello"})
     assert frames == []
     assert (ack["status"], ack["detail"]) == ("error", UNAVAILABLE)
@@ -86,7 +86,7 @@ async def test_a_click_whose_release_finds_no_database_still_reports_the_callbac
 
     action = await button(conversation, "done")
     await socket.receive()
-    monkeypatch.setattr(dispatch, "_release", down)
+    monkeypatch.setattr(dispatch.clicks, "_release", down)
     _, ack = await socket.request({"type": "action", "id": action})
     assert ack["status"] == "ok" and ack["notice"] == "done it" and ran == [True]
     assert not await ActionClick.objects.filter(outcome="ok").aexists()  # the lease will lapse
