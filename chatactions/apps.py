@@ -13,7 +13,7 @@ class SimpleChatActionsConfig(AppConfig):
 
     def ready(self) -> None:
         """Register the checks; connect the login, logout and message signals, once apps load."""
-        from . import checks, history, lifetime, owners, static_checks  # noqa: F401
+        from . import checks, history, lifetime, owners  # noqa: F401
 
 
 class ChatActionsConfig(SimpleChatActionsConfig):

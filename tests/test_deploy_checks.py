@@ -18,7 +18,8 @@ from django.test import override_settings
 from django.urls import path
 from pytest_django.fixtures import Settings
 
-from chatactions import checks, static_checks
+from chatactions import checks
+from chatactions.checks import static as static_checks
 from chatactions.routing import websocket_urlpatterns
 
 IN_MEMORY = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}

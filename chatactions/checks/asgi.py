@@ -1,18 +1,11 @@
-"""System checks for the deployment mistakes that fail quietly or far from their cause.
+"""Checks of the ASGI application: its sockets must reach ``ChatConsumer`` past an origin check.
 
-A chat that works in development can still break in production without a
-traceback: an in-memory channel layer splits one conversation across daphne
-processes (``check --deploy`` says so), a layer whose package is missing fails
-at the first socket, a socket route that never reaches ``ChatConsumer`` just
-404s, and a socket route without an origin check (or with Channels' host-only
-one) works for a hostile page too. ``manage.py check`` (and ``migrate``,
-``runserver``) say so, with the fix. (``daphne`` after ``staticfiles`` is
-daphne's own ``daphne.E001``.)
+A socket route that never reaches ``ChatConsumer`` just 404s, and one without
+an origin check (or with Channels' host-only one) works for a hostile page too.
 """
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
 
 from channels.security.websocket import OriginValidator
@@ -22,10 +15,8 @@ from django.core.checks import Warning as CheckWarning
 from django.core.handlers.asgi import ASGIHandler
 from django.utils.module_loading import import_string
 
-from .conf import DEFAULTS
-from .origins import SiteOriginValidator
+from ..origins import SiteOriginValidator
 
-IN_MEMORY = "channels.layers.InMemoryChannelLayer"
 ORIGIN_HINT = (
     'Use chatactions.routing.websocket_application() as the "websocket" entry of your '
     "ProtocolTypeRouter, or wrap your routes in "
@@ -35,120 +26,6 @@ ROUTING_HINT = (
     "Route chatactions.routing.websocket_urlpatterns in the URLRouter of the "
     '"websocket" entry of your ProtocolTypeRouter, as the README\'s asgi.py does.'
 )
-
-
-@register("chatactions")
-def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    """A misspelt ``CHATACTIONS`` key would be ignored without a word: name it, and its fix."""
-    user = getattr(settings, "CHATACTIONS", None) or {}
-    if not isinstance(user, dict):
-        return [
-            Error(
-                f"CHATACTIONS must be a dict, not {type(user).__name__}.",
-                hint="See docs/settings.md for its keys.",
-                id="chatactions.E006",
-            )
-        ]
-    errors: list[CheckMessage] = []
-    for key in user:
-        if key in DEFAULTS:
-            continue
-        close = difflib.get_close_matches(str(key), DEFAULTS, n=1)
-        if close:
-            hint = f"Did you mean {close[0]!r}? (docs/settings.md)"
-        else:
-            hint = f"The known keys are {', '.join(DEFAULTS)} (docs/settings.md)."
-        errors.append(
-            Error(
-                f"CHATACTIONS has an unknown key {key!r}; chatactions would ignore it.",
-                hint=hint,
-                id="chatactions.E005",
-            )
-        )
-    return errors + _stream_lease(user)
-
-
-def _stream_lease(user: dict[str, Any]) -> list[CheckMessage]:
-    """A lease shorter than the saves that renew it marks every live stream interrupted."""
-    lease = user.get("STREAM_LEASE", DEFAULTS["STREAM_LEASE"])
-    interval = user.get("STREAM_SAVE_INTERVAL", DEFAULTS["STREAM_SAVE_INTERVAL"])
-    try:
-        too_short = float(lease) <= float(interval)
-    except (TypeError, ValueError):
-        too_short = True
-    if not too_short:
-        return []
-    return [
-        Error(
-            f"CHATACTIONS STREAM_LEASE ({lease!r}) must be a number of seconds above "
-            f"STREAM_SAVE_INTERVAL ({interval!r}): each save renews a stream's lease, so a "
-            "shorter lease marks streams interrupted while they still stream.",
-            hint="Keep the lease several save intervals long, e.g. the defaults 10.0 and 1.0 "
-            "(docs/settings.md).",
-            id="chatactions.E008",
-        )
-    ]
-
-
-@register("chatactions")
-def check_channel_layer(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    """Every frame to a socket travels through the channel layer: there must be one."""
-    layer = (getattr(settings, "CHANNEL_LAYERS", None) or {}).get("default")
-    if not layer:
-        return [
-            Error(
-                'CHANNEL_LAYERS has no "default" layer: chatactions sends every frame, even '
-                "the answer to a socket's own click, through the channel layer.",
-                hint=f'Add CHANNEL_LAYERS = {{"default": {{"BACKEND": "{IN_MEMORY}"}}}} for '
-                "one process, or channels_redis for several (docs/deploy.md).",
-                id="chatactions.E004",
-            )
-        ]
-    return _layer_backends_import()
-
-
-def _layer_backends_import() -> list[CheckMessage]:
-    """A layer whose package is not installed fails only at the first socket: say it now."""
-    errors: list[CheckMessage] = []
-    for alias, layer in (getattr(settings, "CHANNEL_LAYERS", None) or {}).items():
-        backend = str(layer.get("BACKEND"))
-        try:
-            import_string(backend)
-        except ImportError as exc:
-            redis = backend.startswith("channels_redis.")
-            errors.append(
-                Error(
-                    f"The {alias!r} channel layer's BACKEND {backend!r} cannot be imported: {exc}",
-                    hint='pip install "django-chatactions[redis]" (channels-redis)'
-                    if redis
-                    else "Install the package that provides it, or fix the dotted path.",
-                    id="chatactions.E007",
-                )
-            )
-    return errors
-
-
-@register("chatactions", deploy=True)
-def check_layer_for_production(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    """``check --deploy``: one process's layer in production splits a conversation's tabs.
-
-    Only a deploy check, since a single-process site runs the in-memory layer
-    legitimately and ``manage.py test`` runs with DEBUG off.
-    """
-    layer = (getattr(settings, "CHANNEL_LAYERS", None) or {}).get("default") or {}
-    if _in_memory(layer.get("BACKEND")) and not settings.DEBUG:
-        return [
-            CheckWarning(
-                "The default channel layer is in memory, with DEBUG off: with more than one "
-                "daphne process, tabs of one conversation on different processes never see "
-                "each other's messages, and an answer clicked on another process is only "
-                "found by polling.",
-                hint="Use channels_redis (docs/deploy.md); silence this warning if the site "
-                "really runs one process.",
-                id="chatactions.W003",
-            )
-        ]
-    return []
 
 
 @register("chatactions")
@@ -287,7 +164,7 @@ def _reaches_chat(app: Any, depth: int = 0) -> bool | None:
     a middleware's ``inner`` (or an origin validator's ``application``), a
     ``URLRouter``'s routes, and the ``consumer_class`` of ``as_asgi()``.
     """
-    from .consumers import ChatConsumer
+    from ..consumers import ChatConsumer
 
     if depth > 20:
         return None
@@ -306,12 +183,3 @@ def _reaches_chat(app: Any, depth: int = 0) -> bool | None:
         if (inner := getattr(app, attribute, None)) is not None:
             return _reaches_chat(inner, depth + 1)
     return None
-
-
-def _in_memory(backend: Any) -> bool:
-    """Is this layer Channels' in-memory one (or built on it): the sockets of one process only?"""
-    try:
-        layer = import_string(str(backend))
-    except ImportError:
-        return False
-    return isinstance(layer, type) and issubclass(layer, import_string(IN_MEMORY))
