@@ -15,6 +15,10 @@ _EXPORTS = {
     "Action": "action",
     "Message": "message",
     "AskActionMessage": "ask",
+    "AskFormMessage": "ask",
+    "AskUserMessage": "ask",
+    "Form": "form",
+    "Submission": "submission",
     "State": "store",
     "state": "store",
     "Chat": "context",
@@ -31,6 +35,7 @@ _EXPORTS = {
     "InvalidCallback": "exceptions",
     "default_registry": "registry",
     "action_callback": "registry",
+    "form_callback": "registry",
     "on_message": "registry",
     "on_chat_start": "registry",
     "on_stop": "registry",
@@ -42,10 +47,13 @@ __all__ = [
     "ActionError",
     "AlreadyRegistered",
     "AskActionMessage",
+    "AskFormMessage",
     "AskTimeout",
+    "AskUserMessage",
     "Chat",
     "ChatActionsError",
     "ChatRegistry",
+    "Form",
     "InvalidCallback",
     "InvalidMessage",
     "Message",
@@ -53,10 +61,12 @@ __all__ = [
     "NoChatContext",
     "NotRegistered",
     "State",
+    "Submission",
     "action_callback",
     "autodiscover",
     "current_chat",
     "default_registry",
+    "form_callback",
     "on_chat_start",
     "on_message",
     "on_stop",
@@ -65,7 +75,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from .action import Action
-    from .ask import AskActionMessage
+    from .ask import AskActionMessage, AskFormMessage, AskUserMessage
     from .context import Chat, current_chat
     from .exceptions import (
         ActionError,
@@ -78,17 +88,20 @@ if TYPE_CHECKING:
         NoChatContext,
         NotRegistered,
     )
+    from .form import Form
     from .message import Message
     from .registry import (
         ChatRegistry,
         action_callback,
         autodiscover,
         default_registry,
+        form_callback,
         on_chat_start,
         on_message,
         on_stop,
     )
     from .store import State, state
+    from .submission import Submission
 
 
 def __getattr__(name: str) -> Any:

@@ -21,11 +21,11 @@ class MessageInline(admin.TabularInline):
 
 
 class ActionInline(admin.TabularInline):
-    """A message's buttons, where a stuck one can be removed by hand."""
+    """A message's buttons and form, where a stuck one can be removed by hand."""
 
     model = Action
-    fields = ["name", "label", "payload", "removed_at", "claimed_until"]
-    readonly_fields = ["claimed_until"]
+    fields = ["kind", "name", "label", "payload", "form_class", "removed_at", "claimed_until"]
+    readonly_fields = ["kind", "form_class", "claimed_until"]
     extra = 0
 
 
@@ -58,15 +58,35 @@ class MessageAdmin(admin.ModelAdmin):
 
 
 # A click's page shows these, none editable, and its duration readably instead of duration_ms.
-AUDIT_FIELDS = ("created_at", "action", "outcome", "via", "user", "visitor", "duration", "error")
+AUDIT_FIELDS = (
+    "created_at",
+    "action",
+    "outcome",
+    "via",
+    "user",
+    "visitor",
+    "duration",
+    "error",
+    "fields",
+    "values",
+)
 
 
 @admin.register(ActionClick)
 class ActionClickAdmin(admin.ModelAdmin):
     """The audit trail: read-only, so nobody edits history."""
 
-    list_display = ["created_at", "action", "outcome", "via", "user", "visitor", "duration"]
-    list_filter = ["outcome", "via", "created_at"]
+    list_display = [
+        "created_at",
+        "action",
+        "outcome",
+        "via",
+        "user",
+        "visitor",
+        "duration",
+        "fields",
+    ]
+    list_filter = ["outcome", "via", "action__kind", "created_at"]
     list_select_related = ["action", "user"]
     fields = readonly_fields = AUDIT_FIELDS
 

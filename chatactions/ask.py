@@ -1,4 +1,4 @@
-"""``AskActionMessage``: send buttons and wait for the user's pick.
+"""``AskActionMessage``, ``AskFormMessage``, ``AskUserMessage``: ask, then wait for the answer.
 
 The public half of a question; the wait and the answer are the core's
 (``core.asks``), which also runs on the process that receives the click.
@@ -6,15 +6,27 @@ The public half of a question; the wait and the answer are the core's
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
+from typing import Any
 
+from django import forms
+
+from . import formclass
 from .action import Action
-from .context import ConversationRef
+from .context import Chat, ConversationRef
 from .core import asks
 from .exceptions import AskTimeout
+from .form import Form
 from .message import Message
+from .models import Message as MessageRow
 
-__all__ = ["AskActionMessage", "AskTimeout"]
+__all__ = ["AskActionMessage", "AskFormMessage", "AskTimeout", "AskUserMessage"]
+
+logger = logging.getLogger(__name__)
+
+#: The name an ``AskFormMessage``'s form carries: it is answered by its asker, not a callback.
+ASK_FORM_NAME = "chatactions.ask"
 
 
 class AskActionMessage(Message):
@@ -44,12 +56,90 @@ class AskActionMessage(Message):
 
     async def send(self) -> Action | None:  # type: ignore[override]
         """Send the question and wait for the pick (or the timeout)."""
+        chat, row = await self._ask()
+        if row is None or row.answer is None:
+            return None
+        return Action.from_row(row.answer, chat)
+
+    async def _ask(self) -> tuple[Chat, MessageRow | None]:
+        """Send, wait, settle: the answered question's row, or ``None`` (or ``AskTimeout``)."""
         chat = await self._chat()
         draft = self.draft()
         self._bind(chat)
         row = await asks.ask(chat, draft, self.timeout)
-        if row is None:
-            if self.raise_on_timeout:
-                raise AskTimeout(f"No answer to {self.content[:40]!r} within {self.timeout} s.")
+        if row is None and self.raise_on_timeout:
+            raise AskTimeout(f"No answer to {self.content[:40]!r} within {self.timeout} s.")
+        return chat, row
+
+
+class _AskWithoutButtons(AskActionMessage):
+    """An ask whose answer is not a click: only keyword options after the content."""
+
+    def __init__(
+        self,
+        content: str,
+        *,
+        author: str | None = None,
+        timeout: float = 90,
+        raise_on_timeout: bool = False,
+        conversation: ConversationRef | None = None,
+    ) -> None:
+        super().__init__(
+            content,
+            author=author,
+            timeout=timeout,
+            raise_on_timeout=raise_on_timeout,
+            conversation=conversation,
+        )
+
+
+class AskUserMessage(_AskWithoutButtons):
+    """``await AskUserMessage("What is your name?").send()`` returns the user's next message.
+
+    The reply, a ``Message``, does not also go to ``on_message``. ``None`` (or
+    ``AskTimeout``) when ``timeout`` seconds pass first.
+    """
+
+    awaits_reply = True
+
+    async def send(self) -> Message | None:  # type: ignore[override]
+        """Send the question and wait for the user's reply (or the timeout)."""
+        chat, row = await self._ask()
+        if row is None or row.reply is None:
             return None
-        return Action.from_row(row, chat)
+        return Message.from_row(row.reply, chat)
+
+
+class AskFormMessage(_AskWithoutButtons):
+    """``await AskFormMessage("Where to?", ShippingForm).send()`` returns ``cleaned_data``.
+
+    The form is validated on the server like any other; invalid values are
+    answered with their errors and the question keeps waiting. ``None`` (or
+    ``AskTimeout``) when ``timeout`` seconds pass first; the form leaves every
+    tab either way. The answer may arrive on another process.
+    """
+
+    def __init__(
+        self,
+        content: str,
+        form_class: type[forms.BaseForm],
+        *,
+        initial: dict[str, Any] | None = None,
+        submit_label: str = "Send",
+        **options: Any,  # author, timeout, raise_on_timeout, conversation
+    ) -> None:
+        super().__init__(content, **options)
+        self.form = Form(ASK_FORM_NAME, form_class, initial, submit_label=submit_label)
+
+    async def send(self) -> dict[str, Any] | None:  # type: ignore[override]
+        """Send the form and wait for valid values (or the timeout): their ``cleaned_data``."""
+        _, row = await self._ask()
+        answer = None if row is None else row.answer
+        if answer is None or answer.submitted is None:
+            return None
+        # Cleaned again here, from the values the answering process validated.
+        form = formclass.build(answer.form_class, answer.uuid, answer.initial, answer.submitted)
+        if not form.is_valid():  # the form class changed between the two processes
+            logger.error("chatactions: the answer to %s is no longer valid", self.id)
+            return None
+        return dict(form.cleaned_data)

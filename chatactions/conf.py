@@ -46,6 +46,13 @@ DEFAULTS: dict[str, Any] = {
     # Seconds between an open socket's checks of its session (and renewals of
     # its place under the socket caps, which lapses after three of these).
     "SOCKET_CHECK_INTERVAL": 60.0,
+    # Largest set of values one form submission may carry, in bytes of their UTF-8 JSON.
+    "MAX_FORM_BYTES": 8 * 1024,
+    # Largest file one form field may upload (the HTTP doors only), in bytes.
+    "MAX_UPLOAD_BYTES": 5 * 1024 * 1024,
+    # Keep a form submission's values in its audit row (``ActionClick.values``), not only
+    # the names of its fields. Off: submissions may hold what the audit trail should not.
+    "AUDIT_FORM_VALUES": False,
     # Messages one ``sync`` frame resends at most: a page; ``has_more`` asks for the next.
     "SYNC_LIMIT": 500,
     # The chat pages' Content-Security-Policy where the site sends none (csp.py):

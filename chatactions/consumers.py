@@ -147,6 +147,8 @@ class ChatConsumer(lifetime.SessionBound, AsyncWebsocketConsumer):  # type: igno
             self.start(self.handle_message(frame), frame.ref)
         elif isinstance(frame, protocol.ActionFrame):
             self.start(self.handle_action(frame), frame.ref)
+        elif isinstance(frame, protocol.SubmitFrame):
+            self.start(self.handle_submit(frame), frame.ref)
         elif isinstance(frame, protocol.SyncFrame):
             self.start(self.handle_sync(frame), frame.ref)
         elif isinstance(frame, protocol.FetchFrame):
@@ -183,7 +185,7 @@ class ChatConsumer(lifetime.SessionBound, AsyncWebsocketConsumer):  # type: igno
             frame = None if text is None else protocol.parse(text)
         except protocol.FrameError:
             frame = None
-        if isinstance(frame, protocol.ActionFrame):
+        if isinstance(frame, protocol.ActionFrame | protocol.SubmitFrame):
             try:
                 await dispatch.refuse_click(
                     self.requester, frame.id, "websocket", protocol.RATE_LIMITED
@@ -212,6 +214,22 @@ class ChatConsumer(lifetime.SessionBound, AsyncWebsocketConsumer):  # type: igno
             self.requester, self.chat.conversation.uuid, frame.id, "websocket"
         )
         await self.reply(protocol.ack(frame.ref, outcome.status, outcome.detail, outcome.notice))
+
+    async def handle_submit(self, frame: protocol.SubmitFrame) -> None:
+        """A form's values: ``dispatch.submit``, then its ``ack`` (with errors if invalid)."""
+        outcome = await dispatch.submit(
+            self.requester, self.chat.conversation.uuid, frame.id, frame.values, "websocket"
+        )
+        await self.reply(
+            protocol.ack(
+                frame.ref,
+                outcome.status,
+                outcome.detail,
+                outcome.notice,
+                outcome.errors,
+                outcome.html,
+            )
+        )
 
     async def handle_sync(self, frame: protocol.SyncFrame) -> None:
         """What a reconnecting tab missed, then the ``ack`` (with ``since``: a page of it)."""

@@ -1,4 +1,4 @@
-"""``Message``: what the bot (or the user) says, with optional buttons."""
+"""``Message``: what the bot (or the user) says, with optional buttons and at most one form."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from .core import messages
 from .core.drafts import MessageDraft
 from .core.streams import Stream
 from .exceptions import MessageError, MessageTypeError
+from .form import Form
 from .models import Message as MessageRow
 from .storable import length_problem, text_problem
 
@@ -23,11 +24,14 @@ class Message:
     Content is Markdown, drawn as sanitised HTML. Inside a handler or callback
     the conversation is implicit; elsewhere pass ``conversation=`` (a
     ``Conversation``, its uuid, or a ``Chat``). With ``exclusive=True`` the first
-    click on any of its buttons removes them all. Each async method has a
+    click on any of its buttons removes them all. ``form=Form(...)`` adds a
+    Django form, drawn below the content and beside any buttons (one form per
+    message). Each async method has a
     ``*_sync`` twin for sync code (views, management commands, tasks).
     """
 
     awaiting = False
+    awaits_reply = False
 
     def __init__(
         self,
@@ -36,10 +40,12 @@ class Message:
         author: str | None = None,
         *,
         exclusive: bool = False,
+        form: Form | None = None,
         conversation: ConversationRef | None = None,
     ) -> None:
         self.content = content
         self.actions = list(actions)
+        self.form = form
         self.author = author
         self.exclusive = exclusive
         self.id: uuid.UUID = uuid.uuid4()
@@ -67,7 +73,11 @@ class Message:
         one raises (``ActionError``, ``MessageError``: both ``InvalidMessage``)
         and leaves no half-written message behind.
         """
-        actions = tuple(action.draft() for action in self.actions)
+        if any(isinstance(action, Form) for action in self.actions):
+            raise MessageError("A form goes in Message(form=...), not among its actions.")
+        if self.form is not None and not isinstance(self.form, Form):
+            raise MessageTypeError(f"Message form must be a ca.Form, not {type(self.form)}.")
+        actions = tuple(action.draft() for action in self._answerable())
         if not isinstance(self.content, str):
             raise MessageTypeError(f"Message content must be a string, not {type(self.content)}.")
         for field in ("content", "author"):
@@ -83,6 +93,7 @@ class Message:
             from_user=from_user or self.from_user,
             exclusive=self.exclusive,
             awaiting=self.awaiting,
+            awaits_reply=self.awaits_reply,
             actions=actions,
             stream=stream,
         )
@@ -92,8 +103,12 @@ class Message:
         self._conversation = chat
         return chat
 
+    def _answerable(self) -> list[Action]:
+        """The buttons, then the form: one kind of row, saved together."""
+        return [*self.actions, *([self.form] if self.form is not None else [])]
+
     def _bind(self, chat: Chat) -> None:
-        for action in self.actions:
+        for action in self._answerable():
             action.for_id = self.id
             action._chat = chat
 

@@ -9,6 +9,7 @@ a new outcome is added here once and every door has to say what it means.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, models
@@ -31,11 +32,19 @@ class Status(models.TextChoices):
 
 @dataclass(frozen=True)
 class Outcome:
-    """The answer to a click or message: a status, a detail and a notice."""
+    """The answer to a click or message: a status, a detail and a notice.
+
+    An ``invalid`` form submission also carries Django's ``errors`` (field name
+    to messages, ``__all__`` for the form's own) and ``html``, the form drawn
+    again, bound, with those errors beside its fields: for the submitter only.
+    """
 
     status: str
     detail: str = ""
     notice: str = ""
+    errors: dict[str, list[str]] | None = None
+    html: str = ""
+    form: Any = None  # the bound Django form itself, for a door that draws a page
 
 
 #: Errors that mean the database went away (a restart, a failover, a cut network),

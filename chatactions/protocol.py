@@ -19,6 +19,7 @@ from django.utils import timezone
 from . import jsontext
 from .conf import chat_settings
 from .exceptions import FrameError as FrameError  # what parse() raises
+from .formclass import Values, size, values_from
 from .models import Action as ActionRow
 from .models import Message as MessageRow
 from .outcome import Status
@@ -85,6 +86,15 @@ class SyncFrame:
 
 
 @dataclass(frozen=True)
+class SubmitFrame:
+    """A form's values, checked for shape and size (their validity is the form class's)."""
+
+    ref: str | None
+    id: uuid.UUID
+    values: Values
+
+
+@dataclass(frozen=True)
 class FetchFrame:
     """A tab that saw a gap in a stream asking for the message again."""
 
@@ -99,7 +109,7 @@ class StopFrame:
     ref: str | None
 
 
-ClientFrame = MessageFrame | ActionFrame | SyncFrame | FetchFrame | StopFrame
+ClientFrame = MessageFrame | ActionFrame | SyncFrame | SubmitFrame | FetchFrame | StopFrame
 
 
 def parse(text: str) -> ClientFrame:
@@ -134,6 +144,8 @@ def parse(text: str) -> ClientFrame:
         return MessageFrame(ref, content)
     if kind == "action":
         return ActionFrame(ref, _uuid(data.get("id"), "id", ref))
+    if kind == "submit":
+        return SubmitFrame(ref, _uuid(data.get("id"), "id", ref), submitted(data.get("data"), ref))
     if kind == "sync":
         return _sync(data, ref)
     if kind == "fetch":
@@ -169,6 +181,30 @@ def _uuid(value: Any, field: str, ref: str | None) -> uuid.UUID:
         raise FrameError(f"{field} must be a UUID string.", ref=ref) from None
 
 
+def submitted(data: Any, ref: str | None = None) -> Values:
+    """A submission's ``data`` as values, or ``FrameError``: the socket's and the API's check.
+
+    Strings, lists of strings, booleans; at most ``MAX_FORM_BYTES`` of them.
+    """
+    values = values_from(data) if isinstance(data, dict) else None
+    if values is None:
+        raise FrameError(
+            "data must be an object of strings, lists of strings and booleans.", ref=ref
+        )
+    check_size(values, ref)
+    return values
+
+
+def check_size(values: Values, ref: str | None = None) -> None:
+    """Refuse a submission whose values exceed ``MAX_FORM_BYTES``, whatever the door."""
+    limit = chat_settings.MAX_FORM_BYTES
+    if size(values) > limit:
+        raise FrameError(f"The form's values are larger than {limit} bytes.", ref=ref)
+    for value in [*values, *(v for vs in values.values() for v in vs)]:
+        if (problem := text_problem(value)) is not None:
+            raise FrameError(f"A value {problem}.", ref=ref)
+
+
 def peek_ref(text: str) -> str | None:
     """The ref of a frame refused before parsing, if one can be read cheaply, for the ack."""
     if len(text) > 4 * chat_settings.MAX_FRAME_BYTES:
@@ -183,11 +219,25 @@ def peek_ref(text: str) -> str | None:
 # Server to client ---------------------------------------------------------------
 
 
-def ack(ref: str | None, status: str, detail: str = "", notice: str = "") -> dict[str, Any]:
-    """The answer to one client frame, matched by its ``ref``."""
+def ack(
+    ref: str | None,
+    status: str,
+    detail: str = "",
+    notice: str = "",
+    errors: dict[str, list[str]] | None = None,
+    html: str = "",
+) -> dict[str, Any]:
+    """The answer to one client frame, matched by its ``ref``.
+
+    An invalid submission's ack adds ``errors`` (Django's, by field) and
+    ``html``: the form drawn again with them, for the submitter's tab only.
+    """
     frame: dict[str, Any] = {"type": "ack", "ref": ref, "status": status, "detail": detail}
     if notice:
         frame["notice"] = notice
+    if errors is not None:
+        frame["errors"] = errors
+        frame["html"] = html
     return frame
 
 
@@ -213,6 +263,7 @@ def action_fields(action: ActionRow) -> dict[str, Any]:
         "disabled": action.disabled,
         "confirm": action.confirm,
         "expires_at": action.expires_at.isoformat() if action.expires_at else None,
+        "kind": action.kind,
     }
 
 
@@ -227,7 +278,15 @@ def message_frame(
         "from_user": message.from_user,
         "content": message.content,
         "html": html,
-        "actions": [action_fields(a) for a in actions],
+        "actions": [action_fields(a) for a in actions if a.kind != ActionRow.Kind.FORM],
+        "form": next(
+            (
+                {"id": str(a.uuid), "name": a.name, "submit_label": a.label}
+                for a in actions
+                if a.kind == ActionRow.Kind.FORM
+            ),
+            None,
+        ),
         "created_at": timezone.localtime(message.created_at).isoformat(),
         "stream": message.stream,
         **({"lease": chat_settings.STREAM_LEASE} if message.stream == "streaming" else {}),

@@ -90,6 +90,7 @@ class ChatRegistry:
             )
         self.name = name
         self._actions: dict[str, Registration] = {}
+        self._forms: dict[str, Registration] = {}
         self._hooks: dict[str, Registration] = {}
         _registries[name] = self
 
@@ -107,6 +108,22 @@ class ChatRegistry:
             """Register ``func`` and hand it back unchanged, so it stays callable."""
             _check_callable(func, f"The action callback {name!r}")
             self._register(self._actions, f"action callback {name!r}", Registration(func, name))
+            return func
+
+        return decorator
+
+    def form_callback(self, name: str) -> Callable[[F], F]:
+        """Register the decorated function as the callback of forms named ``name``.
+
+        It is called with a ``Submission`` once the form's values are valid.
+        """
+        if not isinstance(name, str) or not name.strip():
+            raise InvalidCallback("form_callback() needs a non-empty form name.")
+
+        def decorator(func: F) -> F:
+            """Register ``func`` and hand it back unchanged, so it stays callable."""
+            _check_callable(func, f"The form callback {name!r}")
+            self._register(self._forms, f"form callback {name!r}", Registration(func, name))
             return func
 
         return decorator
@@ -145,6 +162,13 @@ class ChatRegistry:
         except KeyError:
             raise self._unknown(name) from None
 
+    def unregister_form(self, name: str) -> None:
+        """Remove the form callback ``name``, as tests and reloads need."""
+        try:
+            del self._forms[name]
+        except KeyError:
+            raise self._unknown(name, "form") from None
+
     # Lookup -----------------------------------------------------------------
 
     def get_action_callback(self, name: str) -> Registration:
@@ -154,8 +178,15 @@ class ChatRegistry:
         except KeyError:
             raise self._unknown(name) from None
 
-    def _unknown(self, name: str) -> NotRegistered:
-        return NotRegistered(f"No action callback {name!r} in registry {self.name!r}.")
+    def get_form_callback(self, name: str) -> Registration:
+        """The callback of a form's name; ``NotRegistered`` (the submit's ``error``) if none."""
+        try:
+            return self._forms[name]
+        except KeyError:
+            raise self._unknown(name, "form") from None
+
+    def _unknown(self, name: str, kind: str = "action") -> NotRegistered:
+        return NotRegistered(f"No {kind} callback {name!r} in registry {self.name!r}.")
 
     def get_hook(self, name: str) -> Registration | None:
         """The ``on_message`` or ``on_chat_start`` handler, if the app has one."""
@@ -165,14 +196,20 @@ class ChatRegistry:
         """The names buttons may carry in this app, sorted for listings."""
         return sorted(self._actions)
 
+    def form_names(self) -> list[str]:
+        """The names forms may carry in this app, sorted for listings."""
+        return sorted(self._forms)
+
     def registrations(self) -> list[Registration]:
-        """Every handler and callback, hooks first, for listings."""
+        """Every handler and callback, hooks first, then buttons', then forms', for listings."""
         hooks = [self._hooks[k] for k in sorted(self._hooks)]
-        return hooks + [self._actions[k] for k in sorted(self._actions)]
+        actions = [self._actions[k] for k in sorted(self._actions)]
+        return hooks + actions + [self._forms[k] for k in sorted(self._forms)]
 
     def clear(self) -> None:
         """Forget every registration (for tests that register their own)."""
         self._actions.clear()
+        self._forms.clear()
         self._hooks.clear()
 
 
@@ -200,6 +237,7 @@ def autodiscover() -> None:
 
 
 action_callback = default_registry.action_callback
+form_callback = default_registry.form_callback
 on_message = default_registry.on_message
 on_chat_start = default_registry.on_chat_start
 on_stop = default_registry.on_stop

@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from django import forms
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
@@ -28,7 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from lucide import IconDoesNotExist
 from lucide.templatetags.lucide import lucide
 
-from . import texts
+from . import formclass, texts
 from .conf import chat_settings
 from .models import Action as ActionRow
 from .models import Conversation, RunningTask
@@ -39,6 +40,8 @@ logger = logging.getLogger(__name__)
 DEFAULT_TITLE = _("Chat")
 #: One message: the page draws each with it, and so does every live frame.
 MESSAGE_TEMPLATE = "chatactions/message.html"
+#: A message's form, inside ``message.html``; its fields are drawn by Django's own templates.
+FORM_TEMPLATE = "chatactions/form.html"
 
 
 def socket_path(conversation: Conversation) -> str:
@@ -59,7 +62,10 @@ def page_socket_url(conversation: Conversation) -> str:
 
 
 def chat_template_context(
-    conversation: Conversation, *, title: str | Promise = DEFAULT_TITLE
+    conversation: Conversation,
+    *,
+    title: str | Promise = DEFAULT_TITLE,
+    bound: dict[uuid.UUID, forms.BaseForm] | None = None,
 ) -> dict[str, Any]:
     """The context of ``chatactions/chat.html``: live messages with their live buttons.
 
@@ -67,9 +73,11 @@ def chat_template_context(
     conversation; nothing here looks at the request. The page's position
     (``data-seq``) is the conversation's ``seq`` as read before these rows,
     so a change the rows miss is after it, and the tab's first ``sync`` has it.
+    ``bound`` draws those forms (by id) as given: the no-JavaScript door's
+    invalid submission.
     """
     rows = list(MessageRow.objects.live(conversation))
-    prepare(rows, conversation)
+    prepare(rows, conversation, bound)
     return {
         "conversation": conversation,
         "chat_messages": rows,
@@ -122,7 +130,11 @@ def _localizer() -> Callable[[datetime], datetime]:
     return lambda when: when.astimezone(zone) if timezone.is_aware(when) else when
 
 
-def prepare(rows: Iterable[MessageRow], conversation: Conversation) -> None:
+def prepare(
+    rows: Iterable[MessageRow],
+    conversation: Conversation,
+    bound: dict[uuid.UUID, forms.BaseForm] | None = None,
+) -> None:
     """Work out once, in Python, what ``message.html`` draws.
 
     Each message gets its time as the templates show it (``time_iso``,
@@ -131,11 +143,17 @@ def prepare(rows: Iterable[MessageRow], conversation: Conversation) -> None:
     where its form goes, and ``expires_iso`` if it expires. A ``{% url %}``
     per button and four ``date`` filters per message were over a third of the
     template time of a long conversation.
+
+    A message's form row leaves ``live_actions`` (the buttons) for
+    ``live_form``, with ``drawn_form``: its Django form, from ``bound`` if
+    there, else unbound with its ``initial`` values.
     """
     click = _ActionURL("chatactions:click", conversation)
     confirm = _ActionURL("chatactions:confirm", conversation)
+    submit = _ActionURL("chatactions:submit", conversation)
     local = _localizer()
     for row in rows:
+        _split_form(row, submit, bound or {}, local)
         row.conversation = conversation
         when = local(row.created_at)
         row.ts = f"{int(when.timestamp())}{when.microsecond:06d}"  # type: ignore[attr-defined]
@@ -145,6 +163,44 @@ def prepare(rows: Iterable[MessageRow], conversation: Conversation) -> None:
             action.form_url = confirm(action) if action.confirm else click(action)
             if action.expires_at:
                 action.expires_iso = local(action.expires_at).isoformat()
+
+
+def _split_form(
+    row: MessageRow,
+    submit: _ActionURL,
+    bound: dict[uuid.UUID, forms.BaseForm],
+    local: Callable[[datetime], datetime],
+) -> None:
+    live = row.live_actions  # type: ignore[attr-defined]
+    row.live_form = form = next((a for a in live if a.kind == ActionRow.Kind.FORM), None)  # type: ignore[attr-defined]
+    if form is None:
+        return
+    row.live_actions = [a for a in live if a is not form]  # type: ignore[attr-defined]
+    form.form_url = submit(form)
+    if form.expires_at:
+        form.expires_iso = local(form.expires_at).isoformat()
+    try:
+        form.drawn_form = bound.get(form.uuid) or formclass.build(
+            form.form_class, form.uuid, form.initial
+        )
+    except ImportError:
+        # The site renamed or removed the class: draw the message without it, and say so.
+        logger.error("chatactions: form %s has no form class %r", form.uuid, form.form_class)
+        row.live_form = None  # type: ignore[attr-defined]
+
+
+def form_context(row: ActionRow, form: forms.BaseForm, csrf_input: str = "") -> dict[str, Any]:
+    """The context of ``chatactions/form.html``: the row, its Django form, where it posts."""
+    url = getattr(row, "form_url", None) or reverse(
+        "chatactions:submit", args=[row.message.conversation.uuid, row.uuid]
+    )
+    return {
+        "form_row": row,
+        "form": form,
+        "form_url": url,
+        "csrf_input": mark_safe(csrf_input),
+        "errors_id": f"ca-{row.uuid}-errors",
+    }
 
 
 def buttons_html(actions: Iterable[ActionRow], csrf_input: str = "") -> SafeString:

@@ -21,6 +21,11 @@ urlpatterns = [
         name="click",
     ),
     path(
+        "<uuid:conversation_id>/forms/<uuid:form_id>/submit/",
+        views.submit,
+        name="submit",
+    ),
+    path(
         "<uuid:conversation_id>/actions/<uuid:action_id>/confirm/",
         views.confirm,
         name="confirm",

@@ -11,6 +11,7 @@ import uuid
 from typing import Any
 
 from asgiref.sync import async_to_sync
+from django import forms
 from django.contrib import messages as flash
 from django.contrib.auth.views import redirect_to_login
 from django.http import (
@@ -28,9 +29,10 @@ from django.utils.translation import gettext
 from django.views import View
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import dispatch, history, limits, origins, owners, protocol, rendering, texts
+from . import dispatch, formclass, history, limits, origins, owners, protocol, rendering, texts
 from .context import Chat
 from .csp import strict_policy
+from .exceptions import FrameError
 from .models import Action as ActionRow
 from .models import ActionClick, Conversation
 from .outcome import Outcome
@@ -151,8 +153,55 @@ def conversation(request: HttpRequest, conversation_id: uuid.UUID) -> HttpRespon
                 )
             _flash(request, outcome)
         return HttpResponseRedirect(request.path)
-    context = rendering.chat_template_context(conversation)
-    return render(request, "chatactions/page.html", {**context, "heading_level": 1})
+    return _page(request, conversation)
+
+
+def _page(
+    request: HttpRequest,
+    conversation: Conversation,
+    bound: dict[uuid.UUID, forms.BaseForm] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The chat page, with ``bound`` forms drawn as they were submitted (with their errors)."""
+    context = rendering.chat_template_context(conversation, bound=bound)
+    return render(request, "chatactions/page.html", {**context, "heading_level": 1}, status=status)
+
+
+@require_POST
+@strict_policy
+def submit(request: HttpRequest, conversation_id: uuid.UUID, form_id: uuid.UUID) -> HttpResponse:
+    """A form posted without JavaScript (or with files): the same dispatch as the socket.
+
+    Invalid values bring the page back, status 400, with this form bound:
+    the values kept and Django's errors beside their fields.
+    """
+    if owners.login_required(request.user):
+        return _to_login(conversation_id)
+    requester = requester_of(request)
+    if requester is None:
+        raise Http404(gettext("No such action."))
+    if not _within_budget(requester):  # the requester's one budget, as for a click
+        async_to_sync(dispatch.refuse_click)(
+            requester, form_id, ActionClick.Via.FORM, protocol.RATE_LIMITED
+        )
+        _flash(request, Outcome(protocol.RATE_LIMITED))
+        return redirect("chatactions:conversation", conversation_id=conversation_id)
+    values = formclass.from_querydict(request.POST, skip=("csrfmiddlewaretoken",))
+    try:
+        protocol.check_size(values)
+    except FrameError as exc:
+        outcome = Outcome(protocol.INVALID, exc.detail)
+    else:
+        outcome = async_to_sync(dispatch.submit)(
+            requester, conversation_id, form_id, values, ActionClick.Via.FORM, request.FILES
+        )
+    if outcome.status == protocol.NOT_FOUND:
+        raise Http404(gettext("No such action."))
+    if outcome.form is not None:
+        _, conversation = owned(request, conversation_id)
+        return _page(request, conversation, {form_id: outcome.form}, status=400)
+    _flash(request, Outcome(outcome.status, notice=outcome.notice or outcome.detail))
+    return redirect("chatactions:conversation", conversation_id=conversation_id)
 
 
 @require_POST

@@ -178,6 +178,8 @@ _CHATACTIONS_NUMBERS = {
     "MAX_PAYLOAD_BYTES": int,
     "MAX_FRAME_BYTES": int,
     "MAX_MESSAGE_LENGTH": int,
+    "MAX_FORM_BYTES": int,
+    "MAX_UPLOAD_BYTES": int,
     "CLAIM_TIMEOUT": float,
     "RATE_LIMIT": int,
     "RATE_LIMIT_PERIOD": float,

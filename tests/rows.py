@@ -24,10 +24,12 @@ def snapshot() -> dict[str, list[tuple[Any, ...]]]:
         ),
         "actions": list(
             Action.objects.order_by("pk").values_list(
-                "pk", "uuid", "payload", "removed_at", "claimed_until"
+                "pk", "uuid", "payload", "removed_at", "claimed_until", "submitted"
             )
         ),
-        "clicks": list(ActionClick.objects.order_by("pk").values_list("pk", "outcome", "error")),
+        "clicks": list(
+            ActionClick.objects.order_by("pk").values_list("pk", "outcome", "error", "fields")
+        ),
         "values": list(ConversationValue.objects.order_by("pk").values_list("pk", "key", "value")),
     }
 

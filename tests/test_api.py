@@ -810,6 +810,7 @@ def test_the_schema_is_openapi_3_with_every_endpoint() -> None:
         "/api/chat/conversations/{conversation_id}/messages/",
         "/api/chat/conversations/{conversation_id}/stop/",
         "/api/chat/conversations/{conversation_id}/actions/{action_id}/click/",
+        "/api/chat/conversations/{conversation_id}/forms/{form_id}/submit/",
     }
     click = schema["paths"]["/api/chat/conversations/{conversation_id}/actions/{action_id}/click/"]
     assert set(click["post"]["responses"]) >= {"200", "404", "409", "410", "500", "403", "429"}

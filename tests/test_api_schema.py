@@ -12,6 +12,7 @@ per operation (about 700 requests, some ten seconds).
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -24,6 +25,9 @@ from schemathesis.core.parameters import ParameterLocation
 
 import chatactions as ca
 from chatactions.models import Conversation
+from chatactions.registry import default_registry
+
+from .forms import NameForm
 
 EXAMPLES = 100
 AUTHORIZATION = "Basic " + base64.b64encode(b"fuzzer:fuzz-pw").decode()
@@ -40,8 +44,8 @@ fuzz = settings(
 
 
 @pytest.fixture
-def owned(db: Any, settings: Any, callbacks: Any) -> dict[str, str]:
-    """A user's conversation with a live button: the ids the owner's run aims at.
+def owned(db: Any, settings: Any, callbacks: Any) -> Iterator[dict[str, str]]:
+    """A user's conversation with a live button and form: the ids the owner's run aims at.
 
     Its callback leaves the button in place (the demo bot's remove theirs), so
     every click of the run reaches the callback rather than a ``410 gone``.
@@ -56,10 +60,18 @@ def owned(db: Any, settings: Any, callbacks: Any) -> dict[str, str]:
         ca.Message(
             "Are you sure?",
             actions=[ca.Action("fuzz_me", "Fuzz me")],
+            form=ca.Form("fuzz_form", NameForm),
             conversation=conversation,
         ).send
     )()
-    return {"conversation_id": str(conversation.uuid), "action_id": str(message.actions[0].id)}
+    default_registry.form_callback("fuzz_form")(lambda submission: "fuzzed")
+    assert message.form is not None
+    yield {
+        "conversation_id": str(conversation.uuid),
+        "action_id": str(message.actions[0].id),
+        "form_id": str(message.form.id),
+    }
+    default_registry.unregister_form("fuzz_form")
 
 
 @schema.parametrize()

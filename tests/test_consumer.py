@@ -96,6 +96,7 @@ async def test_message_frame_carries_id_html_actions_and_time(chat: Chat) -> Non
         "content",
         "html",
         "actions",
+        "form",
         "created_at",
         "stream",
         "seq",
@@ -110,6 +111,7 @@ async def test_message_frame_carries_id_html_actions_and_time(chat: Chat) -> Non
         "disabled",
         "confirm",
         "expires_at",
+        "kind",
     }
     assert f'id="m-{question["id"]}"' in question["html"]
 

@@ -123,3 +123,43 @@ async def test_an_ask_answered_through_the_other_process_returns_the_pick(site: 
         frames, asked = await tab1.until_ack(asking)
     assert clicked["status"] == "ok" and asked["status"] == "ok"
     assert "picked blue" in [f.get("content") for f in frames]
+
+
+async def test_an_ask_form_answered_through_the_other_process_returns_cleaned_data(
+    site: Site,
+) -> None:
+    browser, conversation = site.visitor()
+    async with (
+        open_tab(browser, conversation, site.one) as tab1,
+        open_tab(browser, conversation, site.two) as tab2,
+    ):
+        await tab2.sync()
+        asking = await tab1.send({"type": "message", "content": "ask form"})  # on process 1
+        _, question = await tab2.until(lambda f: f.get("content") == "Your name?")
+        form = question["form"]["id"]
+        _, invalid = await tab2.request({"type": "submit", "id": form, "data": {"name": ""}})
+        _, valid = await tab2.request({"type": "submit", "id": form, "data": {"name": "Ada"}})
+        frames, asked = await tab1.until_ack(asking)
+    assert invalid["status"] == "invalid" and invalid["errors"] == {
+        "name": ["This field is required."]
+    }
+    assert valid["status"] == "ok" and asked["status"] == "ok"
+    assert "named Ada" in [f.get("content") for f in frames]
+
+
+async def test_an_ask_user_answered_through_the_other_process_returns_the_message(
+    site: Site,
+) -> None:
+    browser, conversation = site.visitor()
+    async with (
+        open_tab(browser, conversation, site.one) as tab1,
+        open_tab(browser, conversation, site.two) as tab2,
+    ):
+        await tab2.sync()
+        asking = await tab1.send({"type": "message", "content": "ask name"})
+        await tab2.until(lambda f: f.get("content") == "What is your name?")
+        _, typed = await tab2.request({"type": "message", "content": "Grace"})
+        frames, asked = await tab1.until_ack(asking)
+    contents = [f.get("content") for f in frames]
+    assert typed["status"] == "ok" and asked["status"] == "ok" and "hello Grace" in contents
+    assert "heard: Grace" not in contents  # the reply went to the asker, not on_message

@@ -12,6 +12,8 @@ import time
 
 import chatactions as ca
 
+from .forms import ShipForm
+
 bench = ca.ChatRegistry("bench")
 
 
@@ -32,6 +34,8 @@ async def handle_message(message: ca.Message) -> None:
     if message.content.startswith("stream "):
         _, tokens, rate = message.content.split()
         await stream(int(tokens), float(rate))
+    elif message.content == "ship":  # bench/submit_vs_click.py: one fresh form per submission
+        await ca.Message("Where to?", form=ca.Form("ship", ShipForm, payload={"order": 1})).send()
     elif "delete my data" in message.content.lower():
         await ca.Message(
             content="Are you sure you want to delete your data?",
@@ -58,3 +62,8 @@ async def on_confirm(action: ca.Action) -> None:
 @bench.action_callback("cancel_delete")
 async def on_cancel(action: ca.Action) -> None:
     await ca.Message(content="Deletion cancelled.").send()
+
+
+@bench.form_callback("ship")
+async def on_ship(submission: ca.Submission) -> None:
+    await ca.Message(content=f"Shipping to {submission.cleaned_data['address']}.").send()

@@ -129,14 +129,20 @@ def last_message(conversation_id: uuid.UUID, requester: Requester) -> uuid.UUID 
     )
 
 
-def answer(outcome: Outcome, replies: str | None) -> Response:
+def answer(
+    outcome: Outcome,
+    replies: str | None,
+    serializer: type[OutcomeSerializer] = OutcomeSerializer,
+) -> Response:
     """A dispatch outcome as the API answers it: its HTTP status, and where to read replies."""
     if outcome.status == protocol.NOT_FOUND:
         replies = None  # nothing to read in a conversation that is not yours
-    body = {
+    body: dict[str, Any] = {
         "status": outcome.status,
         "detail": outcome.detail,
         "notice": outcome.notice,
         "replies": replies,
     }
-    return Response(OutcomeSerializer(body).data, status=HTTP_STATUS[outcome.status])
+    if serializer is not OutcomeSerializer:
+        body["errors"] = outcome.errors
+    return Response(serializer(body).data, status=HTTP_STATUS[outcome.status])

@@ -24,6 +24,8 @@ from .serializers import (
     NewMessageSerializer,
     OutcomeSerializer,
     RenameSerializer,
+    SubmitOutcomeSerializer,
+    SubmitSerializer,
 )
 
 TAGS = ["chat"]
@@ -41,6 +43,7 @@ def _path(*names: str) -> list[OpenApiParameter]:
         for name, why in (
             ("conversation_id", "The conversation's id."),
             ("action_id", "The button's id, from a message's `actions`."),
+            ("form_id", "The form's id: the message's action of `kind` `form`."),
         )
         if name in names
     ]
@@ -278,6 +281,72 @@ click = extend_schema(
         **{code: response for code, response in WRITE_ERRORS.items() if code != 404},
     },
 )
+
+
+def _submit_response(description: str, example: OpenApiExample) -> OpenApiResponse:
+    example.value = {**example.value, "errors": None}
+    return OpenApiResponse(SubmitOutcomeSerializer, description=description, examples=[example])
+
+
+submit = extend_schema(
+    operation_id="submit_form",
+    tags=TAGS,
+    summary="Submit a form",
+    description="Validates the values with the form's Django form class on the server, "
+    "then runs its callback through the same dispatch as a `submit` frame on the socket: "
+    "exactly once (the form is then gone), recorded in the audit trail with the field "
+    "names. Invalid values run nothing and answer 400 with Django's `errors`.",
+    parameters=_path("conversation_id", "form_id"),
+    request=SubmitSerializer,
+    responses={
+        200: _submit_response(
+            "Valid; the callback ran and the form is gone.", _outcome("ok", 200)
+        ),
+        400: OpenApiResponse(
+            SubmitOutcomeSerializer,
+            description="The values are malformed, too large, or not valid for the form.",
+            examples=[
+                OpenApiExample(
+                    "invalid",
+                    {
+                        "status": "invalid",
+                        "detail": "Please correct the errors in the form.",
+                        "notice": "",
+                        "replies": f"{BASE}/{CONVERSATION}/messages/?after={QUESTION}",
+                        "errors": {"address": ["This field is required."]},
+                    },
+                    status_codes=[400],
+                    response_only=True,
+                )
+            ],
+        ),
+        404: _submit_response(
+            "No such form in a conversation of yours.",
+            _outcome("not_found", 404, "No such action."),
+        ),
+        409: _submit_response(
+            "The callback is already running for another submission.",
+            _outcome("busy", 409, "This action is already running."),
+        ),
+        410: _submit_response(
+            "The form was removed, has expired or was answered.",
+            _outcome("gone", 410, "This form is no longer available."),
+        ),
+        500: _submit_response(
+            "The callback raised; `detail` is generic unless `DEBUG`.",
+            _outcome("error", 500, "Something went wrong."),
+        ),
+        **{code: response for code, response in WRITE_ERRORS.items() if code != 404},
+    },
+    examples=[
+        OpenApiExample(
+            "Ship",
+            {"data": {"address": "1 Main St", "speed": "express", "extras": ["gift"]}},
+            request_only=True,
+        )
+    ],
+)
+
 
 stop = extend_schema(
     operation_id="stop",

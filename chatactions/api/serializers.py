@@ -18,6 +18,7 @@ from rest_framework.reverse import reverse
 
 from .. import protocol
 from ..conf import chat_settings
+from ..exceptions import FrameError
 from ..history import display_title
 from ..models import Action as ActionRow
 from ..models import Conversation
@@ -44,6 +45,12 @@ class ActionSerializer(serializers.Serializer[ActionRow]):
     )
     expires_at = serializers.DateTimeField(
         read_only=True, allow_null=True, help_text="After this a click answers `gone`."
+    )
+    kind = serializers.ChoiceField(
+        choices=ActionRow.Kind.choices,
+        read_only=True,
+        help_text="`form`: answered by `submit` with values, not clicked; its `label` is the "
+        "submit button's text.",
     )
 
 
@@ -244,6 +251,52 @@ class OutcomeSerializer(serializers.Serializer[Any]):
         allow_null=True,
         help_text="The messages written since just before this request: the replies.",
     )
+
+
+class SubmitOutcomeSerializer(OutcomeSerializer):
+    """The answer to a form submission: an outcome, with Django's errors when invalid."""
+
+    # As for ``label`` above: DRF takes declared fields off the class, so ``errors`` here
+    # does not hide ``Serializer.errors``; only the stubs see a clash.
+    errors = serializers.DictField(  # type: ignore[assignment]
+        child=serializers.ListField(child=serializers.CharField()),
+        read_only=True,
+        allow_null=True,
+        help_text="Django's messages by field name, the form's own under `__all__`, when "
+        "the values were not valid for the form; otherwise null.",
+    )
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": {
+            "oneOf": [
+                {"type": "string"},
+                {"type": "array", "items": {"type": "string"}},
+                {"type": "boolean"},
+            ]
+        },
+    }
+)
+class ValuesField(serializers.DictField):
+    """A form's values: what the schema says a ``submit``'s ``data`` may hold."""
+
+
+class SubmitSerializer(serializers.Serializer[Any]):
+    """A form's values: the ``data`` of the socket's ``submit`` frame, as a JSON body."""
+
+    data = ValuesField(  # type: ignore[assignment]  # as ``errors`` above
+        help_text="Field name to value: a string, a list of strings (a multiple choice) or "
+        "a boolean (a checkbox). At most `MAX_FORM_BYTES` bytes of JSON."
+    )
+
+    def validate_data(self, data: Any) -> Any:
+        """The socket's own check, so both doors refuse the same values the same way."""
+        try:
+            return protocol.submitted(data)
+        except FrameError as exc:
+            raise serializers.ValidationError(exc.detail) from None
 
 
 class ErrorSerializer(serializers.Serializer[Any]):

@@ -34,4 +34,9 @@ urlpatterns = [
         views.ActionClickView.as_view(),
         name="click",
     ),
+    path(
+        "conversations/<str:conversation_id>/forms/<str:form_id>/submit/",
+        views.FormSubmitView.as_view(),
+        name="submit",
+    ),
 ]

@@ -1,4 +1,4 @@
-"""Answering asks: the question an ``AskActionMessage`` sends, its wait and its answer.
+"""Answering asks: the question an ``Ask*Message`` sends, its wait and its answer.
 
 The wait goes through the channel layer, not an in-process future, so the
 click may arrive on any server process. The database settles the race between
@@ -19,6 +19,7 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 
 from ..context import Chat
+from ..formclass import Values
 from ..models import Action as ActionRow
 from ..models import Message as MessageRow
 from . import fanout, messages
@@ -36,9 +37,11 @@ def ask_group(message_id: uuid.UUID) -> str:
     return f"chatactions.ask.{message_id.hex}"
 
 
-async def ask(chat: Chat, draft: MessageDraft, patience: float) -> ActionRow | None:
-    """Send the question and wait ``patience`` seconds: the clicked button's row, or ``None``.
+async def ask(chat: Chat, draft: MessageDraft, patience: float) -> MessageRow | None:
+    """Send the question and wait ``patience`` seconds: the answered question, or ``None``.
 
+    The answer is the question row's ``answer`` (the clicked button, or the
+    form with its ``submitted`` values) or ``reply`` (the user's message).
     Either way the buttons are removed in every tab when this returns.
     """
     layer = get_channel_layer()
@@ -50,11 +53,11 @@ async def ask(chat: Chat, draft: MessageDraft, patience: float) -> ActionRow | N
         await _wait(layer, channel, draft.id, patience)
     finally:
         await layer.group_discard(group, channel)
-    answer: ActionRow | None
+    answered: MessageRow | None
     removed: list[Removal]
-    answer, removed = await database_sync_to_async(settle)(chat, draft.id)
+    answered, removed = await database_sync_to_async(settle)(chat, draft.id)
     await fanout.announce_removed(chat, removed)
-    return answer
+    return answered
 
 
 async def _wait(layer: Any, channel: str, message_id: uuid.UUID, patience: float) -> None:
@@ -112,8 +115,12 @@ def answered(message_id: uuid.UUID) -> bool:
     return MessageRow.objects.filter(uuid=message_id, awaiting=False).exists()
 
 
-def settle(chat: Chat, message_id: uuid.UUID) -> tuple[ActionRow | None, list[Removal]]:
-    """Close the question: the answer if a click won, else remove the buttons (timeout)."""
+def settle(chat: Chat, message_id: uuid.UUID) -> tuple[MessageRow | None, list[Removal]]:
+    """Close the question: the answered row if an answer won, else remove the buttons (timeout).
+
+    A form's submitted values are read once here and cleared from its row:
+    they were kept only for this asker.
+    """
     with transaction.atomic():
         messages.lock_conversation(chat)
         timed_out = MessageRow.objects.filter(uuid=message_id, awaiting=True).update(
@@ -121,20 +128,45 @@ def settle(chat: Chat, message_id: uuid.UUID) -> tuple[ActionRow | None, list[Re
         )
         if timed_out:
             return None, messages.mark_message_actions_removed(chat, message_id)
-    row = MessageRow.objects.select_related("answer__message").get(uuid=message_id)
-    return row.answer, []
+    row = MessageRow.objects.select_related("answer__message", "reply").get(uuid=message_id)
+    if row.answer is not None and row.answer.submitted is not None:
+        ActionRow.objects.filter(pk=row.answer.pk).update(submitted=None)
+    return row, []
 
 
-def answer(row: ActionRow, chat: Chat) -> list[Removal] | None:
-    """Record a click as the answer to its question; ``None`` if it came too late.
+def reply(chat: Chat, message: MessageRow) -> uuid.UUID | None:
+    """Make the user's message the answer of the conversation's ``AskUserMessage``, if any.
+
+    Returns the question's id (its asker is to be woken), or ``None`` when no
+    question waits for a reply: then the message goes to ``on_message``.
+    """
+    waiting = (
+        MessageRow.objects.filter(conversation=chat.conversation, awaiting=True, awaits_reply=True)
+        .order_by("-pk")
+        .values_list("pk", "uuid")
+        .first()
+    )
+    if waiting is None:
+        return None
+    won = MessageRow.objects.filter(pk=waiting[0], awaiting=True).update(
+        awaiting=False, reply=message
+    )
+    return waiting[1] if won else None
+
+
+def answer(row: ActionRow, chat: Chat, values: Values | None = None) -> list[Removal] | None:
+    """Record a click (or a form's valid ``values``) as the answer; ``None`` if too late.
 
     Called by the dispatcher in its database hop; returns the buttons to remove.
+    A form's values wait on its row for the asker, who may be on another process.
     """
     won = MessageRow.objects.filter(pk=row.message_id, awaiting=True).update(
         awaiting=False, answer=row
     )
     if not won:
         return None
+    if values is not None:
+        ActionRow.objects.filter(pk=row.pk).update(submitted=values)
     return messages.mark_message_actions_removed(chat, row.message.uuid)
 
 

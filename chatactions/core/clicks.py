@@ -14,6 +14,7 @@ import uuid
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
@@ -22,6 +23,7 @@ from django.utils import timezone
 from .. import limits
 from ..conf import chat_settings
 from ..context import Chat
+from ..formclass import Values
 from ..models import Action as ActionRow
 from ..models import ActionClick
 from ..outcome import Status
@@ -60,14 +62,16 @@ def new_click(
     outcome: str,
     started: float,
     error: str = "",
+    **audit: Any,
 ) -> ActionClick:
-    """An audit row, not saved yet."""
+    """An audit row, not saved yet; ``audit`` is a submission's ``fields`` (and ``values``)."""
     return ActionClick(
         action=row,
         via=via,
         outcome=outcome,
         duration_ms=(time.perf_counter() - started) * 1000,
         error=error,
+        **audit,
         **requester.owner_fields(),
     )
 
@@ -108,22 +112,34 @@ def record_refusal(
 
 
 def answer(
-    row: ActionRow, chat: Chat, requester: Requester, via: str, started: float
+    row: ActionRow,
+    chat: Chat,
+    requester: Requester,
+    via: str,
+    started: float,
+    values: Values | None = None,
+    **audit: Any,
 ) -> list[Removal] | None:
-    """Make this click the answer of its question, with its audit row; ``None`` if too late.
+    """Make this click (or a form's ``values``) the answer of its question; ``None`` if too late.
 
-    Returns the buttons the question lost.
+    The answer and its audit row commit together. Returns the buttons (and
+    form) the question lost.
     """
     with transaction.atomic():  # the answer and its audit row commit together
         messages.lock_conversation(chat)
-        removed = asks.answer(row, chat)
+        removed = asks.answer(row, chat, values)
         if removed is not None:
-            record(new_click(row, requester, via, Status.OK, started))
+            record(new_click(row, requester, via, Status.OK, started, **audit))
     return removed
 
 
 def claim(
-    row: ActionRow, chat: Chat, requester: Requester, via: str, started: float
+    row: ActionRow,
+    chat: Chat,
+    requester: Requester,
+    via: str,
+    started: float,
+    **audit: Any,
 ) -> Lease | None:
     """Take the button's lease for ``CLAIM_TIMEOUT`` seconds; ``None`` if another click has it.
 
@@ -133,7 +149,7 @@ def claim(
     now = timezone.now()
     token = uuid.uuid4()
     until = now + timedelta(seconds=chat_settings.CLAIM_TIMEOUT)
-    click = new_click(row, requester, via, Status.ERROR, started, UNFINISHED)
+    click = new_click(row, requester, via, Status.ERROR, started, UNFINISHED, **audit)
     exclusive = row.message.exclusive
     with transaction.atomic() if exclusive else nullcontext():
         if exclusive:

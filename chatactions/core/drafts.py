@@ -1,4 +1,4 @@
-"""What the public API hands the core: a message and its buttons, already validated.
+"""What the public API hands the core: a message, its buttons and form, already validated.
 
 ``ca.Message`` and ``ca.Action`` are for users to build and change; the core
 saves exactly what a draft says, so it needs no knowledge of those classes.
@@ -16,7 +16,11 @@ from typing import Any
 
 @dataclass(frozen=True)
 class ActionDraft:
-    """One button to save: every field of its row that a sender chooses."""
+    """One button (or form: ``kind`` ``form``) to save: every field of its row a sender chooses.
+
+    A form's ``label`` is its submit button's text, ``form_class`` the dotted
+    path of its Django form, ``initial`` the values it is first drawn with.
+    """
 
     id: uuid.UUID
     name: str
@@ -28,6 +32,9 @@ class ActionDraft:
     disabled: bool = False
     confirm: str = ""
     expires_at: datetime | None = None
+    kind: str = "button"
+    form_class: str = ""
+    initial: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,7 @@ class MessageDraft:
     from_user: bool = False
     exclusive: bool = False
     awaiting: bool = False
+    awaits_reply: bool = False
     actions: tuple[ActionDraft, ...] = ()
     #: ``streaming`` for a message saved at its first streamed token, else empty.
     stream: str = ""

@@ -47,6 +47,9 @@ def _action_row(row: MessageRow, action: ActionDraft, order: int) -> ActionRow:
         name=action.name,
         payload=action.payload,
         order=order,
+        kind=action.kind,
+        form_class=action.form_class,
+        initial=action.initial,
         **{field: getattr(action, field) for field in DRAWN_FIELDS},
     )
 
@@ -85,6 +88,7 @@ def save_message(chat: Chat, draft: MessageDraft) -> tuple[MessageRow, str]:
         content_html="" if streaming else render_markdown(draft.content),
         exclusive=draft.exclusive,
         awaiting=draft.awaiting,
+        awaits_reply=draft.awaits_reply,
         stream=draft.stream,
         streaming_until=stream_lease() if streaming else None,
     )

@@ -10,15 +10,16 @@ A lost database connection is not a bug in anyone's code: every hop goes through
 check replace a dead connection before the next query, and a hop that still
 fails (the database is down) answers ``error`` with a plain "try again".
 
-One module per thing decided: ``clicks`` (whether a click runs, answers or is
-refused), ``messages`` (a user's message, a chat's start, the app's hooks),
-``sync`` (what a tab missed, a door's answer to one socket). The names the doors
+One module per thing decided: ``clicks`` (whether a click or a form's
+submission runs, answers or is refused), ``messages`` (a user's message, a
+chat's start, the app's hooks), ``sync`` (what a tab missed, a door's answer
+to one socket). The names the doors
 call are all here, so a door imports ``dispatch`` and nothing below it.
 """
 
 from __future__ import annotations
 
-from .clicks import click, refuse_click
+from .clicks import click, refuse_click, submit
 from .messages import start_chat, start_conversation, stop, user_message
 from .sync import Changes, changes, fetch, missed, notice_lapsed, reply
 
@@ -34,5 +35,6 @@ __all__ = [
     "start_chat",
     "start_conversation",
     "stop",
+    "submit",
     "user_message",
 ]

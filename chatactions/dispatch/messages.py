@@ -10,11 +10,12 @@ import logging
 import uuid
 
 from channels.db import database_sync_to_async
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from ..conf import chat_settings
 from ..context import Chat
-from ..core import fanout, messages, running, tasks
+from ..core import asks, fanout, messages, running, tasks
 from ..exceptions import NotRegistered
 from ..message import Message
 from ..models import Conversation
@@ -45,21 +46,27 @@ async def user_message(requester: Requester, conversation_id: uuid.UUID, content
         return failure(exc)
     if saved is None:
         return Outcome(Status.NOT_FOUND, _("No such conversation."))
-    chat, message, text = saved
+    chat, message, text, question = saved
     await fanout.broadcast(chat, text)
+    if question is not None:  # the answer of an AskUserMessage, not for on_message
+        await asks.notify(question, message.id)
+        return Outcome(Status.OK)
     return await _run_hook(chat, "on_message", message)
 
 
 def _save_user_message(
     requester: Requester, conversation_id: uuid.UUID, content: str
-) -> tuple[Chat, Message, str] | None:
+) -> tuple[Chat, Message, str, uuid.UUID | None] | None:
+    """Save the message and, in the same commit, make it the reply a question waits for."""
     conversation = requester.conversation(conversation_id)
     if conversation is None:
         return None
     chat = Chat(conversation, requester)
     draft = Message(content, conversation=chat).draft(from_user=True)
-    row, text = messages.save_message(chat, draft)
-    return chat, Message.from_row(row, chat), text
+    with transaction.atomic():
+        row, text = messages.save_message(chat, draft)
+        question = asks.reply(chat, row)
+    return chat, Message.from_row(row, chat), text, question
 
 
 async def start_conversation(requester: Requester, app: str) -> Conversation:

@@ -11,7 +11,12 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Action(models.Model):
-    """A button on a message. The payload stays here; the browser only sees ``uuid``.
+    """A button or a form on a message. The payload stays here; the browser only sees ``uuid``.
+
+    A form (``kind`` ``form``) is the same row as a button, so it is found,
+    owned, claimed, refused ``gone`` and removed by the same code: ``label`` is
+    its submit button's text, ``form_class`` the dotted path of the Django form
+    every process rebuilds it from, ``initial`` what it is drawn with.
 
     ``variant`` and ``confirm`` change how the button is drawn and asked for;
     a ``disabled`` button, or one clicked after ``expires_at``, answers ``gone``.
@@ -27,6 +32,12 @@ class Action(models.Model):
         PRIMARY = "primary", _("Primary")
         SECONDARY = "secondary", _("Secondary")
         DANGER = "danger", _("Danger")
+
+    class Kind(models.TextChoices):
+        """What the owner answers: a click on a button, or a filled-in form."""
+
+        BUTTON = "button", _("Button")
+        FORM = "form", _("Form")
 
     uuid = models.UUIDField(_("UUID"), default=uuid.uuid4, unique=True, editable=False)
     message = models.ForeignKey(
@@ -47,6 +58,21 @@ class Action(models.Model):
     removed_at = models.DateTimeField(_("removed at"), null=True, blank=True)
     claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
     claim_token = models.UUIDField(_("claim token"), null=True, blank=True, editable=False)
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.BUTTON)
+    form_class = models.CharField(
+        _("form class"),
+        max_length=300,
+        blank=True,
+        help_text=_("Dotted path of the form's Django form class."),
+    )
+    initial = models.JSONField(_("initial values"), default=dict, blank=True)
+    submitted = models.JSONField(
+        _("submitted values"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("An AskFormMessage's answer, as submitted, until its asker reads it."),
+    )
 
     class Meta:
         verbose_name = _("action")
@@ -73,9 +99,15 @@ class Action(models.Model):
         the no-JavaScript confirmation page before it asks.
         """
         if self.removed_at is not None or self.message.removed_at is not None:
+            if self.kind == self.Kind.FORM:
+                return gettext("This form is no longer available.")
             return gettext("This button is no longer available.")
         if self.disabled:
+            if self.kind == self.Kind.FORM:
+                return gettext("This form is disabled.")
             return gettext("This button is disabled.")
         if self.is_expired:
+            if self.kind == self.Kind.FORM:
+                return gettext("This form has expired.")
             return gettext("This button has expired.")
         return None

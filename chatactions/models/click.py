@@ -12,7 +12,7 @@ from .action import Action
 
 
 class ActionClick(models.Model):
-    """The audit trail: every click on an existing button, whoever sent it.
+    """The audit trail: every click on an existing button or submission of a form.
 
     Rate-limited clicks are the exception that keeps a flood from writing
     without end: one row per requester per budget window, with their ``count``.
@@ -52,6 +52,15 @@ class ActionClick(models.Model):
             "Clicks this row stands for: the rate-limited clicks of one requester "
             "in one budget window share one row."
         ),
+    )
+    fields = models.JSONField(
+        _("fields"), default=list, blank=True, help_text=_("A form submission's field names.")
+    )
+    values = models.JSONField(
+        _("values"),
+        null=True,
+        blank=True,
+        help_text=_("A form submission's values, kept only with AUDIT_FORM_VALUES."),
     )
 
     class Meta:

@@ -106,6 +106,12 @@ class Message(models.Model):
         related_name="+",
         verbose_name=_("answer"),
     )
+    awaits_reply = models.BooleanField(
+        default=False, help_text="An AskUserMessage: the user's next message answers it."
+    )
+    reply = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     stream = models.CharField(max_length=12, choices=Stream.choices, default="", blank=True)
     streaming_until = models.DateTimeField(
         null=True, blank=True, help_text="The lease of a message being streamed."

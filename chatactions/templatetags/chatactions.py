@@ -5,8 +5,9 @@
 its message box, exactly as the stock page does; ``{% chatactions_icon "name" %}``
 draws a Lucide icon. Inside the chat's own templates,
 ``{% chatactions_messages chat_messages %}`` draws each message with
-``message.html`` and ``{% chatactions_buttons message.live_actions %}`` a
-message's buttons. The chat tag draws whatever conversation it is given: the
+``message.html``, ``{% chatactions_buttons message.live_actions %}`` a
+message's buttons and ``{% chatactions_form message.live_form %}`` its
+form. The chat tag draws whatever conversation it is given: the
 view that passes it must check that the requester owns it.
 """
 
@@ -23,10 +24,12 @@ from ..models import Conversation
 from ..models import Message as MessageRow
 from ..rendering import (
     DEFAULT_TITLE,
+    FORM_TEMPLATE,
     MESSAGE_TEMPLATE,
     buttons_html,
     chat_template_context,
     esc,
+    form_context,
     icon_svg,
 )
 
@@ -76,6 +79,17 @@ def chatactions_messages(context: Context, messages: list[MessageRow]) -> SafeSt
 def chatactions_buttons(context: Context, actions: list[ActionRow]) -> SafeString:
     """A message's buttons as forms, with the context's CSRF token in those that post."""
     return buttons_html(actions, _csrf_input(context))
+
+
+@register.simple_tag(takes_context=True)
+def chatactions_form(context: Context, row: ActionRow) -> SafeString:
+    """A message's form (``message.live_form``), drawn by ``chatactions/form.html``.
+
+    Its fields are drawn by Django's own widget templates (``as_field_group``),
+    so a site overrides them the Django way (``FORM_RENDERER``).
+    """
+    data = form_context(row, row.drawn_form, _csrf_input(context))  # type: ignore[attr-defined]
+    return mark_safe(render_to_string(FORM_TEMPLATE, data))
 
 
 def _csrf_input(context: Context) -> str:

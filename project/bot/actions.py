@@ -3,15 +3,37 @@
 The texts are the chapter's. Beyond it, the buttons show what chatactions adds
 (a variant, a Lucide icon, a tooltip), and each callback removes the clicked
 button, as the chapter suggests, so a used button cannot be pressed again.
+"ship my order" asks with a Django form; "what is your name?" waits for a
+typed answer (``AskUserMessage``).
 "tell me a story" streams a reply word by word (``story.py``, a stand-in for a
 language model), which the Stop button can cut short (``on_stop`` answers).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import chatactions as ca
 
 from . import story
+from .forms import ShippingForm, as_initial
+
+ORDER = 42
+EXTRAS = {"gift": "Gift wrap", "note": "Card"}
+
+
+async def ask_shipping(initial: dict[str, Any] | None = None) -> None:
+    """The shipping form, with the previous answers when the user wants to change them."""
+    await ca.Message(
+        content="Where should we ship it?",
+        form=ca.Form(
+            "ship",
+            ShippingForm,
+            initial=initial or {"speed": "standard"},
+            payload={"order": ORDER},
+            submit_label="Ship",
+        ),
+    ).send()
 
 
 @ca.on_chat_start
@@ -23,12 +45,22 @@ async def start() -> None:
 
 @ca.on_message
 async def handle_message(message: ca.Message) -> None:
-    if "tell me a story" in message.content.lower():
-        reply = ca.Message("")
+    text = message.content.lower()
+    if "ship my order" in text:
+        await ask_shipping()
+        return
+    if "what is your name" in text:
+        reply = await ca.AskUserMessage("What is your name?", timeout=120).send()
+        if reply is not None:
+            await ca.Message(content=f"Nice to meet you, {reply.content}!").send()
+        return
+    if "tell me a story" in text:
+        streamed = ca.Message("")
         async for word in story.words():
-            await reply.stream_token(word)
-        await reply.send()
-    elif "delete my data" in message.content.lower():
+            await streamed.stream_token(word)
+        await streamed.send()
+        return
+    if "delete my data" in text:
         confirm_action = ca.Action(
             name="confirm_delete",
             label="Confirm Deletion",
@@ -64,6 +96,35 @@ async def on_confirm(action: ca.Action) -> None:
 async def on_cancel(action: ca.Action) -> None:
     await ca.Message(content="Deletion cancelled.").send()
     await action.remove()
+
+
+@ca.form_callback("ship")
+async def ship(submission: ca.Submission) -> None:
+    data = submission.cleaned_data
+    extras = ", ".join(EXTRAS[extra] for extra in data["extras"])
+    answers = as_initial(data)
+    await ca.Message(
+        content=(
+            f"Order {submission.payload['order']}: **{data['speed']}** to {data['address']} "
+            f"on {data['when']:%d %B %Y}" + (f", with {extras.lower()}." if extras else ".")
+        ),
+        actions=[
+            ca.Action("confirm_shipping", "Confirm", {"order": ORDER}, icon="check"),
+            ca.Action("change_shipping", "Change", answers, icon="pencil", variant="secondary"),
+        ],
+        exclusive=True,
+    ).send()
+    await submission.remove()
+
+
+@ca.action_callback("confirm_shipping")
+async def confirm_shipping(action: ca.Action) -> None:
+    await ca.Message(content=f"Order {action.payload['order']} is on its way.").send()
+
+
+@ca.action_callback("change_shipping")
+async def change_shipping(action: ca.Action) -> None:
+    await ask_shipping(initial=action.payload)
 
 
 @ca.on_stop

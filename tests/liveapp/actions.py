@@ -12,7 +12,9 @@ import asyncio
 import os
 
 import chatactions as ca
+from chatactions.ask import AskFormMessage
 
+from ..forms import NameForm
 from . import gate  # noqa: F401  (the default app's "gate" button, for test_live_claims.py)
 
 live = ca.ChatRegistry("live")
@@ -41,6 +43,12 @@ async def reply(message: ca.Message) -> None:
             timeout=30,
         ).send()
         await ca.Message(f"picked {picked.payload['colour']}" if picked else "no pick").send()
+    elif message.content == "ask form":
+        data = await AskFormMessage("Your name?", NameForm, timeout=30).send()
+        await ca.Message(f"named {data['name']}" if data else "no name").send()
+    elif message.content == "ask name":
+        typed = await ca.AskUserMessage("What is your name?", timeout=30).send()
+        await ca.Message(f"hello {typed.content}" if typed else "no name").send()
     elif message.content == "release":
         await ca.state.aset("released", True)
     else:

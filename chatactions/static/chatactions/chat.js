@@ -2,8 +2,8 @@
  *
  * Without this file every button and the message box are plain forms, and a
  * button with a confirmation links to a confirmation page. With it, the same
- * markup speaks wire protocol v1 over a WebSocket: clicks show a spinner until
- * their ack, confirmations open a <dialog>, new messages appear in place, and a
+ * markup speaks wire protocol v1 over a WebSocket: clicks and form submissions
+ * show a spinner until their ack (an invalid form is drawn again with its errors), confirmations open a <dialog>, new messages appear in place, and a
  * dropped socket is announced, pauses the buttons and reconnects with
  * exponential backoff, then asks the server for what it missed. A streamed
  * message grows as its "message.stream" frames come, each placed at its "at"
@@ -43,6 +43,9 @@
     error: "Something went wrong.",
     invalid: "That could not be sent."
   };
+
+  // The buttons a dropped socket pauses: every button's, and every form's submit.
+  var BUTTONS = ".ca-action-form button, .ca-form button[type=submit]";
 
   var ENGLISH_STATES = {
     connecting: "Connecting…",
@@ -202,7 +205,7 @@
     var paused = this.everOpen && state !== "open";
     if (this.banner) this.banner.hidden = !(this.everOpen && state === "closed");
     this.root.toggleAttribute("data-paused", paused);
-    this.root.querySelectorAll(".ca-action-form button").forEach(this.refreshButton, this);
+    this.root.querySelectorAll(BUTTONS).forEach(this.refreshButton, this);
     this.sendButton.disabled = paused;
   };
 
@@ -282,8 +285,8 @@
     if (old && this.mergeStream(old, frame)) return;
     if (old && Number(old.dataset.seq) >= frame.seq) return;
     var node = this.render(frame.html);
-    node.querySelectorAll("[data-action-id]").forEach(function (form) {
-      if (this.goneActions[form.dataset.actionId]) this.removeForm(form);
+    node.querySelectorAll("[data-action-id], [data-form-id]").forEach(function (form) {
+      if (this.goneActions[form.dataset.actionId || form.dataset.formId]) this.removeForm(form);
     }, this);
     if (!old) {
       this.insert(node);
@@ -447,7 +450,9 @@
   ChatClient.prototype.on_action_remove = function (frame) {
     this.saw(frame.seq);
     this.goneActions[frame.id] = true;
-    var form = this.root.querySelector('[data-action-id="' + frame.id + '"]');
+    var form = this.root.querySelector(
+      '[data-action-id="' + frame.id + '"], [data-form-id="' + frame.id + '"]'
+    );
     if (form) this.removeForm(form);
   };
 
@@ -474,7 +479,7 @@
     this.fillTokens(node);
     this.localizeTimes(node);
     this.watchExpiry(node);
-    node.querySelectorAll(".ca-action-form button").forEach(this.refreshButton, this);
+    node.querySelectorAll(BUTTONS).forEach(this.refreshButton, this);
     return node;
   };
 
@@ -491,9 +496,9 @@
   };
 
   ChatClient.prototype.removeForm = function (form) {
-    var group = form.parentElement;
+    var group = form.matches("[data-form-id]") ? null : form.parentElement;
     var hadFocus = form.contains(document.activeElement);
-    var next = form.nextElementSibling || form.previousElementSibling;
+    var next = group && (form.nextElementSibling || form.previousElementSibling);
     form.remove();
     if (group && !group.querySelector("[data-action-id]")) group.remove();
     if (hadFocus) {
@@ -507,7 +512,9 @@
     // HTML rendered for a broadcast has no request, so no CSRF token: add the page's.
     var csrf = this.csrf;
     if (!csrf) return;
-    scope.querySelectorAll("form[method=post]").forEach(function (form) {
+    var forms = Array.prototype.slice.call(scope.querySelectorAll("form[method=post]"));
+    if (scope.matches("form[method=post]")) forms.push(scope); // a form drawn again on its own
+    forms.forEach(function (form) {
       if (!form.querySelector("input[name=csrfmiddlewaretoken]")) {
         var input = document.createElement("input");
         input.type = "hidden";
@@ -580,19 +587,26 @@
   ChatClient.prototype.onSubmit = function (event) {
     var form = event.target;
     var isAction = form.matches("[data-action-id]");
+    var isForm = form.matches("[data-form-id]");
+    // A form with files posts as it is (multipart, over HTTP): files do not travel in frames.
+    if (isForm && form.enctype === "multipart/form-data") return;
     if (form.matches("[data-stop]")) {
       if (!this.isOpen()) return; // the plain form posts the Stop
       event.preventDefault();
       this.send({ type: "stop" }, this.showAck.bind(this));
       return;
     }
-    if (form !== this.compose && !isAction) return; // e.g. the dialog's own form
+    if (form !== this.compose && !isAction && !isForm) return; // e.g. the dialog's own form
     if (!this.isOpen()) {
       // Never connected yet: the plain form does the job. After a drop: wait.
       if (this.everOpen) event.preventDefault();
       return;
     }
     event.preventDefault();
+    if (isForm) {
+      this.submitForm(form);
+      return;
+    }
     if (!isAction) {
       this.sendMessage();
       return;
@@ -627,6 +641,62 @@
       if (ack.status === "gone" || ack.status === "not_found") {
         form.setAttribute("data-gone", "");
         self.refreshButton(button);
+      }
+      self.showAck(ack);
+    });
+  };
+
+  // A form's values as the submit frame carries them: a string per field, a list for
+  // a multiple choice, true for a ticked lone checkbox (an unticked one sends nothing).
+  ChatClient.prototype.formValues = function (form) {
+    var data = {};
+    Array.prototype.forEach.call(form.elements, function (field) {
+      var name = field.name;
+      if (!name || field.disabled || name === "csrfmiddlewaretoken") return;
+      if (field.type === "submit" || field.type === "button" || field.type === "file") return;
+      var many = form.querySelectorAll('[name="' + name + '"]').length > 1;
+      if (field.type === "checkbox" && !many) {
+        if (field.checked) data[name] = true;
+      } else if (field.type === "checkbox") {
+        if (!data[name]) data[name] = [];
+        if (field.checked) data[name].push(field.value);
+      } else if (field.type === "radio") {
+        if (field.checked) data[name] = field.value;
+      } else if (field.multiple) {
+        data[name] = Array.prototype.filter.call(field.options, function (o) { return o.selected; })
+          .map(function (o) { return o.value; });
+      } else {
+        data[name] = field.value;
+      }
+    });
+    return data;
+  };
+
+  ChatClient.prototype.submitForm = function (form) {
+    var button = form.querySelector("button[type=submit]");
+    if (!button || button.disabled || button.getAttribute("aria-busy") === "true") return;
+    var self = this;
+    button.setAttribute("aria-busy", "true");
+    button.setAttribute("aria-disabled", "true");
+    this.send({ type: "submit", id: form.dataset.formId, data: this.formValues(form) }, function (ack) {
+      button.removeAttribute("aria-busy");
+      button.removeAttribute("aria-disabled");
+      if (ack.status === "invalid" && ack.html && form.isConnected) {
+        // Drawn again by the server: the errors beside their fields, the values kept.
+        var drawn = self.render(ack.html);
+        form.replaceWith(drawn);
+        var first = drawn.querySelector("[aria-invalid=true]") || drawn.querySelector("[role=alert]");
+        if (first) {
+          if (!first.hasAttribute("aria-invalid")) first.setAttribute("tabindex", "-1");
+          first.focus();
+        }
+        return;
+      }
+      if (ack.status === "gone" || ack.status === "not_found") {
+        form.setAttribute("data-gone", "");
+        self.refreshButton(button);
+        self.notice(ack.detail || self.text.refused.gone, "warning");
+        return;
       }
       self.showAck(ack);
     });
