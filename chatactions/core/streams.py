@@ -6,7 +6,7 @@ says at which offset its text begins, so a tab that already has some of it
 (from the page or a ``sync``) skips what it knows, and one that sees a gap asks
 for the message again. Every ``STREAM_SAVE_INTERVAL`` seconds the text so far
 is saved and the lease renewed; a process that dies stops renewing it, and the
-next reader marks the message ``interrupted`` (``messages.mark_lapsed_streams``).
+next reader marks the message ``interrupted`` (``leases.mark_lapsed_streams``).
 The end is a message update: the full text, drawn as Markdown, its buttons.
 
 The streams a handler left open are tracked per running task (``opened``),
@@ -26,7 +26,7 @@ from channels.db import database_sync_to_async
 from .. import protocol
 from ..conf import chat_settings
 from ..context import Chat
-from . import fanout, messages
+from . import fanout, leases, messages
 from .drafts import MessageDraft
 
 #: The streams left open by the running task, for ``tasks`` to end if it stops.
@@ -65,7 +65,7 @@ class Stream:
     @classmethod
     async def resume(cls, chat: Chat, message_id: uuid.UUID) -> Stream | None:
         """Stream into a message already sent (``send()`` first); ``None`` if it is gone."""
-        found = await database_sync_to_async(messages.mark_streaming)(chat, message_id)
+        found = await database_sync_to_async(leases.mark_streaming)(chat, message_id)
         if found is None:
             return None
         content, text = found
@@ -102,7 +102,7 @@ class Stream:
             await asyncio.shield(self.flush())
             if time.monotonic() - self.saved_when >= every:
                 self.saved_when = time.monotonic()
-                await database_sync_to_async(messages.save_stream_text)(
+                await database_sync_to_async(leases.save_stream_text)(
                     self.chat, self.id, self.text
                 )
 
@@ -123,7 +123,7 @@ class Stream:
     async def end(self, how: str) -> None:
         """End with the text it has, ``stopped`` or ``interrupted`` (the handler cannot)."""
         await self._close()
-        text = await database_sync_to_async(messages.mark_stream_ended)(
+        text = await database_sync_to_async(leases.mark_stream_ended)(
             self.chat, self.id, self.text, how
         )
         if text is not None:

@@ -14,7 +14,7 @@ from channels.db import database_sync_to_async
 
 from ..conf import chat_settings
 from ..context import Chat
-from ..core import fanout, frames, messages, tasks
+from ..core import fanout, frames, leases, tasks
 from ..models import Conversation
 from ..models import Message as MessageRow
 
@@ -92,7 +92,7 @@ async def notice_lapsed(chat: Chat) -> None:
     There is no sweeper process: whoever reads the conversation next (the page,
     a ``sync`` or ``fetch``, the API) notices the lapsed lease.
     """
-    texts = await database_sync_to_async(messages.mark_lapsed_streams)(chat)
+    texts = await database_sync_to_async(leases.mark_lapsed_streams)(chat)
     await fanout.broadcast(chat, *texts)
 
 
