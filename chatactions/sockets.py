@@ -1,0 +1,160 @@
+"""The socket a ``ChatConsumer`` stands on: who may open it, and how long it stays.
+
+It authenticates at connect, takes its places under the socket caps, joins the
+conversation's group and its session's (``lifetime``), checks the session and
+renews the places while it is open, and leaves all of them at disconnect. It
+also holds the way out: ``reply`` (to this socket only, through the channel
+layer) and what the layer brings in (``chat.frames``, ``chat.deleted``). What a
+frame means is the consumer's (``consumers``), not this module's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import uuid
+from datetime import datetime
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from . import caps, dispatch, lifetime, limits, owners, protocol, texts
+from .context import Chat
+from .models import Conversation
+
+# The name the consumer's log lines always had, so a site's logging config still finds them.
+logger = logging.getLogger("chatactions.consumers")
+
+
+class ChatSocket(lifetime.SessionBound, AsyncWebsocketConsumer):  # type: ignore[misc]
+    """One WebSocket's lifetime: connect, checks while open, disconnect; its way out."""
+
+    async def connect(self) -> None:
+        """Accept only the conversation's owner; anyone else sees "not found" (4404).
+
+        An anonymous visitor on a site without anonymous chats gets 4403 instead,
+        whatever the id: that says "log in", not whether the conversation exists.
+        A socket over a cap (``MAX_SOCKETS_PER_*``) gets 4429.
+        """
+        self.tasks: set[asyncio.Task[None]] = set()
+        self.language = texts.requested_language(self.scope)
+        self.ended = False
+        self.places: caps.Places | None = None
+        self.session_key: str | None = None
+        self.expires_at: datetime | None = None
+        conversation_id: uuid.UUID = self.scope["url_route"]["kwargs"]["conversation_id"]
+        found = await database_sync_to_async(self._find)(conversation_id)
+        await self.accept()
+        if isinstance(found, int):
+            await self.close(code=found)
+            return
+        self.chat = Chat(found, self.requester)
+        if self.session_key is not None:
+            await self.channel_layer.group_add(lifetime.group(self.session_key), self.channel_name)
+        await self.channel_layer.group_add(self.chat.group, self.channel_name)
+        self.watcher = asyncio.ensure_future(self.watch())
+
+    def _find(self, conversation_id: uuid.UUID) -> Conversation | int:
+        """The requester's conversation, with a place under the caps, or the close code."""
+        user = self.scope.get("user")
+        if owners.login_required(user):
+            return protocol.CLOSE_FORBIDDEN
+        session = self.scope.get("session")
+        requester = owners.resolve(user, session)
+        if requester is None:
+            return protocol.CLOSE_NOT_FOUND
+        conversation = requester.conversation(conversation_id)
+        if conversation is None:
+            return protocol.CLOSE_NOT_FOUND
+        self.requester, self.ident = requester, limits.identity(requester)
+        self.places = caps.take(conversation.uuid, self.ident)
+        if self.places is None:
+            return protocol.CLOSE_TOO_MANY_SOCKETS
+        self.session_key = getattr(session, "session_key", None)
+        if self.session_key is not None:
+            self.expires_at = lifetime.expiry(self.session_key)
+        return conversation
+
+    async def disconnect(self, code: int) -> None:
+        """Leave the groups and the caps; running handlers finish: their rows must be saved."""
+        if hasattr(self, "watcher"):
+            self.watcher.cancel()
+        if self.places is not None:
+            await limits.in_cache(self.places.release)
+        if hasattr(self, "chat"):
+            await self.channel_layer.group_discard(self.chat.group, self.channel_name)
+            if self.session_key is not None:
+                await self.channel_layer.group_discard(
+                    lifetime.group(self.session_key), self.channel_name
+                )
+
+    async def watch(self) -> None:
+        """Every ``SOCKET_CHECK_INTERVAL``: renew the places under the caps, check the session.
+
+        The first check comes after a random part of the interval, so sockets
+        opened together do not all check at once. A failed check (the database
+        is down) closes nothing: the next one tries again.
+        """
+        interval = caps.check_interval()
+        await asyncio.sleep(interval * random.uniform(0.5, 1.0))
+        while True:
+            try:
+                if self.places is not None:
+                    await limits.in_cache(self.places.renew)
+                if not await self.alive():
+                    await self.end()
+                    return
+            except Exception:
+                logger.exception("chatactions: could not check a socket's session")
+            await asyncio.sleep(interval)
+
+    # Sending and what the channel layer brings ----------------------------------------
+
+    async def reply(self, *frames: dict[str, Any] | str) -> None:
+        """Send frames to this socket only, behind everything the layer already holds.
+
+        If the layer cannot take them, this socket may also have missed broadcasts
+        (its own echo, the replies): answer directly, then close with 4503 so the
+        client reconnects and resyncs from the database, which has everything.
+        """
+        texts = [f if isinstance(f, str) else protocol.dumps(f) for f in frames]
+        if await dispatch.reply(self.channel_name, *texts):
+            return
+        for text in texts:
+            await self.send(text_data=text)
+        await self.close(code=protocol.CLOSE_RESYNC)
+
+    async def refuse(self, exc: protocol.FrameError) -> None:
+        """A frame that cannot be handled gets an ``ack`` with why (``error`` without a ref)."""
+        if exc.ref is None:
+            await self.reply(protocol.error(exc.detail))
+        else:
+            await self.reply(protocol.ack(exc.ref, exc.status, exc.detail))
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Channels' own dispatch, except for frames that only pass through to the socket.
+
+        Channels hops to the database thread before every message to close
+        stale connections. A click brings its socket two or more ``chat.frames``
+        (the broadcasts, the ack), which touch no database: their hops would
+        queue on the thread that is a busy process's bottleneck. Everything
+        else, the socket's own events included, goes through ``super()``.
+        """
+        if message["type"] == "chat.frames":
+            await self.chat_frames(message)
+        else:
+            await super().dispatch(message)
+
+    async def chat_deleted(self, event: dict[str, Any]) -> None:
+        """Its owner deleted the conversation (``history.delete``): close as if it never was."""
+        self.ended = True
+        await self.close(code=protocol.CLOSE_NOT_FOUND)
+
+    async def chat_frames(self, event: dict[str, Any]) -> None:
+        """Frames from the channel layer (group broadcasts and our own replies)."""
+        if self.ended:
+            return
+        for text in event["texts"]:
+            await self.send(text_data=text)
