@@ -37,8 +37,13 @@ ENDED = {"type": "chat.session_ended"}
 
 
 def group(session_key: str) -> str:
-    """The group of the sockets opened with ``session_key``; the key itself never shows."""
-    digest = salted_hmac("chatactions.lifetime.group", session_key).hexdigest()
+    """The group of the sockets opened with ``session_key``; the key itself never shows.
+
+    The algorithm is named rather than Django's default, which is deprecated
+    (SHA-1, becoming SHA-256 in Django 7.0): every process must compute the
+    same name, so it must not change with the Django version a process runs.
+    """
+    digest = salted_hmac("chatactions.lifetime.group", session_key, algorithm="sha256").hexdigest()
     return f"chatactions.session.{digest[:40]}"
 
 
