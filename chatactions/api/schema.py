@@ -283,6 +283,20 @@ click = extend_schema(
 )
 
 
+#: A multipart submission: the form's fields, each a string (repeated for a multiple
+#: choice) or a file.
+MULTIPART_VALUES = {
+    "type": "object",
+    "additionalProperties": {
+        "oneOf": [
+            {"type": "string"},
+            {"type": "string", "format": "binary"},
+            {"type": "array", "items": {"type": "string"}},
+        ]
+    },
+}
+
+
 def _submit_response(description: str, example: OpenApiExample) -> OpenApiResponse:
     example.value = {**example.value, "errors": None}
     return OpenApiResponse(SubmitOutcomeSerializer, description=description, examples=[example])
@@ -295,9 +309,14 @@ submit = extend_schema(
     description="Validates the values with the form's Django form class on the server, "
     "then runs its callback through the same dispatch as a `submit` frame on the socket: "
     "exactly once (the form is then gone), recorded in the audit trail with the field "
-    "names. Invalid values run nothing and answer 400 with Django's `errors`.",
+    "names. Invalid values run nothing and answer 400 with Django's `errors`.\n\n"
+    "A form with a file field is submitted as `multipart/form-data` instead: its fields "
+    "as a browser posts them (a multiple choice repeated, a ticked checkbox `on`) and "
+    "its files as file parts. Each file may be `MAX_UPLOAD_BYTES` (a larger one is a 400 "
+    "with the error under its field, and nothing is stored); the whole body "
+    "`MAX_FRAME_BYTES` + `MAX_UPLOAD_BYTES` (413 beyond, before it is read).",
     parameters=_path("conversation_id", "form_id"),
-    request=SubmitSerializer,
+    request={"application/json": SubmitSerializer, "multipart/form-data": MULTIPART_VALUES},
     responses={
         200: _submit_response(
             "Valid; the callback ran and the form is gone.", _outcome("ok", 200)
@@ -337,6 +356,11 @@ submit = extend_schema(
             _outcome("error", 500, "Something went wrong."),
         ),
         **{code: response for code, response in WRITE_ERRORS.items() if code != 404},
+        413: _error(
+            "The body is larger than `MAX_FRAME_BYTES` (JSON) or `MAX_FRAME_BYTES` + "
+            "`MAX_UPLOAD_BYTES` (multipart)."
+        ),
+        415: _error("The body is neither `application/json` nor `multipart/form-data`."),
     },
     examples=[
         OpenApiExample(
