@@ -144,3 +144,32 @@ def test_a_browsers_own_post_still_gets_the_page(
     response = visitor.client.post(url, {"caption": ""}, headers={"Accept": accept})
     assert response.status_code == 400 and response["Content-Type"].startswith("text/html")
     assert "This field is required." in response.content.decode()
+
+
+def test_a_path_in_the_uploads_name_stays_inside_the_forms_folder(
+    visitor: Visitor, photos: list[ca.Submission], tmp_path: Path
+) -> None:
+    """A hand-made body (a browser never sends one): Django keeps only the name's last part."""
+    conversation = visitor.start()
+    url = offer(conversation)
+    boundary = "x-boundary"
+    body = (
+        f"--{boundary}\r\n"
+        'Content-Disposition: form-data; name="caption"\r\n\r\nescape\r\n'
+        f"--{boundary}\r\n"
+        'Content-Disposition: form-data; name="photo"; filename="../../../evil.jpg"\r\n'
+        "Content-Type: image/jpeg\r\n\r\nevil\r\n"
+        f"--{boundary}--\r\n"
+    ).encode()
+    response = visitor.client.post(
+        url,
+        body,
+        content_type=f"multipart/form-data; boundary={boundary}",
+        headers=JSON,
+    )
+    assert response.json()["status"] == "ok"
+    (submission,) = photos
+    assert submission.files["photo"] == f"chatactions/{submission.id}/evil.jpg"
+    assert [p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.jpg")] == [
+        submission.files["photo"]
+    ]
