@@ -226,3 +226,21 @@ def test_the_schema_offers_json_and_multipart_for_submit() -> None:
         content["multipart/form-data"]["schema"]["additionalProperties"]["oneOf"]
     )
     assert "413" in operation["responses"]
+
+
+def test_a_foreign_or_replayed_multipart_submission_stores_nothing(
+    photo_form: tuple[APIClient, str, list[Any]], tmp_path: Path
+) -> None:
+    client, url, seen = photo_form
+    stranger = APIClient()
+    stranger.post("/api/chat/conversations/")
+    before = snapshot()["actions"]
+    foreign = stranger.post(url, {"caption": "x", "photo": jpeg("theirs.jpg", 10)})
+    assert foreign.status_code == 404 and foreign.json()["replies"] is None
+    assert snapshot()["actions"] == before and list(tmp_path.rglob("*")) == []
+    assert client.post(url, {"caption": "x", "photo": jpeg("mine.jpg", 10)}).status_code == 200
+    stored = sorted(p.name for p in tmp_path.rglob("*.jpg"))
+    replay = client.post(url, {"caption": "x", "photo": jpeg("again.jpg", 10)})
+    assert replay.status_code == 410 and replay.json()["status"] == "gone"
+    assert sorted(p.name for p in tmp_path.rglob("*.jpg")) == stored == ["mine.jpg"]
+    assert len(seen) == 1
