@@ -52,6 +52,8 @@ class Client:
     ws: ClientConnection
     confirm: str = ""
     refs: int = 0
+    browser: Browser | None = None  # its cookies, for what goes over HTTP
+    conversation: str = ""
 
     async def request(self, frame: dict[str, Any], until: str = "ack") -> float:
         """Send a frame; seconds until the first frame of type ``until`` (then drain to ack)."""
@@ -104,7 +106,7 @@ async def open_client(server: Daphne, chat_server: Daphne) -> Client:
     browser = Browser(chat_server.url)
     conversation = await asyncio.to_thread(browser.start, "/bench/")
     ws = await connect(**browser.socket_args(conversation, server), max_size=None)
-    client = Client(ws)
+    client = Client(ws, browser=browser, conversation=conversation)
     client.refs += 1
     await ws.send(json.dumps({"type": "message", "content": "delete my data", "ref": "q"}))
     while True:

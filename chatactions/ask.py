@@ -10,15 +10,17 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django import forms
 
 from . import formclass
 from .action import Action
 from .context import Chat, ConversationRef
-from .core import asks
+from .core import asks, submissions
 from .exceptions import AskTimeout
 from .form import Form
 from .message import Message
+from .models import Action as ActionRow
 from .models import Message as MessageRow
 
 __all__ = ["AskActionMessage", "AskFormMessage", "AskTimeout", "AskUserMessage"]
@@ -117,6 +119,12 @@ class AskFormMessage(_AskWithoutButtons):
     answered with their errors and the question keeps waiting. ``None`` (or
     ``AskTimeout``) when ``timeout`` seconds pass first; the form leaves every
     tab either way. The answer may arrive on another process.
+
+    A file field's value in the returned dict is the name its upload was
+    stored under in Django's default storage (as ``Submission.files`` has
+    it), or ``None`` when an optional one was left empty: the upload itself
+    arrived on whichever process received the form, so it is handed over
+    through the storage, not in memory.
     """
 
     def __init__(
@@ -137,9 +145,21 @@ class AskFormMessage(_AskWithoutButtons):
         answer = None if row is None else row.answer
         if answer is None or answer.submitted is None:
             return None
-        # Cleaned again here, from the values the answering process validated.
-        form = formclass.build(answer.form_class, answer.uuid, answer.initial, answer.submitted)
-        if not form.is_valid():  # the form class changed between the two processes
-            logger.error("chatactions: the answer to %s is no longer valid", self.id)
-            return None
-        return dict(form.cleaned_data)
+        return await sync_to_async(self._cleaned)(answer)
+
+    def _cleaned(self, answer: ActionRow) -> dict[str, Any] | None:
+        """Cleaned again here, from the values (and stored files) the answering process took."""
+        submitted: dict[str, Any] = answer.submitted or {}
+        stored: dict[str, str] = submitted.get("files") or {}
+        with submissions.reopened(stored) as files:
+            form = formclass.build(
+                answer.form_class, answer.uuid, answer.initial, submitted["values"], files
+            )
+            if not form.is_valid():  # the form class changed between the two processes
+                logger.error("chatactions: the answer to %s is no longer valid", self.id)
+                return None
+        data = dict(form.cleaned_data)
+        for name, field in form.fields.items():
+            if isinstance(field, forms.FileField):
+                data[name] = stored.get(name)
+        return data

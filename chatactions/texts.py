@@ -46,6 +46,8 @@ OTHER: dict[str, Promise] = {
     "lost": _(
         "The connection dropped before the answer came. It will show when the chat reconnects."
     ),
+    # A form with a file field is posted over HTTP; this is when no answer came back.
+    "upload_failed": _("The form could not be sent. Check the connection and try again."),
 }
 
 

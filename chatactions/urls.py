@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import history_views, views
+from . import form_views, history_views, views
 
 app_name = "chatactions"
 
@@ -22,7 +22,7 @@ urlpatterns = [
     ),
     path(
         "<uuid:conversation_id>/forms/<uuid:form_id>/submit/",
-        views.submit,
+        form_views.submit,
         name="submit",
     ),
     path(

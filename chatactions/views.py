@@ -29,10 +29,9 @@ from django.utils.translation import gettext
 from django.views import View
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import dispatch, formclass, history, limits, origins, owners, protocol, rendering, texts
+from . import dispatch, history, limits, origins, owners, protocol, rendering, texts
 from .context import Chat
 from .csp import strict_policy
-from .exceptions import FrameError
 from .models import Action as ActionRow
 from .models import ActionClick, Conversation
 from .outcome import Outcome
@@ -56,7 +55,7 @@ def requester_of(request: HttpRequest, *, create: bool = False) -> Requester | N
     return owners.resolve(request.user, request.session, create=create)
 
 
-def _within_budget(requester: Requester) -> bool:
+def within_budget(requester: Requester) -> bool:
     """Spend one of the requester's budget, the one the socket and the API draw on too."""
     return limits.spend(limits.identity(requester)).allowed
 
@@ -114,7 +113,7 @@ class StartChatView(View):
         requester = requester_of(request, create=True)
         if requester is None:
             return redirect_to_login(request.get_full_path())
-        if not _within_budget(requester):
+        if not within_budget(requester):
             return HttpResponse(NOTICE_TEXT[protocol.RATE_LIMITED], status=429)
         conversation = async_to_sync(dispatch.start_conversation)(requester, self.app)
         return redirect("chatactions:conversation", conversation_id=conversation.uuid)
@@ -147,16 +146,16 @@ def conversation(request: HttpRequest, conversation_id: uuid.UUID) -> HttpRespon
         content = request.POST.get("content", "")
         if content.strip():
             outcome = Outcome(protocol.RATE_LIMITED)
-            if _within_budget(requester):
+            if within_budget(requester):
                 outcome = async_to_sync(dispatch.user_message)(
                     requester, conversation.uuid, content
                 )
-            _flash(request, outcome)
+            tell(request, outcome)
         return HttpResponseRedirect(request.path)
-    return _page(request, conversation)
+    return chat_page(request, conversation)
 
 
-def _page(
+def chat_page(
     request: HttpRequest,
     conversation: Conversation,
     bound: dict[uuid.UUID, forms.BaseForm] | None = None,
@@ -168,49 +167,12 @@ def _page(
 
 
 @require_POST
-@strict_policy
-def submit(request: HttpRequest, conversation_id: uuid.UUID, form_id: uuid.UUID) -> HttpResponse:
-    """A form posted without JavaScript (or with files): the same dispatch as the socket.
-
-    Invalid values bring the page back, status 400, with this form bound:
-    the values kept and Django's errors beside their fields.
-    """
-    if owners.login_required(request.user):
-        return _to_login(conversation_id)
-    requester = requester_of(request)
-    if requester is None:
-        raise Http404(gettext("No such action."))
-    if not _within_budget(requester):  # the requester's one budget, as for a click
-        async_to_sync(dispatch.refuse_click)(
-            requester, form_id, ActionClick.Via.FORM, protocol.RATE_LIMITED
-        )
-        _flash(request, Outcome(protocol.RATE_LIMITED))
-        return redirect("chatactions:conversation", conversation_id=conversation_id)
-    values = formclass.from_querydict(request.POST, skip=("csrfmiddlewaretoken",))
-    try:
-        protocol.check_size(values)
-    except FrameError as exc:
-        outcome = Outcome(protocol.INVALID, exc.detail)
-    else:
-        outcome = async_to_sync(dispatch.submit)(
-            requester, conversation_id, form_id, values, ActionClick.Via.FORM, request.FILES
-        )
-    if outcome.status == protocol.NOT_FOUND:
-        raise Http404(gettext("No such action."))
-    if outcome.form is not None:
-        _, conversation = owned(request, conversation_id)
-        return _page(request, conversation, {form_id: outcome.form}, status=400)
-    _flash(request, Outcome(outcome.status, notice=outcome.notice or outcome.detail))
-    return redirect("chatactions:conversation", conversation_id=conversation_id)
-
-
-@require_POST
 def stop(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
     """The Stop button without JavaScript (a CSRF-checked POST): the socket's ``stop``."""
     if owners.login_required(request.user):
-        return _to_login(conversation_id)
+        return to_login(conversation_id)
     requester, conversation = owned(request, conversation_id)
-    _flash(request, async_to_sync(dispatch.stop)(requester, conversation.uuid))
+    tell(request, async_to_sync(dispatch.stop)(requester, conversation.uuid))
     return redirect("chatactions:conversation", conversation_id=conversation.uuid)
 
 
@@ -234,7 +196,7 @@ def confirm(
     if request.method == "POST":
         return _click(request, conversation_id, action_id)
     if owners.login_required(request.user):
-        return _to_login(conversation_id)
+        return to_login(conversation_id)
     _, conversation = owned(request, conversation_id)
     action = (
         ActionRow.objects.select_related("message")
@@ -244,7 +206,7 @@ def confirm(
     if action is None:
         raise Http404(gettext("No such action."))
     if action.unavailable_reason() is not None:
-        _flash(request, Outcome(protocol.GONE))
+        tell(request, Outcome(protocol.GONE))
         return redirect("chatactions:conversation", conversation_id=conversation.uuid)
     return render(
         request,
@@ -259,31 +221,31 @@ def confirm(
 
 def _click(request: HttpRequest, conversation_id: uuid.UUID, action_id: uuid.UUID) -> HttpResponse:
     if owners.login_required(request.user):
-        return _to_login(conversation_id)
+        return to_login(conversation_id)
     requester = requester_of(request)
     if requester is None:
         raise Http404(gettext("No such action."))
-    if not _within_budget(requester):
+    if not within_budget(requester):
         async_to_sync(dispatch.refuse_click)(
             requester, action_id, ActionClick.Via.FORM, protocol.RATE_LIMITED
         )
-        _flash(request, Outcome(protocol.RATE_LIMITED))
+        tell(request, Outcome(protocol.RATE_LIMITED))
         return redirect("chatactions:conversation", conversation_id=conversation_id)
     outcome = async_to_sync(dispatch.click)(
         requester, conversation_id, action_id, ActionClick.Via.FORM
     )
     if outcome.status == protocol.NOT_FOUND:
         raise Http404(gettext("No such action."))
-    _flash(request, outcome)
+    tell(request, outcome)
     return redirect("chatactions:conversation", conversation_id=conversation_id)
 
 
-def _to_login(conversation_id: uuid.UUID) -> HttpResponse:
+def to_login(conversation_id: uuid.UUID) -> HttpResponse:
     """To the login page, then back to the chat (a click's own URL takes no GET)."""
     return redirect_to_login(reverse("chatactions:conversation", args=[conversation_id]))
 
 
-def _flash(request: HttpRequest, outcome: Outcome) -> None:
+def tell(request: HttpRequest, outcome: Outcome) -> None:
     """Tell a no-JavaScript user what a socket user sees as a notice."""
     text = outcome.notice or str(NOTICE_TEXT.get(outcome.status, ""))
     if text:

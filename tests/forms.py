@@ -41,3 +41,10 @@ VALID = {
 class PhotoForm(forms.Form):
     caption = forms.CharField(max_length=50)
     photo = forms.FileField()
+
+
+class ParcelForm(forms.Form):
+    """A form whose file is optional: left empty, an ``AskFormMessage`` answers ``None`` for it."""
+
+    address = forms.CharField(max_length=200)
+    photo = forms.FileField(required=False)

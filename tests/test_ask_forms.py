@@ -7,16 +7,22 @@ import datetime
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from asgiref.sync import sync_to_async
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from pytest_django.fixtures import Settings
 
 import chatactions as ca
 from chatactions.models import Action, ActionClick, Message
 from chatactions.registry import default_registry
 
 from .conftest import Chat, Visitor
-from .forms import VALID, ShippingForm
+from .forms import VALID, ParcelForm, PhotoForm, ShippingForm
+from .rows import snapshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -126,3 +132,55 @@ def test_ask_user_answered_without_javascript(
     visitor.client.post(f"/chat/{conversation.uuid}/", {"content": "Grace"})
     thread.join(30)
     assert result[0].content == "Grace" and on_message_seen == []
+
+
+@pytest.fixture
+def media(settings: Settings, tmp_path: Path) -> Path:
+    """Uploads go to ``tmp_path``, 1000 bytes at most."""
+    settings.MEDIA_ROOT = str(tmp_path)
+    settings.CHATACTIONS = {"MAX_UPLOAD_BYTES": 1000}
+    return tmp_path
+
+
+async def post_form(visitor: Visitor, url: str, data: dict[str, Any]) -> Any:
+    """Post a form as chat.js posts one with a file field: multipart, asking for JSON."""
+    response = await sync_to_async(visitor.client.post)(
+        url, data, headers={"Accept": "application/json"}
+    )
+    return response.json()
+
+
+async def test_ask_form_with_a_file_returns_its_stored_name(chat: Chat, media: Path) -> None:
+    visitor, conversation, socket = chat
+    asked = ca.AskFormMessage("A photo?", PhotoForm, timeout=10, conversation=conversation)
+    waiting = asyncio.ensure_future(asked.send())
+    form_id = (await socket.receive())["form"]["id"]
+    url = f"/chat/{conversation.uuid}/forms/{form_id}/submit/"
+    before = await sync_to_async(snapshot)()
+    big = SimpleUploadedFile("big.jpg", b"x" * 1001, content_type="image/jpeg")
+    ack = await post_form(visitor, url, {"caption": "big", "photo": big})
+    assert ack["status"] == "invalid" and list(ack["errors"]) == ["photo"]
+    assert not waiting.done()
+    assert await sync_to_async(lambda: list(media.rglob("*.jpg")))() == []
+    assert (await sync_to_async(snapshot)())["actions"] == before["actions"]
+    photo = SimpleUploadedFile("parcel.jpg", b"\xff\xd8 a parcel", content_type="image/jpeg")
+    ack = await post_form(visitor, url, {"caption": "a parcel", "photo": photo})
+    assert ack["status"] == "ok"
+    data = await asyncio.wait_for(waiting, 5)
+    assert data is not None and data["caption"] == "a parcel"
+    assert data["photo"].startswith(f"chatactions/{form_id}/parcel")
+    with default_storage.open(data["photo"]) as saved:
+        assert saved.read() == b"\xff\xd8 a parcel"
+    assert (await Action.objects.aget(uuid=form_id)).submitted is None
+
+
+async def test_ask_form_with_an_optional_file_left_empty_answers_none_for_it(
+    chat: Chat, media: Path
+) -> None:
+    visitor, conversation, socket = chat
+    asked = ca.AskFormMessage("Where?", ParcelForm, timeout=10, conversation=conversation)
+    waiting = asyncio.ensure_future(asked.send())
+    form_id = (await socket.receive())["form"]["id"]
+    url = f"/chat/{conversation.uuid}/forms/{form_id}/submit/"
+    assert (await post_form(visitor, url, {"address": "1 Main St"}))["status"] == "ok"
+    assert await asyncio.wait_for(waiting, 5) == {"address": "1 Main St", "photo": None}

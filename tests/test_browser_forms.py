@@ -1,13 +1,17 @@
 """Forms in a real browser: filled in by label, submitted by role, with and without JavaScript.
 
-The demo's "ship my order" asks its ``ShippingForm``; "what is your name?" waits
-for a typed answer. ``UPDATE_SCREENSHOTS=1`` writes the form's screenshots to
+The demo's "ship my order" asks its ``ShippingForm``, which has an optional photo,
+so chat.js posts it over HTTP (fetch, multipart); the browser site's "ship by
+socket" page asks it without the photo, sent as a ``submit`` frame. "what is your
+name?" waits for a typed answer. ``UPDATE_SCREENSHOTS=1`` writes the form's screenshots to
 ``docs/img/``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import re
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,7 +35,7 @@ from .test_browser import (  # noqa: F401  (fixtures: one Chromium and one daphn
 )
 
 with contextlib.suppress(ImportError):  # a laptop without the dev extra: test_browser skips
-    from playwright.sync_api import Browser, BrowserContext, Page, expect
+    from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
 # Real servers and a browser: run once in CI, not across the matrix (make test-unit).
 pytestmark = pytest.mark.live
@@ -155,3 +159,96 @@ def test_screenshots_of_the_form_in_light_and_dark(
     ship(page)
     expect(page.get_by_label("When")).to_be_focused()
     screenshot(page, "form-dark.png", tmp_path)
+
+
+# Files: posted by chat.js over HTTP, answered like an ack ---------------------------
+
+PHOTO = "Photo of the parcel"
+#: Where the browser site's daphne stores uploads (tests/browser_site/settings.py).
+MEDIA = Path(tempfile.gettempdir()) / "chatactions-browser-media"
+LIMIT = 5 * 1024 * 1024  # MAX_UPLOAD_BYTES's default
+
+
+def held_until_seen(page: Page, routes: list[Route]) -> Route:
+    """The form's post, held by ``page.route``: the page's events run until it arrives."""
+    for _ in range(200):
+        if routes:
+            return routes[0]
+        page.wait_for_timeout(50)  # lets Playwright dispatch the route; not a timing assert
+    raise AssertionError("the form was never posted")
+
+
+def test_a_photo_goes_up_through_chat_js_and_the_form_leaves_the_other_tab(
+    context: BrowserContext, server: Daphne, errors: Errors, tmp_path: Path
+) -> None:
+    one, two = errors.watch(context.new_page()), errors.watch(context.new_page())
+    conversation = start(one, server)
+    open_chat(two, server, conversation)
+    say(one, "ship my order")
+    expect(two.get_by_label("Address")).to_be_visible()
+    form_id = one.locator(".ca-form").get_attribute("data-form-id")
+    fill_in(one)
+    photo = tmp_path / "parcel.jpg"
+    photo.write_bytes(b"\xff\xd8 a parcel")
+    one.get_by_label(PHOTO).set_input_files(photo)
+    here = one.url
+    with one.expect_request(lambda r: r.method == "POST" and "/submit/" in r.url) as posted:
+        ship(one)
+    assert posted.value.headers["accept"] == "application/json"
+    assert posted.value.headers["content-type"].startswith("multipart/form-data")
+    summary = f"{SUMMARY} Photo: parcel.jpg."
+    expect(contents(one).last).to_have_text(summary)  # the callback's reply, over the socket
+    expect(contents(two).last).to_have_text(summary)
+    expect(two.locator(".ca-form")).to_have_count(0)  # gone in the other tab too
+    expect(one.locator(".ca-form")).to_have_count(0)
+    assert one.url == here  # no page load: chat.js posted it
+    stored = MEDIA / "chatactions" / str(form_id) / "parcel.jpg"
+    assert stored.read_bytes() == b"\xff\xd8 a parcel"
+    assert_no_csp_violations(one)
+
+
+def test_an_oversized_photo_gets_its_error_beside_the_field(
+    page: Page, server: Daphne, tmp_path: Path
+) -> None:
+    start(page, server)
+    say(page, "ship my order")
+    fill_in(page)
+    big = tmp_path / "big.jpg"
+    big.write_bytes(b"\xff\xd8" + b"x" * (LIMIT - 1))  # one byte over the limit
+    page.get_by_label(PHOTO).set_input_files(big)
+    routes: list[Route] = []
+    page.route("**/submit/", lambda route: routes.append(route))
+    ship(page)
+    busy = page.get_by_role("button", name="Ship", exact=True)
+    held = held_until_seen(page, routes)
+    expect(busy).to_have_attribute("aria-busy", "true")  # the spinner, until the answer
+    held.continue_()
+    photo = page.get_by_label(PHOTO)
+    expect(photo).to_be_focused()  # the first invalid field: the others were valid
+    expect(photo).to_have_attribute("aria-invalid", "true")
+    error = f"big.jpg is {LIMIT + 1} bytes; the largest file allowed is {LIMIT}."
+    expect(photo).to_have_accessible_description(re.compile(re.escape(error)))  # its help too
+    expect(page.get_by_label("Address")).to_have_value("1 Main St")  # the values are kept
+    expect(contents(page).last).to_have_text(QUESTION)  # nothing was answered
+    expect(page.get_by_role("button", name="Ship", exact=True)).not_to_have_attribute(
+        "aria-busy", "true"
+    )
+    screenshot(page, "form-file-error-light.png", tmp_path)
+
+
+def test_a_form_without_files_goes_over_the_socket(
+    page: Page, server: Daphne, errors: Errors
+) -> None:
+    conversation = start(page, server)
+    sent: list[str] = []
+    posts: list[str] = []
+    page.on("websocket", lambda ws: ws.on("framesent", lambda frame: sent.append(str(frame))))
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    page.goto(f"{server.url}/ship-by-socket/{conversation}/")
+    expect(page.locator(".ca-chat")).to_have_attribute("data-state", "open")
+    expect(page.get_by_label(PHOTO)).to_have_count(0)
+    fill_in(page)
+    ship(page)
+    expect(contents(page).last).to_have_text(SUMMARY)
+    assert any('"type":"submit"' in frame for frame in sent)
+    assert not [url for url in posts if "/submit/" in url]

@@ -12,7 +12,7 @@ import time
 
 import chatactions as ca
 
-from .forms import ShipForm
+from .forms import ShipForm, ShipPhotoForm
 
 bench = ca.ChatRegistry("bench")
 
@@ -36,6 +36,9 @@ async def handle_message(message: ca.Message) -> None:
         await stream(int(tokens), float(rate))
     elif message.content == "ship":  # bench/submit_vs_click.py: one fresh form per submission
         await ca.Message("Where to?", form=ca.Form("ship", ShipForm, payload={"order": 1})).send()
+    elif message.content == "ship photo":  # and one with a file, uploaded over HTTP
+        form = ca.Form("ship", ShipPhotoForm, payload={"order": 1})
+        await ca.Message("Where to, and a photo?", form=form).send()
     elif "delete my data" in message.content.lower():
         await ca.Message(
             content="Are you sure you want to delete your data?",

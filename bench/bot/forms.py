@@ -8,3 +8,9 @@ from django import forms
 class ShipForm(forms.Form):
     address = forms.CharField(max_length=200)
     speed = forms.ChoiceField(choices=[("standard", "Standard"), ("express", "Express")])
+
+
+class ShipPhotoForm(ShipForm):
+    """The same two fields and a file: posted over HTTP (multipart), not in a frame."""
+
+    photo = forms.FileField()

@@ -70,9 +70,13 @@ class ChatAPIView(GenericAPIView[Any]):
 
     parser_classes = [BoundedJSONParser]
 
+    def body_limit(self, request: Request) -> int:
+        """The largest request body this view reads: ``MAX_FRAME_BYTES``, as the socket."""
+        return int(chat_settings.MAX_FRAME_BYTES)
+
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         """Refuse an oversized body before anything (the CSRF check included) parses it."""
-        limit = int(chat_settings.MAX_FRAME_BYTES)
+        limit = self.body_limit(request)
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:

@@ -38,14 +38,15 @@ def _path(*names: str) -> list[OpenApiParameter]:
     ]
 
 
-def _error(description: str) -> OpenApiResponse:
+def error(description: str) -> OpenApiResponse:
+    """An answer with DRF's error body: what each refusal before the view says."""
     return OpenApiResponse(ErrorSerializer, description=description)
 
 
 READ_ERRORS: dict[int, Any] = {
-    403: _error("Not allowed to chat (not logged in while `ALLOW_ANONYMOUS` is off)."),
-    404: _error("No such conversation, or it is not yours: the two look the same on purpose."),
-    429: _error(
+    403: error("Not allowed to chat (not logged in while `ALLOW_ANONYMOUS` is off)."),
+    404: error("No such conversation, or it is not yours: the two look the same on purpose."),
+    429: error(
         "Over `RATE_LIMIT` requests in `RATE_LIMIT_PERIOD` seconds; `Retry-After` says when."
     ),
 }
@@ -62,12 +63,12 @@ WRITE_ERRORS: dict[int, Any] = {
             )
         ],
     ),
-    403: _error(
+    403: error(
         "CSRF check failed (a session-authenticated write needs the `X-CSRFToken` header), "
         "or not allowed to chat."
     ),
-    413: _error("The body is larger than `MAX_FRAME_BYTES`."),
-    415: _error("The body is not `application/json`."),
+    413: error("The body is larger than `MAX_FRAME_BYTES`."),
+    415: error("The body is not `application/json`."),
 }
 
 #: The example ``detail`` of each outcome's status, as the doors answer it.

@@ -1,8 +1,14 @@
-"""The API's JSON parser: DRF's, with the socket's bound on nesting.
+"""The API's parsers: DRF's, bounded.
 
 DRF's ``JSONParser`` turns a ``ValueError`` into a 400 but lets the
 ``RecursionError`` of a deeply nested body through, as a 500. The depth is
 checked first (``jsontext``), so such a body is a 400 like any other bad JSON.
+
+A form with files is submitted as ``multipart/form-data``
+(``BoundedMultiPartParser``): its body's length was checked by the view
+before parsing (``ChatAPIView.initial``), each file is checked against
+``MAX_UPLOAD_BYTES`` by the dispatcher, and the parser itself refuses more
+files than one submission may carry.
 """
 
 from __future__ import annotations
@@ -13,9 +19,12 @@ from typing import IO, Any
 
 from django.conf import settings
 from rest_framework.exceptions import ParseError
-from rest_framework.parsers import JSONParser
+from rest_framework.parsers import DataAndFiles, JSONParser, MultiPartParser
 
 from .. import jsontext
+
+#: Most files one multipart submission may carry (Django's own cap is 100 per request).
+MAX_FILES = 10
 
 
 class BoundedJSONParser(JSONParser):
@@ -35,3 +44,23 @@ class BoundedJSONParser(JSONParser):
         except jsontext.TooDeep as exc:
             raise ParseError(f"JSON parse error - {exc}") from None
         return super().parse(io.BytesIO(body), media_type, parser_context)
+
+
+class BoundedMultiPartParser(MultiPartParser):
+    """Multipart bodies (a form with files), refused with 400 beyond ``MAX_FILES`` files."""
+
+    def parse(
+        self,
+        stream: IO[Any],
+        media_type: str | None = None,
+        parser_context: Mapping[str, Any] | None = None,
+    ) -> DataAndFiles[Any, Any]:
+        """DRF's parse (Django's multipart parser, with its field caps), then the file count."""
+        parsed = super().parse(stream, media_type, parser_context)
+        count = sum(len(parsed.files.getlist(name)) for name in parsed.files)
+        if count > MAX_FILES:
+            for name in parsed.files:
+                for upload in parsed.files.getlist(name):
+                    upload.close()  # its temporary file goes now, not at garbage collection
+            raise ParseError(f"Multipart form parse error - more than {MAX_FILES} files.")
+        return parsed

@@ -13,7 +13,16 @@ from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 
 from .examples import BASE as BASE  # the views' pagination example starts with it
 from .examples import CONVERSATION, CONVERSATION_EXAMPLE, MESSAGE_PAGE, QUESTION
-from .openapi import RAISED, READ_ERRORS, WRITE_ERRORS, endpoint, example, outcomes, without
+from .openapi import (
+    RAISED,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    endpoint,
+    error,
+    example,
+    outcomes,
+    without,
+)
 from .serializers import (
     ConversationSerializer,
     MessagePageSerializer,
@@ -138,6 +147,20 @@ click = endpoint(
     },
 )
 
+
+#: A multipart submission: the form's fields, each a string (repeated for a multiple
+#: choice) or a file.
+MULTIPART_VALUES = {
+    "type": "object",
+    "additionalProperties": {
+        "oneOf": [
+            {"type": "string"},
+            {"type": "string", "format": "binary"},
+            {"type": "array", "items": {"type": "string"}},
+        ]
+    },
+}
+
 submit = endpoint(
     "submit_form",
     "Submit a form",
@@ -145,8 +168,13 @@ submit = endpoint(
     description="Validates the values with the form's Django form class on the server, "
     "then runs its callback through the same dispatch as a `submit` frame on the socket: "
     "exactly once (the form is then gone), recorded in the audit trail with the field "
-    "names. Invalid values run nothing and answer 400 with Django's `errors`.",
-    request=SubmitSerializer,
+    "names. Invalid values run nothing and answer 400 with Django's `errors`.\n\n"
+    "A form with a file field is submitted as `multipart/form-data` instead: its fields "
+    "as a browser posts them (a multiple choice repeated, a ticked checkbox `on`) and "
+    "its files as file parts. Each file may be `MAX_UPLOAD_BYTES` (a larger one is a 400 "
+    "with the error under its field, and nothing is stored); the whole body "
+    "`MAX_FRAME_BYTES` + `MAX_UPLOAD_BYTES` (413 beyond, before it is read).",
+    request={"application/json": SubmitSerializer, "multipart/form-data": MULTIPART_VALUES},
     responses={
         **outcomes(SubmitOutcomeSerializer, ok="Valid; the callback ran and the form is gone."),
         400: OpenApiResponse(
@@ -175,6 +203,11 @@ submit = endpoint(
             error=f"The callback raised; {RAISED}",
         ),
         **without(WRITE_ERRORS, 404),
+        413: error(
+            "The body is larger than `MAX_FRAME_BYTES` (JSON) or `MAX_FRAME_BYTES` + "
+            "`MAX_UPLOAD_BYTES` (multipart)."
+        ),
+        415: error("The body is neither `application/json` nor `multipart/form-data`."),
     },
     examples=[
         OpenApiExample(

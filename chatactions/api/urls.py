@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views
+from . import form_views, views
 
 app_name = "chatactions_api"
 
@@ -36,7 +36,7 @@ urlpatterns = [
     ),
     path(
         "conversations/<str:conversation_id>/forms/<str:form_id>/submit/",
-        views.FormSubmitView.as_view(),
+        form_views.FormSubmitView.as_view(),
         name="submit",
     ),
 ]

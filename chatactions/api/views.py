@@ -26,7 +26,6 @@ from ..conf import chat_settings
 from ..context import Chat
 from ..models import ActionClick, Conversation
 from ..models import Message as MessageRow
-from ..outcome import Outcome
 from ..registry import get_registry
 from . import schema
 from .base import ChatAPIView, answer, last_message, no_such_action, parse_uuid
@@ -37,8 +36,6 @@ from .serializers import (
     NewMessageSerializer,
     OutcomeSerializer,
     RenameSerializer,
-    SubmitOutcomeSerializer,
-    SubmitSerializer,
     messages_url,
 )
 
@@ -233,31 +230,3 @@ class ActionClickView(ChatAPIView):
                 requester, action_key, ActionClick.Via.API, protocol.RATE_LIMITED
             )
         super().throttled(request, wait)
-
-
-class FormSubmitView(ActionClickView):
-    """Submit a form by id with a JSON body: the same ``dispatch.submit`` as the socket.
-
-    A click's view otherwise: a throttled submission is audited the same way.
-    """
-
-    serializer_class = SubmitOutcomeSerializer
-    id_kwarg = "form_id"
-
-    @schema.submit
-    def post(self, request: Request, conversation_id: str, form_id: str) -> Response:
-        """Values checked for shape here, for validity by the form class in ``dispatch``."""
-        requester = self.requester()
-        conversation_key, form_key = parse_uuid(conversation_id), parse_uuid(form_id)
-        if requester is None or conversation_key is None or form_key is None:
-            return answer(no_such_action(), None, SubmitOutcomeSerializer)
-        body = SubmitSerializer(data=request.data)
-        if not body.is_valid():  # answered as the socket answers it: an outcome, not DRF's shape
-            detail = " ".join(str(e) for errors in body.errors.values() for e in errors)
-            return answer(Outcome(protocol.INVALID, detail), None, SubmitOutcomeSerializer)
-        before = last_message(conversation_key, requester)
-        outcome = async_to_sync(dispatch.submit)(
-            requester, conversation_key, form_key, body.validated_data["data"], ActionClick.Via.API
-        )
-        replies = messages_url(request, conversation_key, before)
-        return answer(outcome, replies, SubmitOutcomeSerializer)

@@ -154,11 +154,17 @@ def reply(chat: Chat, message: MessageRow) -> uuid.UUID | None:
     return waiting[1] if won else None
 
 
-def answer(row: ActionRow, chat: Chat, values: Values | None = None) -> list[Removal] | None:
+def answer(
+    row: ActionRow,
+    chat: Chat,
+    values: Values | None = None,
+    files: dict[str, str] | None = None,
+) -> list[Removal] | None:
     """Record a click (or a form's valid ``values``) as the answer; ``None`` if too late.
 
     Called by the dispatcher in its database hop; returns the buttons to remove.
-    A form's values wait on its row for the asker, who may be on another process.
+    A form's values, and the names its uploads were stored under, wait on its
+    row (``submitted``) for the asker, who may be on another process.
     """
     won = MessageRow.objects.filter(pk=row.message_id, awaiting=True).update(
         awaiting=False, answer=row
@@ -166,7 +172,8 @@ def answer(row: ActionRow, chat: Chat, values: Values | None = None) -> list[Rem
     if not won:
         return None
     if values is not None:
-        ActionRow.objects.filter(pk=row.pk).update(submitted=values)
+        submitted = {"values": values, "files": files or {}}
+        ActionRow.objects.filter(pk=row.pk).update(submitted=submitted)
     return messages.mark_message_actions_removed(chat, row.message.uuid)
 
 

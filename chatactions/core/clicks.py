@@ -118,16 +118,17 @@ def answer(
     via: str,
     started: float,
     values: Values | None = None,
+    files: dict[str, str] | None = None,
     **audit: Any,
 ) -> list[Removal] | None:
-    """Make this click (or a form's ``values``) the answer of its question; ``None`` if too late.
+    """Make this click (or a form's ``values`` and stored ``files``) its question's answer.
 
-    The answer and its audit row commit together. Returns the buttons (and
-    form) the question lost.
+    ``None`` if too late. The answer and its audit row commit together.
+    Returns the buttons (and form) the question lost.
     """
     with transaction.atomic():  # the answer and its audit row commit together
         messages.lock_conversation(chat)
-        removed = asks.answer(row, chat, values)
+        removed = asks.answer(row, chat, values, files)
         if removed is not None:
             record(new_click(row, requester, via, Status.OK, started, **audit))
     return removed

@@ -10,9 +10,13 @@ same template as the page, for the submitter's tab only.
 from __future__ import annotations
 
 import logging
+import posixpath
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, cast
 
 from django import forms
+from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.template.loader import render_to_string
@@ -80,6 +84,26 @@ def discard(stored: dict[str, str]) -> None:
         default_storage.delete(name)
 
 
+@contextmanager
+def reopened(stored: Mapping[str, str]) -> Iterator[MultiValueDict[str, Any]]:
+    """Stored uploads opened again, as a form's ``files``: what another process validates.
+
+    Each file keeps the name it was uploaded with (not its storage path), so the
+    form class sees the same name and size it saw when the upload arrived.
+    """
+    opened = {name: default_storage.open(path) for name, path in stored.items()}
+    try:
+        yield MultiValueDict(
+            {
+                name: [File(file, name=posixpath.basename(stored[name]))]
+                for name, file in opened.items()
+            }
+        )
+    finally:
+        for file in opened.values():
+            file.close()
+
+
 def errors(form: forms.BaseForm) -> dict[str, list[str]]:
     """Django's own messages by field name (``__all__``: the form's), as the ack carries them."""
     return {name: [str(m) for m in messages] for name, messages in form.errors.items()}
@@ -90,11 +114,14 @@ def draw(row: ActionRow, form: forms.BaseForm, csrf_input: str = "") -> str:
     return render_to_string(rendering.FORM_TEMPLATE, rendering.form_context(row, form, csrf_input))
 
 
-def audit(values: Values | None) -> dict[str, Any]:
-    """What the audit row keeps of a submission: its field names; values only if asked to."""
+def audit(values: Values | None, files: Iterable[str] = ()) -> dict[str, Any]:
+    """What the audit row keeps of a submission: its field names; values only if asked to.
+
+    A file field's name is kept like any other; its file never is (nor its name).
+    """
     if values is None:
         return {}
-    kept: dict[str, Any] = {"fields": sorted(values)}
+    kept: dict[str, Any] = {"fields": sorted({*values, *files})}
     if chat_settings.AUDIT_FORM_VALUES:
         kept["values"] = values
     return kept

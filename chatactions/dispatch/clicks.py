@@ -138,7 +138,7 @@ def _claim(
     if row is None:
         return Outcome(Status.NOT_FOUND, _("No such action."))
     conversation = row.message.conversation
-    audit = submissions.audit(None if submitted is None else submitted.values)
+    audit = {} if submitted is None else submissions.audit(submitted.values, submitted.files or ())
 
     def refuse(status: str, detail: str, form: forms.BaseForm | None = None) -> Outcome:
         """Record the refused click (every click on a button leaves a row) and answer."""
@@ -171,12 +171,6 @@ def _claim(
         if not valid:
             return refuse(Status.INVALID, _("Please correct the errors in the form."), form)
     chat = Chat(conversation, requester)
-    if row.message.awaiting:
-        values = None if submitted is None else submitted.values
-        removed = clicks.answer(row, chat, requester, via, started, values, **audit)
-        if removed is None:
-            return refuse(Status.GONE, _("This question was already answered."))
-        return _Answer(row, chat, removed)
     files = None
     if form is not None and form.files:
         try:
@@ -184,6 +178,13 @@ def _claim(
         except Exception as exc:
             logger.exception("chatactions: the uploads of form %s could not be stored", row.uuid)
             return refuse(Status.ERROR, failure(exc).detail)
+    if row.message.awaiting:
+        values = None if submitted is None else submitted.values
+        removed = clicks.answer(row, chat, requester, via, started, values, files, **audit)
+        if removed is None:
+            submissions.discard(files or {})
+            return refuse(Status.GONE, _("This question was already answered."))
+        return _Answer(row, chat, removed)
     lease = clicks.claim(row, chat, requester, via, started, **audit)
     if lease is None:
         submissions.discard(files or {})

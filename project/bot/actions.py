@@ -3,14 +3,17 @@
 The texts are the chapter's. Beyond it, the buttons show what chatactions adds
 (a variant, a Lucide icon, a tooltip), and each callback removes the clicked
 button, as the chapter suggests, so a used button cannot be pressed again.
-"ship my order" asks with a Django form; "what is your name?" waits for a
-typed answer (``AskUserMessage``).
+"ship my order" asks with a Django form (with an optional photo: a file
+upload), sums the answer up with "Confirm"/"Change" buttons, and "Change" asks
+again with the previous answers; "what is your name?" waits for a typed answer
+(``AskUserMessage``).
 "tell me a story" streams a reply word by word (``story.py``, a stand-in for a
 language model), which the Stop button can cut short (``on_stop`` answers).
 """
 
 from __future__ import annotations
 
+import posixpath
 from typing import Any
 
 import chatactions as ca
@@ -103,10 +106,15 @@ async def ship(submission: ca.Submission) -> None:
     data = submission.cleaned_data
     extras = ", ".join(EXTRAS[extra] for extra in data["extras"])
     answers = as_initial(data)
+    # The photo was stored through Django's default storage; files has its name there.
+    photo = submission.files.get("photo")
+    attached = f" Photo: {posixpath.basename(photo)}." if photo else ""
     await ca.Message(
         content=(
             f"Order {submission.payload['order']}: **{data['speed']}** to {data['address']} "
-            f"on {data['when']:%d %B %Y}" + (f", with {extras.lower()}." if extras else ".")
+            f"on {data['when']:%d %B %Y}"
+            + (f", with {extras.lower()}." if extras else ".")
+            + attached
         ),
         actions=[
             ca.Action("confirm_shipping", "Confirm", {"order": ORDER}, icon="check"),

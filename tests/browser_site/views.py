@@ -12,6 +12,8 @@ import chatactions as ca
 from chatactions import owners
 from chatactions.models import Conversation
 
+from .forms import ShippingWithoutPhoto
+
 
 def _owned(request: HttpRequest, conversation_id: uuid.UUID) -> Conversation:
     requester = owners.resolve(request.user, request.session)
@@ -69,3 +71,12 @@ def embed(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
     """The conversation embedded in a page of the site, through the template tags."""
     conversation = _owned(request, conversation_id)
     return render(request, "browser_site/embed.html", {"conversation": conversation})
+
+
+def ship_by_socket(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
+    """Ask the demo's shipping form without its photo, answered by the demo's callback."""
+    conversation = _owned(request, conversation_id)
+    form = ca.Form("ship", ShippingWithoutPhoto, payload={"order": 42}, submit_label="Ship")
+    message = ca.Message("Where should we ship it?", form=form, conversation=conversation)
+    async_to_sync(message.send)()
+    return redirect("chatactions:conversation", conversation_id=conversation.uuid)

@@ -3,7 +3,9 @@
  * Without this file every button and the message box are plain forms, and a
  * button with a confirmation links to a confirmation page. With it, the same
  * markup speaks wire protocol v1 over a WebSocket: clicks and form submissions
- * show a spinner until their ack (an invalid form is drawn again with its errors), confirmations open a <dialog>, new messages appear in place, and a
+ * show a spinner until their ack (an invalid form is drawn again with its errors;
+ * a form with a file field is posted by fetch, answered in the ack's shape),
+ * confirmations open a <dialog>, new messages appear in place, and a
  * dropped socket is announced, pauses the buttons and reconnects with
  * exponential backoff, then asks the server for what it missed. A streamed
  * message grows as its "message.stream" frames come, each placed at its "at"
@@ -56,7 +58,8 @@
 
   var ENGLISH_OTHER = {
     unavailable: "This conversation is not available.",
-    lost: "The connection dropped before the answer came. It will show when the chat reconnects."
+    lost: "The connection dropped before the answer came. It will show when the chat reconnects.",
+    upload_failed: "The form could not be sent. Check the connection and try again."
   };
 
   // The page's translation of each English text, key by key: a page drawn by an
@@ -588,8 +591,6 @@
     var form = event.target;
     var isAction = form.matches("[data-action-id]");
     var isForm = form.matches("[data-form-id]");
-    // A form with files posts as it is (multipart, over HTTP): files do not travel in frames.
-    if (isForm && form.enctype === "multipart/form-data") return;
     if (form.matches("[data-stop]")) {
       if (!this.isOpen()) return; // the plain form posts the Stop
       event.preventDefault();
@@ -672,34 +673,59 @@
     return data;
   };
 
+  // A form's submission: values in a submit frame, or, with a file field, the form itself
+  // posted over HTTP (files do not travel in frames). Either way one ack-shaped answer.
   ChatClient.prototype.submitForm = function (form) {
     var button = form.querySelector("button[type=submit]");
     if (!button || button.disabled || button.getAttribute("aria-busy") === "true") return;
     var self = this;
     button.setAttribute("aria-busy", "true");
     button.setAttribute("aria-disabled", "true");
-    this.send({ type: "submit", id: form.dataset.formId, data: this.formValues(form) }, function (ack) {
+    var answered = function (ack) {
       button.removeAttribute("aria-busy");
       button.removeAttribute("aria-disabled");
-      if (ack.status === "invalid" && ack.html && form.isConnected) {
-        // Drawn again by the server: the errors beside their fields, the values kept.
-        var drawn = self.render(ack.html);
-        form.replaceWith(drawn);
-        var first = drawn.querySelector("[aria-invalid=true]") || drawn.querySelector("[role=alert]");
-        if (first) {
-          if (!first.hasAttribute("aria-invalid")) first.setAttribute("tabindex", "-1");
-          first.focus();
-        }
-        return;
+      self.formAnswered(form, button, ack);
+    };
+    if (form.enctype === "multipart/form-data") this.postForm(form, answered);
+    else this.send({ type: "submit", id: form.dataset.formId, data: this.formValues(form) }, answered);
+  };
+
+  // The form with its files, posted to its own action (the CSRF token is in it) by fetch,
+  // asking for JSON: views.submit answers as the socket's ack would. The other tabs
+  // learn the outcome through the socket, as for a submit frame.
+  ChatClient.prototype.postForm = function (form, answered) {
+    var failed = { status: "error", detail: this.text.other.upload_failed };
+    fetch(form.action, {
+      method: "POST",
+      body: new FormData(form),
+      headers: { Accept: "application/json" },
+      credentials: "same-origin"
+    }).then(function (response) {
+      var json = (response.headers.get("Content-Type") || "").indexOf("application/json") === 0;
+      // Not ours (a proxy's 413, a CSRF failure page): say the form was not sent.
+      return json ? response.json() : failed;
+    }).then(answered, function () { answered(failed); });
+  };
+
+  ChatClient.prototype.formAnswered = function (form, button, ack) {
+    if (ack.status === "invalid" && ack.html && form.isConnected) {
+      // Drawn again by the server: the errors beside their fields, the values kept.
+      var drawn = this.render(ack.html);
+      form.replaceWith(drawn);
+      var first = drawn.querySelector("[aria-invalid=true]") || drawn.querySelector("[role=alert]");
+      if (first) {
+        if (!first.hasAttribute("aria-invalid")) first.setAttribute("tabindex", "-1");
+        first.focus();
       }
-      if (ack.status === "gone" || ack.status === "not_found") {
-        form.setAttribute("data-gone", "");
-        self.refreshButton(button);
-        self.notice(ack.detail || self.text.refused.gone, "warning");
-        return;
-      }
-      self.showAck(ack);
-    });
+      return;
+    }
+    if (ack.status === "gone" || ack.status === "not_found") {
+      form.setAttribute("data-gone", "");
+      this.refreshButton(button);
+      this.notice(ack.detail || this.text.refused.gone, "warning");
+      return;
+    }
+    this.showAck(ack);
   };
 
   ChatClient.prototype.ask = function (form, button) {
