@@ -22,8 +22,9 @@ from ..models import ActionClick
 from ..outcome import Outcome
 from . import schema
 from .base import answer, last_message, no_such_action, parse_uuid
+from .inputs import SubmitSerializer
 from .parsers import BoundedJSONParser, BoundedMultiPartParser
-from .serializers import SubmitOutcomeSerializer, SubmitSerializer, messages_url
+from .serializers import SubmitOutcomeSerializer, messages_url
 from .views import ActionClickView
 
 MULTIPART = "multipart/form-data"

@@ -13,6 +13,12 @@ from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 
 from .examples import BASE as BASE  # the views' pagination example starts with it
 from .examples import CONVERSATION, CONVERSATION_EXAMPLE, MESSAGE_PAGE, QUESTION
+from .inputs import (
+    MessageQuerySerializer,
+    NewMessageSerializer,
+    RenameSerializer,
+    SubmitSerializer,
+)
 from .openapi import (
     RAISED,
     READ_ERRORS,
@@ -26,12 +32,8 @@ from .openapi import (
 from .serializers import (
     ConversationSerializer,
     MessagePageSerializer,
-    MessageQuerySerializer,
-    NewMessageSerializer,
     OutcomeSerializer,
-    RenameSerializer,
     SubmitOutcomeSerializer,
-    SubmitSerializer,
 )
 
 list_conversations = endpoint(

@@ -29,15 +29,8 @@ from ..models import Message as MessageRow
 from ..registry import get_registry
 from . import schema
 from .base import ChatAPIView, answer, last_message, no_such_action, parse_uuid
-from .serializers import (
-    ConversationSerializer,
-    MessageQuerySerializer,
-    MessageSerializer,
-    NewMessageSerializer,
-    OutcomeSerializer,
-    RenameSerializer,
-    messages_url,
-)
+from .inputs import MessageQuerySerializer, NewMessageSerializer, RenameSerializer
+from .serializers import ConversationSerializer, MessageSerializer, OutcomeSerializer, messages_url
 
 
 class ConversationPagination(CursorPagination):
