@@ -24,20 +24,8 @@ from . import dispatch, formclass, owners, protocol
 from .csp import strict_policy
 from .exceptions import FrameError
 from .models import ActionClick
-from .outcome import Outcome, Status
+from .outcome import HTTP_STATUS, Outcome
 from .views import chat_page, owned, requester_of, tell, to_login, within_budget
-
-#: The HTTP status of each outcome, as the HTTP API answers them.
-JSON_STATUS: dict[str, int] = {
-    Status.OK: 200,
-    Status.BUSY: 409,
-    Status.GONE: 410,
-    Status.NOT_FOUND: 404,
-    Status.INVALID: 400,
-    Status.RATE_LIMITED: 429,
-    Status.ERROR: 500,
-    Status.CANCELLED: 200,
-}
 
 
 def wants_json(request: HttpRequest) -> bool:
@@ -54,7 +42,7 @@ def as_ack(outcome: Outcome) -> JsonResponse:
     frame = protocol.ack(
         None, outcome.status, outcome.detail, outcome.notice, outcome.errors, outcome.html
     )
-    return JsonResponse(frame, status=JSON_STATUS.get(outcome.status, 200))
+    return JsonResponse(frame, status=HTTP_STATUS[outcome.status])
 
 
 @require_POST

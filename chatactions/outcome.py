@@ -30,6 +30,21 @@ class Status(models.TextChoices):
     CANCELLED = "cancelled", gettext_lazy("Cancelled")
 
 
+#: The HTTP status each outcome answers with, at every HTTP door (the API, ``chat.js``'s
+#: form posts): one map, so the page and the API never disagree on a status.
+HTTP_STATUS: dict[str, int] = {
+    Status.OK: 200,
+    Status.BUSY: 409,
+    Status.GONE: 410,
+    Status.NOT_FOUND: 404,
+    Status.INVALID: 400,
+    Status.RATE_LIMITED: 429,
+    Status.ERROR: 500,
+    # The request was carried out: the handler it started was stopped.
+    Status.CANCELLED: 200,
+}
+
+
 @dataclass(frozen=True)
 class Outcome:
     """The answer to a click or message: a status, a detail and a notice.

@@ -27,10 +27,10 @@ from rest_framework.test import APIClient
 
 import chatactions as ca
 from chatactions import protocol
-from chatactions.api.base import HTTP_STATUS
 from chatactions.api.inputs import NOT_SPACE, STORABLE_TEXT
 from chatactions.api.views import ConversationList
 from chatactions.models import Action, ActionClick, Conversation, Message
+from chatactions.outcome import HTTP_STATUS
 
 from .conftest import Callbacks, Visitor
 from .rows import snapshot

@@ -1,7 +1,7 @@
 """What every HTTP API view shares: the limits, the permissions, the owner, the answer.
 
-An outcome from ``dispatch`` becomes an HTTP status here (``HTTP_STATUS``), the
-same for every endpoint, as the socket's ``ack`` carries it.
+An outcome from ``dispatch`` becomes an HTTP status by ``outcome.HTTP_STATUS``,
+the same for every endpoint and for ``chat.js``'s form posts.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from .. import owners, protocol
 from ..conf import chat_settings
 from ..models import Conversation
 from ..models import Message as MessageRow
-from ..outcome import Outcome, Status
+from ..outcome import HTTP_STATUS, Outcome
 from ..owners import Requester
 from .parsers import BoundedJSONParser
 from .permissions import MayChat, SessionWritesNeedCsrf
@@ -33,17 +33,6 @@ from .throttling import ChatRateThrottle
 
 if TYPE_CHECKING:
     from rest_framework.permissions import _SupportsHasPermission
-
-HTTP_STATUS: dict[str, int] = {
-    protocol.OK: status.HTTP_200_OK,
-    protocol.BUSY: status.HTTP_409_CONFLICT,
-    protocol.GONE: status.HTTP_410_GONE,
-    protocol.NOT_FOUND: status.HTTP_404_NOT_FOUND,
-    protocol.INVALID: status.HTTP_400_BAD_REQUEST,
-    protocol.ERROR: status.HTTP_500_INTERNAL_SERVER_ERROR,
-    # The request was carried out: the handler it started was stopped.
-    Status.CANCELLED: status.HTTP_200_OK,
-}
 
 
 # Missing, foreign and malformed ids all get exactly this: no leak of which ids exist.
