@@ -54,6 +54,7 @@ class Client:
     refs: int = 0
     browser: Browser | None = None  # its cookies, for what goes over HTTP
     conversation: str = ""
+    acked: float = 0.0  # seconds to the ack of the last request
 
     async def request(self, frame: dict[str, Any], until: str = "ack") -> float:
         """Send a frame; seconds until the first frame of type ``until`` (then drain to ack)."""
@@ -70,15 +71,23 @@ class Client:
                 and (until != "message" or not reply.get("from_user"))
             ):
                 took = time.perf_counter() - start
+            if reply["type"] == "message" and reply.get("actions"):
+                self.confirm = reply["actions"][0]["id"]
             if reply["type"] == "ack" and reply["ref"] == ref:
                 assert reply["status"] == "ok", reply
-                return took if took is not None else time.perf_counter() - start
+                self.acked = time.perf_counter() - start
+                return took if took is not None else self.acked
 
     async def click(self) -> float:
         return await self.request({"type": "action", "id": self.confirm}, until="message")
 
     async def message(self) -> float:
-        return await self.request({"type": "message", "content": "hello?"}, until="message")
+        """The chapter's question: to the bot's reply, which carries its buttons."""
+        return await self.request({"type": "message", "content": "delete my data"}, "message")
+
+    async def ask(self) -> float:
+        """Ask for the question again: ``confirm`` becomes its fresh button."""
+        return await self.request({"type": "message", "content": "delete my data"}, "message")
 
     async def echo(self) -> float:
         start = time.perf_counter()
@@ -102,19 +111,14 @@ def servers(kind: str, count: int) -> Iterator[list[Daphne]]:
                 p.stop()
 
 
-async def open_client(server: Daphne, chat_server: Daphne) -> Client:
+async def open_client(server: Daphne, chat_server: Daphne, path: str = "/bench/") -> Client:
+    """A visitor of ``path``'s bot (``/chat/``: the demo) with the question asked once."""
     browser = Browser(chat_server.url)
-    conversation = await asyncio.to_thread(browser.start, "/bench/")
+    conversation = await asyncio.to_thread(browser.start, path)
     ws = await connect(**browser.socket_args(conversation, server), max_size=None)
     client = Client(ws, browser=browser, conversation=conversation)
-    client.refs += 1
-    await ws.send(json.dumps({"type": "message", "content": "delete my data", "ref": "q"}))
-    while True:
-        frame = json.loads(await ws.recv())
-        if frame["type"] == "message" and frame["actions"]:
-            client.confirm = frame["actions"][0]["id"]
-        if frame["type"] == "ack":
-            return client
+    await client.ask()
+    return client
 
 
 async def open_echo(server: Daphne) -> Client:
@@ -284,7 +288,16 @@ async def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("-n", type=int, default=300, help="operations per measurement")
     parser.add_argument("--sockets", type=int, default=2000)
-    parts = ["default", "click", "production", "page", "sockets"]
+    parser.add_argument(
+        "--seconds", type=float, default=10, help="seconds of each 50-client closed loop (versus)"
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="versus alone: 1 round, n=100, 4 s loops"
+    )
+    parser.add_argument(
+        "--against", type=Path, help="versus: another checkout's code as a column (before/after)"
+    )
+    parts = ["versus", "default", "click", "production", "page", "sockets"]
     parser.add_argument("--only", choices=parts, action="append")
     parser.add_argument(
         "--rate-limit",
@@ -294,10 +307,18 @@ async def main() -> None:
     )
     args = parser.parse_args()
     BENCH_ENV["CHATACTIONS_RATE_LIMIT"] = args.rate_limit
+    if args.quick:
+        args.rounds, args.n, args.seconds = 1, 100, 4.0
+        args.only = args.only or ["versus"]
     only = set(args.only or parts)
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     when = time.strftime("%Y-%m-%d %H:%M")
     out = [f"Machine: {machine}, {when}; {args.rounds} rounds, n={args.n}.", ""]
+    if "versus" in only:
+        from bench import versus
+
+        out += await versus.compare(args)
+        print("\n".join(out), flush=True)
     setups = []
     if "default" in only:
         setups.append(("Default: SQLite, in-memory layer, 1 daphne", "default", 1, False))

@@ -105,8 +105,8 @@ def record_activity(sender: Any, instance: MessageRow, created: bool, **kwargs: 
 
     Conditional, so an older message saved late never moves the time backwards.
     """
-    if not created:
-        return
+    if not created or getattr(instance, "activity_recorded", False):
+        return  # core.messages.save_message wrote it with the message's position
     Conversation.objects.filter(
         pk=instance.conversation_id, last_activity_at__lt=instance.created_at
     ).update(last_activity_at=instance.created_at)

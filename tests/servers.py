@@ -83,7 +83,8 @@ def _logs() -> str:
 class Daphne:
     """One ``daphne project.asgi:application`` process on a free port."""
 
-    def __init__(self, env: Mapping[str, str], port: int | None = None) -> None:
+    def __init__(self, env: Mapping[str, str], port: int | None = None, root: Path = ROOT) -> None:
+        self.root = root  # another checkout's code: bench/versus.py --against
         self.env = {
             **os.environ,
             "DJANGO_DEBUG": "false",
@@ -115,7 +116,7 @@ class Daphne:
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 [*self.command, "project.asgi:application"],
-                cwd=ROOT,
+                cwd=self.root,
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,

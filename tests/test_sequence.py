@@ -10,6 +10,7 @@ import importlib
 import os
 import threading
 import uuid
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -54,13 +55,27 @@ def test_a_stale_copy_saved_does_not_move_the_position_back() -> None:
 def test_a_database_that_cannot_return_from_an_update_still_gets_positions() -> None:
     conversation = Conversation.objects.create(visitor="00000000-0000-0000-0000-000000000004")
     assert sequence.take(conversation.pk) == 1
-    built = sequence._built[connection.alias]
-    sequence._built[connection.alias] = sequence._Take(built.update, None)
+    later = conversation.last_activity_at + timedelta(minutes=1)
+    assert sequence.take(conversation.pk, touch=later) == 2
+    saved = dict(sequence._built)
+    for key, built in saved.items():
+        sequence._built[key] = sequence._Take(built.update, None)
     try:
-        assert sequence.take(conversation.pk, 2) == 3
+        assert sequence.take(conversation.pk, 2) == 4
+        assert sequence.take(conversation.pk, 1, touch=later + timedelta(minutes=1)) == 5
     finally:
-        sequence._built[connection.alias] = built
-    assert position(conversation) == 3
+        sequence._built.update(saved)
+    assert position(conversation) == 5
+    touched = Conversation.objects.get(pk=conversation.pk).last_activity_at
+    assert touched == later + timedelta(minutes=1)
+
+
+def test_a_position_taken_with_an_older_time_leaves_the_activity_as_it_was() -> None:
+    conversation = Conversation.objects.create(visitor="00000000-0000-0000-0000-000000000005")
+    earlier = conversation.last_activity_at - timedelta(hours=1)
+    assert sequence.take(conversation.pk, touch=earlier) == 1
+    kept = Conversation.objects.get(pk=conversation.pk).last_activity_at
+    assert kept == conversation.last_activity_at
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has one writer at a time")

@@ -34,8 +34,12 @@ from ..models import Message as MessageRow
 from ..models import RunningTask
 from ..outcome import Outcome, Status
 from . import fanout, messages, streams
+from .sql import inserts, statements
 
 logger = logging.getLogger(__name__)
+
+#: Sync work done in a task's last database hop, given its outcome and error.
+Settle = Callable[[Outcome, str], None]
 
 STOPPED = Outcome(Status.CANCELLED, "Stopped.")
 
@@ -45,18 +49,30 @@ def stop_group(chat: Chat) -> str:
     return f"chatactions.stop.{chat.conversation.uuid.hex}"
 
 
-def _begin(chat: Chat, token: uuid.UUID) -> None:
-    RunningTask.objects.create(
-        conversation=chat.conversation, token=token, until=messages.stream_lease()
+def begin(chat: Chat) -> uuid.UUID:
+    """Write a task's ``RunningTask`` row; sync, so a click writes it in its claim's hop."""
+    token = uuid.uuid4()
+    inserts.insert(
+        RunningTask(conversation=chat.conversation, token=token, until=messages.stream_lease())
     )
+    return token
 
 
 def _renew(token: uuid.UUID) -> None:
     RunningTask.objects.filter(token=token).update(until=messages.stream_lease())
 
 
-def _finish(token: uuid.UUID) -> None:
-    RunningTask.objects.filter(token=token).delete()
+def end(token: uuid.UUID | None, settle: Settle | None, outcome: Outcome, error: str) -> None:
+    """The task's last hop: ``settle`` (a click's release), then its row is deleted.
+
+    Also for a task that never ran (its callback is not registered): the row goes.
+    """
+    try:
+        if settle is not None:
+            settle(outcome, error)
+    finally:
+        if token is not None:
+            statements.finish_task(token)
 
 
 def running_frames(chat: Chat) -> list[str]:
@@ -71,11 +87,19 @@ def _start(token: uuid.UUID, lease: float) -> dict[str, object]:
 
 
 async def run(
-    chat: Chat, work: Callable[[], Awaitable[tuple[Outcome, str]]]
+    chat: Chat,
+    work: Callable[[], Awaitable[tuple[Outcome, str]]],
+    begun: uuid.UUID | None = None,
+    settle: Settle | None = None,
 ) -> tuple[Outcome, str]:
-    """Run one handler as a task that every tab sees and any process can stop."""
-    token = uuid.uuid4()
-    await database_sync_to_async(_begin)(chat, token)
+    """Run one handler as a task that every tab sees and any process can stop.
+
+    ``begun``: the token of the row ``begin`` already wrote (a click writes it in
+    its claim's hop); ``settle``: sync work for the task's last database hop,
+    given the outcome (a click's release), before ``task.end`` is sent. Each
+    saves a trip to the database thread per click.
+    """
+    token = begun if begun is not None else await database_sync_to_async(begin)(chat)
     await fanout.broadcast(chat, protocol.dumps(_start(token, chat_settings.STREAM_LEASE)))
     channel = await _listen(chat)
     left_open: set[streams.Stream] = set()
@@ -99,9 +123,11 @@ async def run(
             helper.cancel()
         await streams.end_all(left_open, how)
         await _unlisten(chat, channel)
-        await database_sync_to_async(_finish)(token)
-        frame = protocol.task_frame("task.end", token, status=str(outcome.status))
-        await fanout.broadcast(chat, protocol.dumps(frame))
+        try:
+            await database_sync_to_async(end)(token, settle, outcome, error)
+        finally:  # the tabs stop showing "working" even if the database is gone
+            frame = protocol.task_frame("task.end", token, status=str(outcome.status))
+            await fanout.broadcast(chat, protocol.dumps(frame))
     return outcome, error
 
 

@@ -44,6 +44,7 @@ class _Claim:
     lease: clicks.Lease
     form: forms.BaseForm | None = None  # a submission's form, valid
     files: dict[str, str] | None = None  # its uploads, as stored
+    task: uuid.UUID | None = None  # its callback's ``RunningTask`` row, written in the claim's hop
 
     @property
     def removed(self) -> list[frames.Removal]:
@@ -114,14 +115,18 @@ async def _answer(
     if isinstance(claim, _Answer):
         await asks.notify(claim.row.message.uuid, claim.row.uuid)
         return Outcome(Status.OK)
-    outcome, error = await _run_callback(claim)
-    try:
-        removed = await database_sync_to_async(_release)(claim, outcome, error)
-    except CONNECTION_ERRORS:
-        # The callback has run: say how. Its claim lapses with the lease.
-        logger.exception("chatactions: no database to release action %s", action_id)
-    else:
-        await fanout.announce_removed(claim.chat, removed)
+    removed: list[frames.Removal] = []
+
+    def settle(outcome: Outcome, error: str) -> None:
+        """The release, in the task's last hop (one trip to the database thread, not two)."""
+        try:
+            removed.extend(_release(claim, outcome, error))
+        except CONNECTION_ERRORS:
+            # The callback has run: say how. Its claim lapses with the lease.
+            logger.exception("chatactions: no database to release action %s", action_id)
+
+    outcome, _ = await _run_callback(claim, settle)
+    await fanout.announce_removed(claim.chat, removed)
     return outcome
 
 
@@ -193,10 +198,11 @@ def _claim(
                 return refuse(Status.GONE, _("This form is no longer available."))
             return refuse(Status.GONE, _("This button is no longer available."))
         return refuse(Status.BUSY, _("This action is already running."))
-    return _Claim(row, chat, started, lease, form, files)
+    return _Claim(row, chat, started, lease, form, files, tasks.begin(chat))
 
 
-async def _run_callback(claim: _Claim) -> tuple[Outcome, str]:
+async def _run_callback(claim: _Claim, settle: tasks.Settle) -> tuple[Outcome, str]:
+    """Run the callback as a task (its row was written with the claim); ``settle`` releases."""
     registry = get_registry(claim.chat.conversation.app)
     try:
         if claim.form is None:
@@ -205,14 +211,19 @@ async def _run_callback(claim: _Claim) -> tuple[Outcome, str]:
             registration = registry.get_form_callback(claim.row.name)
     except NotRegistered as exc:
         logger.error("chatactions: %s", exc)
-        return failure(exc), str(exc)
+        outcome, error = failure(exc), str(exc)
+        await database_sync_to_async(tasks.end)(claim.task, settle, outcome, error)
+        return outcome, error
     argument: Action | Submission
     if claim.form is None:
         argument = Action.from_row(claim.row, claim.chat)
     else:
         argument = Submission(claim.row, claim.chat, claim.form.cleaned_data, claim.files)
     return await tasks.run(
-        claim.chat, lambda: running.run_handler(registration, claim.chat, argument)
+        claim.chat,
+        lambda: running.run_handler(registration, claim.chat, argument),
+        claim.task,
+        settle,
     )
 
 

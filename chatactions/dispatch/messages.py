@@ -21,7 +21,7 @@ from ..message import Message
 from ..models import Conversation
 from ..outcome import CONNECTION_ERRORS, Outcome, Status, failure
 from ..owners import Requester
-from ..registry import get_registry
+from ..registry import Registration, get_registry
 from ..storable import text_problem
 
 logger = logging.getLogger(__name__)
@@ -46,18 +46,22 @@ async def user_message(requester: Requester, conversation_id: uuid.UUID, content
         return failure(exc)
     if saved is None:
         return Outcome(Status.NOT_FOUND, _("No such conversation."))
-    chat, message, text, question = saved
+    chat, message, text, question, task = saved
     await fanout.broadcast(chat, text)
     if question is not None:  # the answer of an AskUserMessage, not for on_message
         await asks.notify(question, message.id)
         return Outcome(Status.OK)
-    return await _run_hook(chat, "on_message", message)
+    return await _run_hook(chat, "on_message", message, task)
 
 
 def _save_user_message(
     requester: Requester, conversation_id: uuid.UUID, content: str
-) -> tuple[Chat, Message, str, uuid.UUID | None] | None:
-    """Save the message and, in the same commit, make it the reply a question waits for."""
+) -> tuple[Chat, Message, str, uuid.UUID | None, uuid.UUID | None] | None:
+    """Save the message and, in the same commit, make it the reply a question waits for.
+
+    If ``on_message`` will run, its task's row is written in this hop too (one
+    trip to the database thread fewer per message); its token is returned last.
+    """
     conversation = requester.conversation(conversation_id)
     if conversation is None:
         return None
@@ -66,7 +70,17 @@ def _save_user_message(
     with transaction.atomic():
         row, text = messages.save_message(chat, draft)
         question = asks.reply(chat, row)
-    return chat, Message.from_row(row, chat), text, question
+    task = None
+    if question is None and _hook(conversation.app, "on_message") is not None:
+        task = tasks.begin(chat)
+    return chat, Message.from_row(row, chat), text, question, task
+
+
+def _hook(app: str, name: str) -> Registration | None:
+    try:
+        return get_registry(app).get_hook(name)
+    except NotRegistered:
+        return None
 
 
 async def start_conversation(requester: Requester, app: str) -> Conversation:
@@ -83,20 +97,29 @@ async def start_chat(chat: Chat) -> Outcome:
     return await _run_hook(chat, "on_chat_start", chat)
 
 
-async def _run_hook(chat: Chat, name: str, argument: object) -> Outcome:
+async def _run_hook(
+    chat: Chat, name: str, argument: object, begun: uuid.UUID | None = None
+) -> Outcome:
     """Run the conversation app's ``name`` handler, if it has one.
 
     A conversation whose app is no longer registered (renamed, removed) gets an
     ``error`` answer, as a button without a callback does, not a crash.
+    ``begun``: the task's row, already written (``tasks.begin``).
     """
     try:
         registration = get_registry(chat.conversation.app).get_hook(name)
     except NotRegistered as exc:
         logger.error("chatactions: %s", exc)
-        return failure(exc)
+        registration, outcome = None, failure(exc)
+    else:
+        outcome = Outcome(Status.OK)
     if registration is None:
-        return Outcome(Status.OK)
-    outcome, _ = await tasks.run(chat, lambda: running.run_handler(registration, chat, argument))
+        if begun is not None:  # the app changed since the row was written
+            await database_sync_to_async(tasks.end)(begun, None, outcome, "")
+        return outcome
+    outcome, _ = await tasks.run(
+        chat, lambda: running.run_handler(registration, chat, argument), begun
+    )
     return outcome
 
 

@@ -16,9 +16,9 @@ from typing import Any, cast
 
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model, QuerySet
-from django.db.models.sql import UpdateQuery
+from django.db.models.sql import DeleteQuery, UpdateQuery
 
-from ...models import Action, ActionClick, Conversation
+from ...models import Action, ActionClick, Conversation, RunningTask
 
 #: Stand-ins, one per value a call brings: (model, field, a value no call uses).
 STAND_INS: dict[str, tuple[type[Model], str, Any]] = {
@@ -33,6 +33,8 @@ STAND_INS: dict[str, tuple[type[Model], str, Any]] = {
     "error": (ActionClick, "error", "\x01error"),
     "conversation": (Conversation, "id", 2_000_000_003),
     "count": (Conversation, "seq", 2_000_000_004),
+    "at": (Conversation, "last_activity_at", datetime(2003, 4, 5, 6, 7, 8, 9, tzinfo=UTC)),
+    "task": (RunningTask, "token", uuid.UUID(int=0xC3)),
 }
 
 
@@ -97,6 +99,16 @@ def compile_update(
     compiler.pre_sql_setup()
     sql, params = compiler.as_sql()
     return compile_sql(sql, params, connection, *expected, *filter(None, values.values()))
+
+
+def compile_delete(
+    queryset: QuerySet[Any], connection: BaseDatabaseWrapper, expected: list[str]
+) -> Compiled:
+    """``queryset.delete()`` as one DELETE, compiled, not run (no cascade, no signals:
+    for rows nothing points to, deleted where no ``pre_delete``/``post_delete`` listens)."""
+    query = cast(DeleteQuery, queryset.query.chain(DeleteQuery))
+    sql, params = query.get_compiler(connection=connection).as_sql()
+    return compile_sql(sql, params, connection, *expected)
 
 
 def stand_in(name: str) -> Any:

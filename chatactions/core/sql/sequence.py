@@ -13,11 +13,12 @@ is compiled by Django once per database alias and reused.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import cast
+from datetime import datetime
+from typing import Any, cast
 
 from django.db import connections, router
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import BigIntegerField, F, Value
+from django.db.models import BigIntegerField, Case, DateTimeField, F, Value, When
 from django.db.models.sql import UpdateQuery
 
 from ...models import Conversation
@@ -31,19 +32,26 @@ class _Take:
     returning: str | None
 
 
-_built: dict[str, _Take] = {}
+_built: dict[tuple[str, bool], _Take] = {}
 
 
-def _build(connection: BaseDatabaseWrapper) -> _Take:
+def _build(connection: BaseDatabaseWrapper, touch: bool) -> _Take:
     rows = Conversation.objects.filter(pk=stand_in("conversation"))
     query = cast(UpdateQuery, rows.query.chain(UpdateQuery))
     # Typed as the field, so the stand-in is sent as the field sends it (Int8 on psycopg).
     step = Value(stand_in("count"), output_field=BigIntegerField())
-    query.add_update_values({"seq": F("seq") + step})
+    values: dict[str, Any] = {"seq": F("seq") + step}
+    expected = ["conversation", "count"]
+    if touch:  # a new message is activity: history's receiver, in the same statement
+        at = Value(stand_in("at"), output_field=DateTimeField())
+        later = When(last_activity_at__lt=at, then=at)
+        values["last_activity_at"] = Case(later, default=F("last_activity_at"))
+        expected.append("at")
+    query.add_update_values(values)
     compiler = query.get_compiler(connection=connection)
     compiler.pre_sql_setup()
     sql, params = compiler.as_sql()
-    update = compile_sql(sql, params, connection, "conversation", "count")
+    update = compile_sql(sql, params, connection, *expected)
     returning = None
     # PostgreSQL and SQLite (3.35+) return from an UPDATE; MySQL and MariaDB do not.
     if connection.vendor in ("postgresql", "sqlite") and (
@@ -54,19 +62,25 @@ def _build(connection: BaseDatabaseWrapper) -> _Take:
     return _Take(update, returning)
 
 
-def take(conversation_pk: int, count: int = 1) -> int:
+def take(conversation_pk: int, count: int = 1, touch: datetime | None = None) -> int:
     """Take ``count`` positions of the conversation's sequence; returns the last of them.
 
     Call it inside the change's transaction, before the change touches any
     other row: every change of a conversation then locks its rows in the same
-    order (the conversation first), so two changes cannot deadlock.
+    order (the conversation first), so two changes cannot deadlock. ``touch``:
+    a new message's time, which becomes the conversation's ``last_activity_at``
+    if later, in the same statement (``history.record_activity``'s UPDATE).
     """
     using = router.db_for_write(Conversation)
     connection = connections[using]
-    built = _built.get(using)
+    key = (using, touch is not None)
+    built = _built.get(key)
     if built is None:
-        built = _built[using] = _build(connection)
-    params = built.update.params(connection, conversation=conversation_pk, count=count)
+        built = _built[key] = _build(connection, touch is not None)
+    values: dict[str, Any] = {"conversation": conversation_pk, "count": count}
+    if touch is not None:
+        values["at"] = touch
+    params = built.update.params(connection, **values)
     with connection.cursor() as cursor:
         if built.returning is not None:
             cursor.execute(built.returning, params)
