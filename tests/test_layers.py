@@ -14,6 +14,7 @@ import redis
 from django.test import override_settings
 
 import chatactions as ca
+from chatactions.context import group_name
 from chatactions.models import Conversation
 
 from .conftest import Chat
@@ -59,11 +60,26 @@ async def settled(subscriptions: Subscriptions, expected: set[bytes | str]) -> s
     return now
 
 
+async def listening(subscriptions: Subscriptions, conversation: Conversation) -> set[bytes | str]:
+    """The subscriptions once the chat's socket has joined its conversation's group.
+
+    The socket is accepted before it joins its groups, so right after the
+    handshake its group may not be subscribed yet: wait for it, not for luck.
+    """
+    group = group_name(conversation)
+    for _ in range(250):
+        now = await asyncio.to_thread(subscriptions)
+        if any(group in (c.decode() if isinstance(c, bytes) else c) for c in now):
+            return now
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"the socket never joined {group}")
+
+
 async def test_an_answered_question_leaves_no_subscription_behind(
     subscriptions: Subscriptions, chat: Chat
 ) -> None:
     _, conversation, socket = chat
-    before = await asyncio.to_thread(subscriptions)
+    before = await listening(subscriptions, conversation)
     waiting = asyncio.ensure_future(question(conversation).send())
     sent = await socket.receive()
     await socket.request({"type": "action", "id": sent["actions"][0]["id"]})
@@ -77,6 +93,6 @@ async def test_a_timed_out_question_leaves_no_subscription_behind(
     subscriptions: Subscriptions, chat: Chat
 ) -> None:
     _, conversation, _ = chat
-    before = await asyncio.to_thread(subscriptions)
+    before = await listening(subscriptions, conversation)
     assert await question(conversation, timeout=0.3).send() is None
     assert await settled(subscriptions, before) == before
