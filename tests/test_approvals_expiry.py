@@ -73,7 +73,7 @@ async def test_an_answer_after_expiry_is_gone_and_runs_nothing(
 async def test_a_tab_that_syncs_expires_what_is_due(
     chat: Chat, approval_callbacks: Callbacks
 ) -> None:
-    visitor, conversation, socket = chat
+    _, conversation, socket = chat
     seen: list[ca.Decision] = []
     approval_callbacks("delete_file")(seen.append)
     await offer_approval(socket, conversation, expires_at=past())

@@ -15,9 +15,9 @@ from channels.db import database_sync_to_async
 from ..conf import chat_settings
 from ..context import Chat
 from ..core import fanout, frames, messages, tasks
-from . import approvals
 from ..models import Conversation
 from ..models import Message as MessageRow
+from . import approvals
 
 
 async def missed(chat: Chat, after: uuid.UUID | None) -> list[str] | None:
