@@ -49,10 +49,31 @@ async def reply(message: ca.Message) -> None:
     elif message.content == "ask name":
         typed = await ca.AskUserMessage("What is your name?", timeout=30).send()
         await ca.Message(f"hello {typed.content}" if typed else "no name").send()
+    elif message.content.startswith("propose "):
+        path = message.content.removeprefix("propose ")
+        await ca.Approval(
+            f"Delete {path}?", tool="live_delete", arguments={"path": path}, schema=PATH_SCHEMA
+        ).send()
+        await ca.Message(f"proposed in process {os.getpid()}").send()
     elif message.content == "release":
         await ca.state.aset("released", True)
     else:
         await ca.Message(f"heard: {message.content}").send()
+
+
+PATH_SCHEMA = {
+    "type": "object",
+    "properties": {"path": {"type": "string", "minLength": 1}},
+    "required": ["path"],
+}
+
+
+@live.approval_callback("live_delete")
+async def live_delete(decision: ca.Decision) -> None:
+    """Says what it would run, and where: a test on another process counts the runs."""
+    path = decision.arguments.get("path", "-")
+    said = f"{decision.outcome} {path} {decision.reason or '-'} in process {os.getpid()}"
+    await ca.Message(said).send()
 
 
 @live.action_callback("whoami")
