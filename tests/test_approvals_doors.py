@@ -171,7 +171,8 @@ def test_an_edit_through_the_api_is_validated_then_runs(
     assert [(d.outcome, d.arguments, d.via) for d in seen] == [
         ("edited", {"path": "x", "recursive": True}, "api")
     ]
-    again = f"/api/chat/conversations/{conversation}/actions/{answers['chatactions:approve']['id']}/click/"
+    approve = answers["chatactions:approve"]["id"]
+    again = f"/api/chat/conversations/{conversation}/actions/{approve}/click/"
     assert client.post(again).status_code == 410  # decided: the other answers are gone
     assert len(seen) == 1
     assert (
