@@ -128,7 +128,7 @@ class ApprovalAdmin(admin.ModelAdmin):
     list_filter = ["outcome", "tool", "via", "callback_status", "created_at"]
     list_select_related = ["decided_by"]
     search_fields = ["uuid", "tool", "message__conversation__uuid"]
-    fields = readonly_fields = [
+    fields = readonly_fields = (
         "uuid",
         "message",
         "tool",
@@ -147,7 +147,7 @@ class ApprovalAdmin(admin.ModelAdmin):
         "reason",
         "callback_status",
         "callback_error",
-    ]
+    )
 
     def has_add_permission(self, request: object) -> bool:
         """An approval is asked by an agent, not invented here."""

@@ -40,6 +40,7 @@ async def test_a_signed_in_owners_edit_is_audited_with_both_argument_sets(
     assert row.arguments == ARGUMENTS  # before
     assert row.final_arguments == {"path": "draft.txt", "recursive": False, "mode": "trash"}
     assert (row.outcome, row.via, row.callback_status) == ("edited", "websocket", "ok")
+    assert offered.edit is not None
     click = await ActionClick.objects.aget(action__uuid=offered.edit)
     assert click.user_id == alice.pk and click.fields == ["mode", "path"]
 
