@@ -13,11 +13,12 @@ import os
 from collections.abc import AsyncIterator
 from typing import Any
 
-import chatactions as ca
-from chatactions.agents.pydantic_ai import AgentChat
 from pydantic_ai import Agent, DeferredToolRequests
 from pydantic_ai.messages import ModelMessage, ToolReturnPart, UserPromptPart
 from pydantic_ai.models.function import AgentInfo, DeltaToolCall, FunctionModel
+
+import chatactions as ca
+from chatactions.agents.pydantic_ai import AgentChat
 
 #: Every run of the tool, as (path, recursive): what the tests count.
 RAN: list[tuple[str, bool]] = []

@@ -1,4 +1,4 @@
-"""A Pydantic AI agent in a conversation: its text streamed, its approvals asked as ``ca.Approval``.
+"""A Pydantic AI agent in a conversation: its text streamed, its tool calls asked as approvals.
 
 Pydantic AI ends a run whose model called a tool that ``requires_approval``
 with ``DeferredToolRequests``; the run goes on later, in a new ``run()`` given
@@ -171,7 +171,7 @@ class AgentChat:
         return outcome.output
 
     async def _ask(self, state: State, messages: str, requests: DeferredToolRequests) -> None:
-        """One approval per call that waits for one; the run's record first, so any process resumes."""
+        """An approval per waiting call; the run's record is saved first, for any process."""
         if requests.calls:
             raise NotImplementedError(
                 "chatactions.agents.pydantic_ai asks for approvals; tools executed "
@@ -197,7 +197,7 @@ class AgentChat:
     # Resuming -------------------------------------------------------------------
 
     async def decided(self, decision: Decision) -> Any:
-        """The approval callback of every tool: resume the run once its last approval is decided."""
+        """Every tool's approval callback: resume the run once its last approval is decided."""
         if decision.payload.get("agent") != self.name:
             return None
         run_id = str(decision.payload["run"])

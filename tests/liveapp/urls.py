@@ -1,4 +1,4 @@
-"""The demo site's URLs plus ``/live/``, which starts a conversation of the "live" app."""
+"""The demo site's URLs, ``/live/`` (the "live" app) and ``/live-agent/`` (``tests.agents``)."""
 
 from __future__ import annotations
 
@@ -8,5 +8,6 @@ from chatactions.views import StartChatView
 
 urlpatterns = [
     path("live/", StartChatView.as_view(app="live"), name="live-start"),
+    path("live-agent/", StartChatView.as_view(app="t_agents"), name="live-agent-start"),
     path("", include("project.urls")),
 ]
