@@ -18,8 +18,6 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from channels.db import database_sync_to_async
-from django.db import IntegrityError, transaction
 from pydantic_ai import (
     Agent,
     DeferredToolRequests,
@@ -45,9 +43,9 @@ from ..context import current_chat
 from ..decision import Decision
 from ..message import Message
 from ..models import Approval as ApprovalRow
-from ..models import ConversationValue
 from ..registry import ChatRegistry, default_registry
 from ..store import State
+from . import runs
 
 #: What the model hears when no one decided in time.
 EXPIRED = "No one approved this tool call in time."
@@ -202,12 +200,10 @@ class AgentChat:
             return None
         run_id = str(decision.payload["run"])
         state = State(decision.chat.conversation)
-        record = await state.aget(self._run_key(run_id))
-        if record is None:
+        found = await runs.ready(state, self._run_key(run_id))
+        if found is None:
             return None
-        rows = await _approvals(record["approvals"])
-        if any(row.is_pending for row in rows) or not await _claim(state, self._run_key(run_id)):
-            return None  # another approval is still open, or another decision resumed it
+        record, rows = found
         results = DeferredToolResults(
             approvals={row.payload["call"]: _result(row) for row in rows}
         )
@@ -228,34 +224,8 @@ def _text_of(event: Any) -> str:
 
 def _result(row: ApprovalRow) -> ToolApproved | ToolDenied:
     """What the model is told of one call: run with these (approved) arguments, or denied."""
-    if row.outcome in (ApprovalRow.Outcome.APPROVED, ApprovalRow.Outcome.EDITED):
+    if runs.approved(row):
         return ToolApproved(override_args=dict(row.final_arguments or {}))
     if row.outcome == ApprovalRow.Outcome.EXPIRED:
         return ToolDenied(EXPIRED)
     return ToolDenied(row.reason or REJECTED)
-
-
-async def _approvals(ids: list[str]) -> list[ApprovalRow]:
-    rows: list[ApprovalRow] = await database_sync_to_async(_rows)(ids)
-    return rows
-
-
-def _rows(ids: list[str]) -> list[ApprovalRow]:
-    return list(ApprovalRow.objects.filter(uuid__in=ids))
-
-
-async def _claim(state: State, key: str) -> bool:
-    won: bool = await database_sync_to_async(_take_resume)(state, key)
-    return won
-
-
-def _take_resume(state: State, key: str) -> bool:
-    """Take the resume of a run: one unique row, so exactly one decision resumes it."""
-    try:
-        with transaction.atomic():
-            ConversationValue.objects.create(
-                conversation=state.conversation, key=f"{key}.resumed", value=True
-            )
-    except IntegrityError:
-        return False
-    return True

@@ -14,7 +14,7 @@ import os
 import chatactions as ca
 from chatactions.ask import AskFormMessage
 
-from .. import agents  # noqa: F401  (the scripted Pydantic AI agent's app, for /live-agent/)
+from .. import agents, graphs  # noqa: F401  (the agents' apps, for /live-agent/, /live-graph/)
 from ..forms import NameForm
 from . import gate  # noqa: F401  (the default app's "gate" button, for test_live_claims.py)
 
