@@ -17,7 +17,12 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from langgraph.types import Command, interrupt
+from . import missing, runs
+
+try:
+    from langgraph.types import Command, interrupt
+except ImportError as exc:  # the core installs without it
+    raise missing("langgraph", "langgraph") from exc
 
 from ..approval import Approval
 from ..context import current_chat
@@ -26,7 +31,6 @@ from ..message import Message
 from ..models import Approval as ApprovalRow
 from ..registry import ChatRegistry, default_registry
 from ..store import State
-from . import runs
 
 
 def request_approval(

@@ -18,25 +18,6 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from pydantic_ai import (
-    Agent,
-    DeferredToolRequests,
-    DeferredToolResults,
-    ModelMessagesTypeAdapter,
-    ToolApproved,
-    ToolDenied,
-)
-from pydantic_ai.messages import (
-    ModelMessage,
-    PartDeltaEvent,
-    PartStartEvent,
-    TextPart,
-    TextPartDelta,
-    ToolCallPart,
-)
-from pydantic_ai.run import AgentRunResultEvent
-from pydantic_ai.toolsets import FunctionToolset
-
 from .. import schemaform
 from ..approval import Approval
 from ..context import current_chat
@@ -45,7 +26,29 @@ from ..message import Message
 from ..models import Approval as ApprovalRow
 from ..registry import ChatRegistry, default_registry
 from ..store import State
-from . import runs
+from . import missing, runs
+
+try:
+    from pydantic_ai import (
+        Agent,
+        DeferredToolRequests,
+        DeferredToolResults,
+        ModelMessagesTypeAdapter,
+        ToolApproved,
+        ToolDenied,
+    )
+    from pydantic_ai.messages import (
+        ModelMessage,
+        PartDeltaEvent,
+        PartStartEvent,
+        TextPart,
+        TextPartDelta,
+        ToolCallPart,
+    )
+    from pydantic_ai.run import AgentRunResultEvent
+    from pydantic_ai.toolsets import FunctionToolset
+except ImportError as exc:  # the core installs without it
+    raise missing("pydantic_ai", "pydantic-ai") from exc
 
 #: What the model hears when no one decided in time.
 EXPIRED = "No one approved this tool call in time."
