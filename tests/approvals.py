@@ -53,7 +53,7 @@ def answer_ids(html: str) -> dict[str, str]:
 async def offer_approval(
     socket: Socket,
     conversation: Conversation,
-    tool: str = "delete_file",
+    tool: str = "t_delete_file",
     schema: dict[str, Any] | None = DELETE_FILE_SCHEMA,
     **kwargs: Any,
 ) -> Offered:

@@ -29,14 +29,14 @@ def conversation() -> Conversation:
 
 
 def approval(conversation: Conversation, **kwargs: Any) -> ca.Approval:
-    fields: dict[str, Any] = {"tool": "delete_file", "arguments": dict(ARGUMENTS)}
+    fields: dict[str, Any] = {"tool": "t_delete_file", "arguments": dict(ARGUMENTS)}
     return ca.Approval("Delete?", conversation=conversation, **{**fields, **kwargs})
 
 
 def test_a_second_callback_for_a_tool_names_both_places() -> None:
     reg = ChatRegistry("t_approvals")
 
-    @reg.approval_callback("delete_file")
+    @reg.approval_callback("t_delete_file")
     async def first(decision: ca.Decision) -> None:
         return None
 
@@ -44,13 +44,13 @@ def test_a_second_callback_for_a_tool_names_both_places() -> None:
         return None
 
     with pytest.raises(AlreadyRegistered) as excinfo:
-        reg.approval_callback("delete_file")(second)
+        reg.approval_callback("t_delete_file")(second)
     assert "first" in str(excinfo.value) and "second" in str(excinfo.value)
-    assert reg.approval_tools() == ["delete_file"]
-    assert reg.get_approval_callback("delete_file").func is first
-    reg.unregister_approval("delete_file")
-    with pytest.raises(NotRegistered, match="No approval callback 'delete_file'"):
-        reg.get_approval_callback("delete_file")
+    assert reg.approval_tools() == ["t_delete_file"]
+    assert reg.get_approval_callback("t_delete_file").func is first
+    reg.unregister_approval("t_delete_file")
+    with pytest.raises(NotRegistered, match="No approval callback 't_delete_file'"):
+        reg.get_approval_callback("t_delete_file")
 
 
 @pytest.mark.parametrize("tool", ["", "  ", None, 3])
@@ -131,8 +131,8 @@ def test_a_sent_approval_stores_its_arguments_and_their_digest(
     sent = approval(conversation, schema=DELETE_FILE_SCHEMA, ttl=60).send_sync()
     row = Approval.objects.get(uuid=sent.id)
     assert row.arguments == ARGUMENTS and row.outcome == "" and row.is_pending
-    assert digests.matches(row.uuid, "delete_file", ARGUMENTS, row.digest)
-    assert not digests.matches(row.uuid, "delete_file", {**ARGUMENTS, "path": "/"}, row.digest)
+    assert digests.matches(row.uuid, "t_delete_file", ARGUMENTS, row.digest)
+    assert not digests.matches(row.uuid, "t_delete_file", {**ARGUMENTS, "path": "/"}, row.digest)
     assert not digests.matches(row.uuid, "shred_file", ARGUMENTS, row.digest)
     assert row.expires_at is not None
     names = sorted(row.message.actions.values_list("name", flat=True))

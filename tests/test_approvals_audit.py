@@ -21,7 +21,7 @@ async def test_a_signed_in_owners_edit_is_audited_with_both_argument_sets(
     approval_callbacks: Callbacks,
 ) -> None:
     seen: list[ca.Decision] = []
-    approval_callbacks("delete_file")(seen.append)
+    approval_callbacks("t_delete_file")(seen.append)
     alice = await User.objects.acreate_user("alice", password="pw")
     visitor = Visitor()
     await sync_to_async(visitor.client.force_login)(alice)
@@ -50,7 +50,7 @@ async def test_a_signed_in_owners_edit_is_audited_with_both_argument_sets(
     listing = await sync_to_async(admin.get)("/admin/chatactions/approval/")
     assert listing.status_code == 200
     text = listing.content.decode()
-    assert "delete_file" in text and "Edited" in text and "alice" in text
+    assert "t_delete_file" in text and "Edited" in text and "alice" in text
     page = await sync_to_async(admin.get)(f"/admin/chatactions/approval/{row.pk}/change/")
     body = page.content.decode()
     assert "important_data.txt" in body and "draft.txt" in body  # before and after

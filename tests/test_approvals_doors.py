@@ -21,7 +21,7 @@ __all__ = ["approval_callbacks"]
 def ask(conversation: Conversation | str) -> ca.Approval:
     return ca.Approval(
         "The assistant wants to delete a file.",
-        tool="delete_file",
+        tool="t_delete_file",
         arguments=ARGUMENTS,
         schema=DELETE_FILE_SCHEMA,
         conversation=conversation,
@@ -54,7 +54,7 @@ def test_approve_by_a_plain_post_runs_the_callback(
     visitor: Visitor, approval_callbacks: Callbacks
 ) -> None:
     seen: list[ca.Decision] = []
-    approval_callbacks("delete_file")(seen.append)
+    approval_callbacks("t_delete_file")(seen.append)
     conversation = visitor.start()
     approval = ask(conversation)
     ids = page_ids(visitor, conversation)
@@ -70,7 +70,7 @@ def test_an_invalid_edit_by_post_comes_back_with_errors_then_a_valid_one_runs(
     visitor: Visitor, approval_callbacks: Callbacks
 ) -> None:
     seen: list[ca.Decision] = []
-    approval_callbacks("delete_file")(seen.append)
+    approval_callbacks("t_delete_file")(seen.append)
     conversation = visitor.start()
     ask(conversation)
     ids = page_ids(visitor, conversation)
@@ -92,7 +92,7 @@ def test_an_invalid_edit_by_post_comes_back_with_errors_then_a_valid_one_runs(
 
 def test_reject_by_post_with_a_reason(visitor: Visitor, approval_callbacks: Callbacks) -> None:
     seen: list[ca.Decision] = []
-    approval_callbacks("delete_file")(seen.append)
+    approval_callbacks("t_delete_file")(seen.append)
     conversation = visitor.start()
     ask(conversation)
     ids = page_ids(visitor, conversation)
@@ -107,7 +107,7 @@ def test_a_foreign_post_is_404_and_changes_nothing(
     visitor: Visitor, approval_callbacks: Callbacks
 ) -> None:
     seen: list[ca.Decision] = []
-    approval_callbacks("delete_file")(seen.append)
+    approval_callbacks("t_delete_file")(seen.append)
     conversation = visitor.start()
     ask(conversation)
     ids = page_ids(visitor, conversation)
@@ -155,7 +155,7 @@ def test_an_edit_through_the_api_is_validated_then_runs(
 ) -> None:
     client, conversation, answers = api
     seen: list[ca.Decision] = []
-    approval_callbacks("delete_file")(seen.append)
+    approval_callbacks("t_delete_file")(seen.append)
     url = (
         f"/api/chat/conversations/{conversation}/forms/{answers['chatactions:edit']['id']}/submit/"
     )
@@ -183,7 +183,7 @@ def test_an_edit_through_the_api_is_validated_then_runs(
 
 def test_approve_and_reject_through_the_api(approval_callbacks: Callbacks) -> None:
     seen: list[ca.Decision] = []
-    approval_callbacks("delete_file")(seen.append)
+    approval_callbacks("t_delete_file")(seen.append)
     for name, data, outcome in (
         ("chatactions:approve", None, "approved"),
         ("chatactions:reject", {"reason": "no"}, "rejected"),
@@ -210,7 +210,7 @@ def test_a_foreign_api_client_gets_404_and_changes_nothing(
 ) -> None:
     _, conversation, answers = api
     seen: list[ca.Decision] = []
-    approval_callbacks("delete_file")(seen.append)
+    approval_callbacks("t_delete_file")(seen.append)
     stranger = APIClient()
     stranger.post("/api/chat/conversations/")
     before = snapshot()

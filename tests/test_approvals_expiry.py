@@ -38,7 +38,7 @@ async def test_the_expire_command_runs_the_callback_once_with_expired(
 ) -> None:
     _, conversation, socket = chat
     seen: list[ca.Decision] = []
-    approval_callbacks("delete_file")(seen.append)
+    approval_callbacks("t_delete_file")(seen.append)
     offered = await offer_approval(socket, conversation, expires_at=past())
     assert await sync_to_async(expire_command)() == "Expired 1 approvals.\n"
     (decision,) = seen
@@ -59,7 +59,7 @@ async def test_an_answer_after_expiry_is_gone_and_runs_nothing(
 ) -> None:
     _, conversation, socket = chat
     seen: list[ca.Decision] = []
-    approval_callbacks("delete_file")(seen.append)
+    approval_callbacks("t_delete_file")(seen.append)
     offered = await offer_approval(socket, conversation, expires_at=past())
     before = await asnapshot()
     _, ack = await socket.request({"type": "action", "id": offered.approve})
@@ -75,7 +75,7 @@ async def test_a_tab_that_syncs_expires_what_is_due(
 ) -> None:
     _, conversation, socket = chat
     seen: list[ca.Decision] = []
-    approval_callbacks("delete_file")(seen.append)
+    approval_callbacks("t_delete_file")(seen.append)
     await offer_approval(socket, conversation, expires_at=past())
     _, ack = await socket.request({"type": "sync", "since": 0})
     assert ack["status"] == "ok"
@@ -89,7 +89,7 @@ async def test_sweepers_racing_expire_each_approval_once(
 ) -> None:
     _, conversation, socket = chat
     seen: list[ca.Decision] = []
-    approval_callbacks("delete_file")(seen.append)
+    approval_callbacks("t_delete_file")(seen.append)
     for _ in range(3):
         await offer_approval(socket, conversation, expires_at=past())
     counts = await asyncio.gather(*(dispatch.expire_approvals() for _ in range(4)))
@@ -102,7 +102,7 @@ async def test_an_approval_not_yet_due_is_left_pending(
 ) -> None:
     _, conversation, socket = chat
     seen: list[ca.Decision] = []
-    approval_callbacks("delete_file")(seen.append)
+    approval_callbacks("t_delete_file")(seen.append)
     offered = await offer_approval(socket, conversation, ttl=3600)
     assert await dispatch.expire_approvals() == 0 and seen == []
     _, ack = await socket.request({"type": "action", "id": offered.approve})

@@ -23,7 +23,8 @@ async def test_an_approval_shows_the_tool_its_arguments_and_three_answers(chat: 
     offered = await offer_approval(socket, conversation)
     frame = offered.frame
     assert (
-        "`delete_file`" in frame["content"] and '"path": "important_data.txt"' in frame["content"]
+        "`t_delete_file`" in frame["content"]
+        and '"path": "important_data.txt"' in frame["content"]
     )
     assert [a["label"] for a in frame["actions"]] == ["Approve"]
     html = frame["html"]
@@ -40,7 +41,7 @@ async def test_approve_runs_the_callback_once_with_the_stored_arguments(
     _, conversation, socket = chat
     seen: list[ca.Decision] = []
 
-    @approval_callbacks("delete_file")
+    @approval_callbacks("t_delete_file")
     async def decided(decision: ca.Decision) -> None:
         seen.append(decision)
         await ca.Message(f"Deleted {decision.arguments['path']}.").send()
@@ -59,8 +60,8 @@ async def test_approve_runs_the_callback_once_with_the_stored_arguments(
     assert decision.arguments == ARGUMENTS and decision.requested == ARGUMENTS
     assert decision.payload == {"run": "r-1", "secret": "s3cr3t-payload"}
     assert decision.by == conversation.visitor and decision.via == "websocket"
-    assert decision.allows("delete_file", dict(ARGUMENTS))
-    assert not decision.allows("delete_file", {**ARGUMENTS, "path": "/"})
+    assert decision.allows("t_delete_file", dict(ARGUMENTS))
+    assert not decision.allows("t_delete_file", {**ARGUMENTS, "path": "/"})
     row = await Approval.objects.aget(uuid=offered.approval.id)
     assert (row.outcome, row.final_arguments, row.via) == ("approved", ARGUMENTS, "websocket")
     assert row.decided_by_visitor == conversation.visitor and row.decided_at is not None
@@ -76,7 +77,7 @@ async def test_an_edit_runs_with_the_owners_validated_values(
 ) -> None:
     _, conversation, socket = chat
     seen: list[ca.Decision] = []
-    approval_callbacks("delete_file")(seen.append)
+    approval_callbacks("t_delete_file")(seen.append)
     offered = await offer_approval(socket, conversation)
     data = {"path": "old.txt", "keep_days": "7", "mode": "shred", "smuggled": "rm -rf /"}
     frames, ack = await socket.request({"type": "submit", "id": offered.edit, "data": data})
@@ -102,7 +103,7 @@ async def test_an_invalid_edit_runs_nothing_and_shows_the_errors(
 ) -> None:
     _, conversation, socket = chat
     seen: list[ca.Decision] = []
-    approval_callbacks("delete_file")(seen.append)
+    approval_callbacks("t_delete_file")(seen.append)
     offered = await offer_approval(socket, conversation)
     before = await asnapshot()
     data = {"path": "", "keep_days": "99", "mode": "melt"}
@@ -131,7 +132,7 @@ async def test_reject_carries_the_owners_reason_and_no_arguments(
 ) -> None:
     _, conversation, socket = chat
     seen: list[ca.Decision] = []
-    approval_callbacks("delete_file")(seen.append)
+    approval_callbacks("t_delete_file")(seen.append)
     offered = await offer_approval(socket, conversation)
     data = {"reason": "  Not that file, it is the backup.  "}
     frames, ack = await socket.request({"type": "submit", "id": offered.reject, "data": data})
@@ -139,7 +140,7 @@ async def test_reject_carries_the_owners_reason_and_no_arguments(
     (decision,) = seen
     assert (decision.outcome, decision.reason) == ("rejected", "Not that file, it is the backup.")
     assert decision.arguments == {} and not decision.approved
-    assert not decision.allows("delete_file", ARGUMENTS)
+    assert not decision.allows("t_delete_file", ARGUMENTS)
     update = next(f for f in frames if f["type"] == "message.update")
     assert "**Rejected.**" in update["content"] and "it is the backup" in update["content"]
 
@@ -149,7 +150,7 @@ async def test_a_foreign_requester_gets_not_found_and_changes_nothing(
 ) -> None:
     _, conversation, socket = chat
     seen: list[ca.Decision] = []
-    approval_callbacks("delete_file")(seen.append)
+    approval_callbacks("t_delete_file")(seen.append)
     offered = await offer_approval(socket, conversation)
     stranger = Visitor()
     theirs = await sync_to_async(stranger.start)()
@@ -176,7 +177,7 @@ async def test_two_tabs_deciding_at_once_run_the_callback_once(
     seen: list[ca.Decision] = []
     started, release = asyncio.Event(), asyncio.Event()
 
-    @approval_callbacks("delete_file")
+    @approval_callbacks("t_delete_file")
     async def decided(decision: ca.Decision) -> None:
         seen.append(decision)
         started.set()
@@ -207,7 +208,7 @@ async def test_arguments_changed_after_they_were_shown_are_never_run(
 ) -> None:
     _, conversation, socket = chat
     seen: list[ca.Decision] = []
-    approval_callbacks("delete_file")(seen.append)
+    approval_callbacks("t_delete_file")(seen.append)
     offered = await offer_approval(socket, conversation)
     forged = {**ARGUMENTS, "path": "/etc/passwd"}
     await Approval.objects.filter(uuid=offered.approval.id).aupdate(arguments=forged)
