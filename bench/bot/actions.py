@@ -36,6 +36,10 @@ async def handle_message(message: ca.Message) -> None:
         await stream(int(tokens), float(rate))
     elif message.content == "ship":  # bench/submit_vs_click.py: one fresh form per submission
         await ca.Message("Where to?", form=ca.Form("ship", ShipForm, payload={"order": 1})).send()
+    elif message.content == "approve":  # bench/approve_vs_click.py: one fresh approval each time
+        await ca.Approval(
+            "Delete it?", tool="bench_delete", arguments={"path": "important_data.txt"}
+        ).send()
     elif "delete my data" in message.content.lower():
         await ca.Message(
             content="Are you sure you want to delete your data?",
@@ -67,3 +71,8 @@ async def on_cancel(action: ca.Action) -> None:
 @bench.form_callback("ship")
 async def on_ship(submission: ca.Submission) -> None:
     await ca.Message(content=f"Shipping to {submission.cleaned_data['address']}.").send()
+
+
+@bench.approval_callback("bench_delete")
+async def on_decided(decision: ca.Decision) -> None:
+    await ca.Message(content=f"Okay, deleting '{decision.arguments['path']}'.").send()
