@@ -107,3 +107,22 @@ async def test_an_approval_not_yet_due_is_left_pending(
     assert await dispatch.expire_approvals() == 0 and seen == []
     _, ack = await socket.request({"type": "action", "id": offered.approve})
     assert ack["status"] == "ok" and [d.outcome for d in seen] == ["approved"]
+
+
+class Stopped(Exception):
+    """What the test's sleep raises, to end the sweeper's loop after its first sweep."""
+
+
+def test_the_sweeper_keeps_sweeping_every_so_often(monkeypatch: pytest.MonkeyPatch) -> None:
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        if len(slept) == 2:
+            raise Stopped
+
+    monkeypatch.setattr("chatactions.management.commands.chatactions.time.sleep", sleep)
+    out = io.StringIO()
+    with pytest.raises(Stopped):
+        call_command("chatactions", "expire", "--every", "60", stdout=out)
+    assert out.getvalue() == "Expired 0 approvals.\n" * 2 and slept == [60.0, 60.0]
