@@ -18,6 +18,9 @@ _EXPORTS = {
     "AskFormMessage": "ask",
     "AskUserMessage": "ask",
     "Form": "form",
+    "Approval": "approval",
+    "Decision": "decision",
+    "ApprovalError": "exceptions",
     "Submission": "submission",
     "State": "store",
     "state": "store",
@@ -36,6 +39,7 @@ _EXPORTS = {
     "default_registry": "registry",
     "action_callback": "registry",
     "form_callback": "registry",
+    "approval_callback": "registry",
     "on_message": "registry",
     "on_chat_start": "registry",
     "on_stop": "registry",
@@ -46,6 +50,8 @@ __all__ = [
     "Action",
     "ActionError",
     "AlreadyRegistered",
+    "Approval",
+    "ApprovalError",
     "AskActionMessage",
     "AskFormMessage",
     "AskTimeout",
@@ -53,6 +59,7 @@ __all__ = [
     "Chat",
     "ChatActionsError",
     "ChatRegistry",
+    "Decision",
     "Form",
     "InvalidCallback",
     "InvalidMessage",
@@ -63,6 +70,7 @@ __all__ = [
     "State",
     "Submission",
     "action_callback",
+    "approval_callback",
     "autodiscover",
     "current_chat",
     "default_registry",
@@ -75,11 +83,14 @@ __all__ = [
 
 if TYPE_CHECKING:
     from .action import Action
+    from .approval import Approval
     from .ask import AskActionMessage, AskFormMessage, AskUserMessage
     from .context import Chat, current_chat
+    from .decision import Decision
     from .exceptions import (
         ActionError,
         AlreadyRegistered,
+        ApprovalError,
         AskTimeout,
         ChatActionsError,
         InvalidCallback,
@@ -93,6 +104,7 @@ if TYPE_CHECKING:
     from .registry import (
         ChatRegistry,
         action_callback,
+        approval_callback,
         autodiscover,
         default_registry,
         form_callback,

@@ -16,6 +16,7 @@ from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from django.utils import timezone
 
+from .approvalforms import RESERVED_PREFIX
 from .conf import chat_settings
 from .context import Chat, ConversationRef, resolve_chat
 from .core import messages
@@ -100,6 +101,10 @@ class Action:
         """
         if not isinstance(self.name, str) or not self.name.strip():
             raise ActionError(f"Action name must be a non-empty string, not {self.name!r}.")
+        if self.name.startswith(RESERVED_PREFIX):
+            raise ActionError(
+                f"Action {self.name!r}: names starting {RESERVED_PREFIX!r} are chatactions' own."
+            )
         for field in TEXT_FIELDS:
             value = getattr(self, field)
             if not isinstance(value, str):

@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 
 from .markdown import render_markdown
-from .models import Action, ActionClick, Conversation, Message
+from .models import Action, ActionClick, Approval, Conversation, Message
 
 
 class MessageInline(admin.TabularInline):
@@ -108,4 +108,55 @@ class ActionClickAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: object, obj: object = None) -> bool:
         """No erased clicks: ``manage.py chatactions prune`` deletes with their conversations."""
+        return False
+
+
+@admin.register(Approval)
+class ApprovalAdmin(admin.ModelAdmin):
+    """Who let the agent do what: every approval, its arguments before and after, read-only."""
+
+    list_display = [
+        "created_at",
+        "tool",
+        "outcome",
+        "decided_at",
+        "decided_by",
+        "decided_by_visitor",
+        "via",
+        "callback_status",
+    ]
+    list_filter = ["outcome", "tool", "via", "callback_status", "created_at"]
+    list_select_related = ["decided_by"]
+    search_fields = ["uuid", "tool", "message__conversation__uuid"]
+    fields = readonly_fields = (
+        "uuid",
+        "message",
+        "tool",
+        "arguments",
+        "digest",
+        "schema",
+        "payload",
+        "created_at",
+        "expires_at",
+        "outcome",
+        "decided_at",
+        "decided_by",
+        "decided_by_visitor",
+        "via",
+        "final_arguments",
+        "reason",
+        "callback_status",
+        "callback_error",
+    )
+
+    def has_add_permission(self, request: object) -> bool:
+        """An approval is asked by an agent, not invented here."""
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        """No rewritten decisions in the audit trail."""
+        return False
+
+    def has_delete_permission(self, request: object, obj: object = None) -> bool:
+        """Deleted with its conversation (``prune``), never alone."""
         return False

@@ -28,6 +28,10 @@ class MessageTypeError(MessageError, TypeError):
     """A message's content is not text (a ``TypeError`` too, as it always was)."""
 
 
+class ApprovalError(InvalidMessage):
+    """An approval that cannot be sent: its tool, arguments, payload or schema."""
+
+
 class AskTimeout(ChatActionsError, TimeoutError):
     """Nobody picked a button of an ``AskActionMessage`` before its timeout."""
 

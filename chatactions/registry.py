@@ -91,6 +91,7 @@ class ChatRegistry:
         self.name = name
         self._actions: dict[str, Registration] = {}
         self._forms: dict[str, Registration] = {}
+        self._approvals: dict[str, Registration] = {}
         self._hooks: dict[str, Registration] = {}
         _registries[name] = self
 
@@ -124,6 +125,25 @@ class ChatRegistry:
             """Register ``func`` and hand it back unchanged, so it stays callable."""
             _check_callable(func, f"The form callback {name!r}")
             self._register(self._forms, f"form callback {name!r}", Registration(func, name))
+            return func
+
+        return decorator
+
+    def approval_callback(self, tool: str) -> Callable[[F], F]:
+        """Register the decorated function as what runs when an approval of ``tool`` is decided.
+
+        It is called with a ``Decision`` exactly once per approval: approved,
+        edited, rejected or expired.
+        """
+        if not isinstance(tool, str) or not tool.strip():
+            raise InvalidCallback("approval_callback() needs a non-empty tool name.")
+
+        def decorator(func: F) -> F:
+            """Register ``func`` and hand it back unchanged, so it stays callable."""
+            _check_callable(func, f"The approval callback {tool!r}")
+            self._register(
+                self._approvals, f"approval callback {tool!r}", Registration(func, tool)
+            )
             return func
 
         return decorator
@@ -169,6 +189,13 @@ class ChatRegistry:
         except KeyError:
             raise self._unknown(name, "form") from None
 
+    def unregister_approval(self, tool: str) -> None:
+        """Remove the approval callback of ``tool``, as tests and reloads need."""
+        try:
+            del self._approvals[tool]
+        except KeyError:
+            raise self._unknown(tool, "approval") from None
+
     # Lookup -----------------------------------------------------------------
 
     def get_action_callback(self, name: str) -> Registration:
@@ -185,6 +212,13 @@ class ChatRegistry:
         except KeyError:
             raise self._unknown(name, "form") from None
 
+    def get_approval_callback(self, tool: str) -> Registration:
+        """The callback of a tool's approvals; ``NotRegistered`` if none."""
+        try:
+            return self._approvals[tool]
+        except KeyError:
+            raise self._unknown(tool, "approval") from None
+
     def _unknown(self, name: str, kind: str = "action") -> NotRegistered:
         return NotRegistered(f"No {kind} callback {name!r} in registry {self.name!r}.")
 
@@ -200,16 +234,22 @@ class ChatRegistry:
         """The names forms may carry in this app, sorted for listings."""
         return sorted(self._forms)
 
+    def approval_tools(self) -> list[str]:
+        """The tools whose approvals this app answers, sorted for listings."""
+        return sorted(self._approvals)
+
     def registrations(self) -> list[Registration]:
-        """Every handler and callback, hooks first, then buttons', then forms', for listings."""
+        """Every handler and callback: hooks, then buttons', forms', approvals', for listings."""
         hooks = [self._hooks[k] for k in sorted(self._hooks)]
         actions = [self._actions[k] for k in sorted(self._actions)]
-        return hooks + actions + [self._forms[k] for k in sorted(self._forms)]
+        forms = [self._forms[k] for k in sorted(self._forms)]
+        return hooks + actions + forms + [self._approvals[k] for k in sorted(self._approvals)]
 
     def clear(self) -> None:
         """Forget every registration (for tests that register their own)."""
         self._actions.clear()
         self._forms.clear()
+        self._approvals.clear()
         self._hooks.clear()
 
 
@@ -238,6 +278,7 @@ def autodiscover() -> None:
 
 action_callback = default_registry.action_callback
 form_callback = default_registry.form_callback
+approval_callback = default_registry.approval_callback
 on_message = default_registry.on_message
 on_chat_start = default_registry.on_chat_start
 on_stop = default_registry.on_stop

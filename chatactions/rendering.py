@@ -144,9 +144,9 @@ def prepare(
     per button and four ``date`` filters per message were over a third of the
     template time of a long conversation.
 
-    A message's form row leaves ``live_actions`` (the buttons) for
-    ``live_form``, with ``drawn_form``: its Django form, from ``bound`` if
-    there, else unbound with its ``initial`` values.
+    A message's form rows leave ``live_actions`` (the buttons) for
+    ``live_forms``, each with ``drawn_form``: its Django form, from ``bound``
+    if there, else unbound with its ``initial`` values.
     """
     click = _ActionURL("chatactions:click", conversation)
     confirm = _ActionURL("chatactions:confirm", conversation)
@@ -171,22 +171,31 @@ def _split_form(
     bound: dict[uuid.UUID, forms.BaseForm],
     local: Callable[[datetime], datetime],
 ) -> None:
+    """A message's form rows leave ``live_actions`` for ``live_forms`` (``live_form``: the first).
+
+    A ``ca.Message`` has at most one form; an approval has two (Edit, Reject).
+    """
     live = row.live_actions  # type: ignore[attr-defined]
-    row.live_form = form = next((a for a in live if a.kind == ActionRow.Kind.FORM), None)  # type: ignore[attr-defined]
-    if form is None:
+    found = [a for a in live if a.kind == ActionRow.Kind.FORM]
+    row.live_forms = []  # type: ignore[attr-defined]
+    row.live_form = None  # type: ignore[attr-defined]
+    if not found:
         return
-    row.live_actions = [a for a in live if a is not form]  # type: ignore[attr-defined]
-    form.form_url = submit(form)
-    if form.expires_at:
-        form.expires_iso = local(form.expires_at).isoformat()
-    try:
-        form.drawn_form = bound.get(form.uuid) or formclass.build(
-            form.form_class, form.uuid, form.initial
-        )
-    except ImportError:
-        # The site renamed or removed the class: draw the message without it, and say so.
-        logger.error("chatactions: form %s has no form class %r", form.uuid, form.form_class)
-        row.live_form = None  # type: ignore[attr-defined]
+    row.live_actions = [a for a in live if a.kind != ActionRow.Kind.FORM]  # type: ignore[attr-defined]
+    for form in found:
+        form.form_url = submit(form)
+        if form.expires_at:
+            form.expires_iso = local(form.expires_at).isoformat()
+        try:
+            form.drawn_form = bound.get(form.uuid) or formclass.build(
+                form.form_class, form.uuid, form.initial
+            )
+        except ImportError:
+            # The site renamed or removed the class: draw the message without it, and say so.
+            logger.error("chatactions: form %s has no form class %r", form.uuid, form.form_class)
+            continue
+        row.live_forms.append(form)  # type: ignore[attr-defined]
+    row.live_form = row.live_forms[0] if row.live_forms else None  # type: ignore[attr-defined]
 
 
 def form_context(row: ActionRow, form: forms.BaseForm, csrf_input: str = "") -> dict[str, Any]:

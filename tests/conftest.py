@@ -13,6 +13,7 @@ from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.core.cache import cache
 from django.test import Client
+from django.utils import translation
 
 import chatactions as ca
 from chatactions.models import Conversation
@@ -126,6 +127,18 @@ Chat = tuple[Visitor, Conversation, Socket]
 def fresh_budgets() -> None:
     """Budgets and socket caps live in the cache: each test starts with full ones."""
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def site_language() -> Iterator[None]:
+    """Each test ends in the site's language.
+
+    The test client runs a request in the test's own thread, and the
+    ``LocaleMiddleware`` activates the request's language there and leaves it:
+    a French page would otherwise make the next test's Django messages French.
+    """
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

@@ -7,7 +7,14 @@ from typing import Any
 from asgiref.sync import sync_to_async
 
 from chatactions.markdown import render_markdown
-from chatactions.models import Action, ActionClick, Conversation, ConversationValue, Message
+from chatactions.models import (
+    Action,
+    ActionClick,
+    Approval,
+    Conversation,
+    ConversationValue,
+    Message,
+)
 
 
 def snapshot() -> dict[str, list[tuple[Any, ...]]]:
@@ -29,6 +36,11 @@ def snapshot() -> dict[str, list[tuple[Any, ...]]]:
         ),
         "clicks": list(
             ActionClick.objects.order_by("pk").values_list("pk", "outcome", "error", "fields")
+        ),
+        "approvals": list(
+            Approval.objects.order_by("pk").values_list(
+                "pk", "arguments", "outcome", "final_arguments", "reason", "callback_status"
+            )
         ),
         "values": list(ConversationValue.objects.order_by("pk").values_list("pk", "key", "value")),
     }

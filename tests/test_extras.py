@@ -28,13 +28,30 @@ def test_the_api_without_its_extra_names_the_extra(
     assert absent in str(refused.value)
 
 
+@pytest.mark.parametrize(
+    ("adapter", "absent", "extra"),
+    [("pydantic_ai", "pydantic_ai", "pydantic-ai"), ("langgraph", "langgraph", "langgraph")],
+)
+def test_an_agent_adapter_without_its_extra_names_the_extra(
+    monkeypatch: pytest.MonkeyPatch, adapter: str, absent: str, extra: str
+) -> None:
+    for name in [m for m in sys.modules if m == absent or m.startswith(f"{absent}.")]:
+        monkeypatch.setitem(sys.modules, name, None)
+    monkeypatch.setitem(sys.modules, absent, None)
+    monkeypatch.delitem(sys.modules, f"chatactions.agents.{adapter}", raising=False)
+    with pytest.raises(ImproperlyConfigured) as refused:
+        importlib.import_module(f"chatactions.agents.{adapter}")
+    assert f'pip install "django-chatactions[{extra}]"' in str(refused.value)
+
+
 def test_the_api_with_its_extra_imports() -> None:
     assert importlib.import_module("chatactions.api.urls").urlpatterns
 
 
 CORE_ONLY = """
 import sys
-for name in ("rest_framework", "drf_spectacular", "channels_redis", "whitenoise", "psycopg"):
+for name in ("rest_framework", "drf_spectacular", "channels_redis", "whitenoise", "psycopg",
+             "pydantic_ai", "langgraph"):
     sys.modules[name] = None  # none of the extras is installed
 import django
 from django.conf import settings
@@ -48,6 +65,7 @@ settings.configure(
 )
 django.setup()
 import chatactions.consumers, chatactions.routing, chatactions.testing, chatactions.views
+import chatactions.approval, chatactions.decision, chatactions.agents
 print("started")
 """
 

@@ -39,6 +39,10 @@ async def handle_message(message: ca.Message) -> None:
     elif message.content == "ship photo":  # and one with a file, uploaded over HTTP
         form = ca.Form("ship", ShipPhotoForm, payload={"order": 1})
         await ca.Message("Where to, and a photo?", form=form).send()
+    elif message.content == "approve":  # bench/approve_vs_click.py: one fresh approval each time
+        await ca.Approval(
+            "Delete it?", tool="bench_delete", arguments={"path": "important_data.txt"}
+        ).send()
     elif "delete my data" in message.content.lower():
         await ca.Message(
             content="Are you sure you want to delete your data?",
@@ -70,3 +74,8 @@ async def on_cancel(action: ca.Action) -> None:
 @bench.form_callback("ship")
 async def on_ship(submission: ca.Submission) -> None:
     await ca.Message(content=f"Shipping to {submission.cleaned_data['address']}.").send()
+
+
+@bench.approval_callback("bench_delete")
+async def on_decided(decision: ca.Decision) -> None:
+    await ca.Message(content=f"Okay, deleting '{decision.arguments['path']}'.").send()

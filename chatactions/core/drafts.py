@@ -55,3 +55,19 @@ class MessageDraft:
     actions: tuple[ActionDraft, ...] = ()
     #: ``streaming`` for a message saved at its first streamed token, else empty.
     stream: str = ""
+
+
+@dataclass(frozen=True)
+class ApprovalDraft:
+    """A tool call to ask about, checked by ``ca.Approval``: its row beside the message's.
+
+    ``digest`` binds ``arguments`` to this approval (``chatactions.digests``).
+    """
+
+    id: uuid.UUID
+    tool: str
+    arguments: dict[str, Any]
+    digest: str
+    schema: dict[str, Any] | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
+    expires_at: datetime | None = None

@@ -11,7 +11,8 @@ check replace a dead connection before the next query, and a hop that still
 fails (the database is down) answers ``error`` with a plain "try again".
 
 One module per thing decided: ``clicks`` (whether a click or a form's
-submission runs, answers or is refused), ``messages`` (a user's message, a
+submission runs, answers or is refused), ``approvals`` (an approval's one
+decision or expiry, below ``clicks``), ``messages`` (a user's message, a
 chat's start, the app's hooks), ``sync`` (what a tab missed, a door's answer
 to one socket). The names the doors
 call are all here, so a door imports ``dispatch`` and nothing below it.
@@ -19,6 +20,7 @@ call are all here, so a door imports ``dispatch`` and nothing below it.
 
 from __future__ import annotations
 
+from .approvals import expire as expire_approvals
 from .clicks import click, refuse_click, submit
 from .messages import start_chat, start_conversation, stop, user_message
 from .sync import Changes, changes, fetch, missed, notice_lapsed, reply
@@ -27,6 +29,7 @@ __all__ = [
     "Changes",
     "changes",
     "click",
+    "expire_approvals",
     "fetch",
     "missed",
     "notice_lapsed",

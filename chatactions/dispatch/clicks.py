@@ -30,6 +30,7 @@ from ..outcome import CONNECTION_ERRORS, Outcome, Status, failure
 from ..owners import Requester
 from ..registry import get_registry
 from ..submission import Submission
+from . import approvals
 
 logger = logging.getLogger(__name__)
 
@@ -203,6 +204,10 @@ def _claim(
 
 async def _run_callback(claim: _Claim, settle: tasks.Settle) -> tuple[Outcome, str]:
     """Run the callback as a task (its row was written with the claim); ``settle`` releases."""
+    if approvals.is_decision(claim.row):  # Approve, Edit, Reject: the approval decides
+        return await approvals.decide(
+            claim.row, claim.chat, claim.form, claim.lease.click.via, claim.task, settle
+        )
     registry = get_registry(claim.chat.conversation.app)
     try:
         if claim.form is None:

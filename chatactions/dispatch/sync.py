@@ -17,6 +17,7 @@ from ..context import Chat
 from ..core import fanout, frames, leases, tasks
 from ..models import Conversation
 from ..models import Message as MessageRow
+from . import approvals
 
 
 async def missed(chat: Chat, after: uuid.UUID | None) -> list[str] | None:
@@ -24,7 +25,9 @@ async def missed(chat: Chat, after: uuid.UUID | None) -> list[str] | None:
 
     ``None`` if ``after`` is not a message of this chat. Removed messages are
     left out, and only live buttons are drawn, exactly as a reload would.
+    Approvals past their time are expired first (their callbacks run here).
     """
+    await approvals.expire(chat.conversation)
     await notice_lapsed(chat)
     texts: list[str] | None = await database_sync_to_async(_missed)(chat, after)
     return texts
@@ -57,9 +60,11 @@ async def changes(chat: Chat, since: int) -> Changes:
     A live message comes as its ``message`` frame with its live buttons, a
     removed one as ``message.remove``; ``SYNC_LIMIT`` of them per page, in the
     order of their positions, so the next page starts where this one stopped.
-    A dead worker's streams are marked interrupted first; the last page ends
-    with a ``task.start`` for each handler still running.
+    A dead worker's streams are marked interrupted first, and approvals past
+    their time expired (their callbacks run here, on the socket's task); the
+    last page ends with a ``task.start`` for each handler still running.
     """
+    await approvals.expire(chat.conversation)
     await notice_lapsed(chat)
     page: Changes = await database_sync_to_async(_changes)(chat, since)
     return page

@@ -15,6 +15,7 @@ the modules below is part of the public API.
 from __future__ import annotations
 
 from .action import Action
+from .approval import Approval
 from .click import ActionClick
 from .conversation import Conversation
 from .message import Message, MessageQuerySet
@@ -24,6 +25,7 @@ from .value import ConversationValue
 __all__ = [
     "Action",
     "ActionClick",
+    "Approval",
     "Conversation",
     "ConversationValue",
     "Message",

@@ -9,6 +9,8 @@ again with the previous answers; "what is your name?" waits for a typed answer
 (``AskUserMessage``).
 "tell me a story" streams a reply word by word (``story.py``, a stand-in for a
 language model), which the Stop button can cut short (``on_stop`` answers).
+"delete the file notes.txt" has the scripted assistant (``assistant.py``) ask
+for approval before its ``delete_file`` tool runs (``ca.Approval``).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any
 
 import chatactions as ca
 
-from . import story
+from . import assistant, story
 from .forms import ShippingForm, as_initial
 
 ORDER = 42
@@ -62,6 +64,9 @@ async def handle_message(message: ca.Message) -> None:
         async for word in story.words():
             await streamed.stream_token(word)
         await streamed.send()
+        return
+    if (path := assistant.wants_a_file_deleted(message.content)) is not None:
+        await assistant.propose_delete(path)
         return
     if "delete my data" in text:
         confirm_action = ca.Action(

@@ -14,6 +14,7 @@ import os
 import chatactions as ca
 from chatactions.ask import AskFormMessage
 
+from .. import agents, graphs  # noqa: F401  (the agents' apps, for /live-agent/, /live-graph/)
 from ..forms import NameForm
 from . import gate  # noqa: F401  (the default app's "gate" button, for test_live_claims.py)
 
@@ -49,10 +50,31 @@ async def reply(message: ca.Message) -> None:
     elif message.content == "ask name":
         typed = await ca.AskUserMessage("What is your name?", timeout=30).send()
         await ca.Message(f"hello {typed.content}" if typed else "no name").send()
+    elif message.content.startswith("propose "):
+        path = message.content.removeprefix("propose ")
+        await ca.Approval(
+            f"Delete {path}?", tool="live_delete", arguments={"path": path}, schema=PATH_SCHEMA
+        ).send()
+        await ca.Message(f"proposed in process {os.getpid()}").send()
     elif message.content == "release":
         await ca.state.aset("released", True)
     else:
         await ca.Message(f"heard: {message.content}").send()
+
+
+PATH_SCHEMA = {
+    "type": "object",
+    "properties": {"path": {"type": "string", "minLength": 1}},
+    "required": ["path"],
+}
+
+
+@live.approval_callback("live_delete")
+async def live_delete(decision: ca.Decision) -> None:
+    """Says what it would run, and where: a test on another process counts the runs."""
+    path = decision.arguments.get("path", "-")
+    said = f"{decision.outcome} {path} {decision.reason or '-'} in process {os.getpid()}"
+    await ca.Message(said).send()
 
 
 @live.action_callback("whoami")

@@ -1,4 +1,4 @@
-"""The demo site's URLs plus ``/live/``, which starts a conversation of the "live" app."""
+"""The demo site's URLs, ``/live/`` (the "live" app), ``/live-agent/`` and ``/live-graph/``."""
 
 from __future__ import annotations
 
@@ -8,5 +8,7 @@ from chatactions.views import StartChatView
 
 urlpatterns = [
     path("live/", StartChatView.as_view(app="live"), name="live-start"),
+    path("live-agent/", StartChatView.as_view(app="t_agents"), name="live-agent-start"),
+    path("live-graph/", StartChatView.as_view(app="t_graphs"), name="live-graph-start"),
     path("", include("project.urls")),
 ]

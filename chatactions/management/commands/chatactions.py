@@ -1,14 +1,17 @@
-"""``manage.py chatactions callbacks`` and ``manage.py chatactions prune --older-than 30d``."""
+"""``manage.py chatactions callbacks``, ``prune --older-than 30d`` and ``expire [--every 60]``."""
 
 from __future__ import annotations
 
 import re
+import time
 from datetime import timedelta
 from typing import Any
 
+from asgiref.sync import async_to_sync
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from chatactions import dispatch
 from chatactions.models import Conversation
 from chatactions.registry import all_registries
 
@@ -24,9 +27,9 @@ def parse_age(text: str) -> timedelta:
 
 
 class Command(BaseCommand):
-    """``manage.py chatactions callbacks|prune``: what is registered, and housekeeping."""
+    """``manage.py chatactions callbacks|prune|expire``: what is registered, and housekeeping."""
 
-    help = "List registered chat callbacks, or delete old conversations."
+    help = "List registered chat callbacks, delete old conversations, expire approvals."
 
     def add_arguments(self, parser: CommandParser) -> None:
         """One subcommand per job, as ``manage.py`` users expect."""
@@ -36,11 +39,19 @@ class Command(BaseCommand):
         prune.add_argument("--older-than", required=True, type=parse_age, metavar="AGE")
         prune.add_argument("--batch-size", type=int, default=500)
         prune.add_argument("--dry-run", action="store_true")
+        expire = sub.add_parser(
+            "expire", help="Expire approvals past their time: each callback runs once."
+        )
+        expire.add_argument(
+            "--every", type=float, default=0, metavar="SECONDS", help="Keep sweeping."
+        )
 
     def handle(self, *args: Any, subcommand: str, **options: Any) -> None:
         """Run the subcommand asked for."""
         if subcommand == "callbacks":
             self.callbacks()
+        elif subcommand == "expire":
+            self.expire(options["every"])
         else:
             self.prune(options["older_than"], options["batch_size"], options["dry_run"])
 
@@ -49,6 +60,19 @@ class Command(BaseCommand):
         for registry in all_registries():
             for registration in registry.registrations():
                 self.stdout.write(f"{registry.name}\t{registration.name}\t{registration.where}")
+
+    def expire(self, every: float) -> None:
+        """Settle approvals past their time, once or every ``every`` seconds (a small worker).
+
+        Several sweepers (or a sweeper and a tab's ``sync``) may run at once:
+        each approval's expiry is one conditional UPDATE, so its callback runs once.
+        """
+        while True:
+            settled = async_to_sync(dispatch.expire_approvals)()
+            self.stdout.write(f"Expired {settled} approvals.")
+            if every <= 0:
+                return
+            time.sleep(every)
 
     def prune(self, age: timedelta, batch_size: int, dry_run: bool) -> None:
         """Delete in batches, so a big prune never holds one huge transaction or lock."""
