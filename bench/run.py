@@ -31,7 +31,7 @@ from tests.servers import Browser, Daphne, postgres_database, redis_env, sqlite_
 
 BENCH_ENV = {
     "CHATACTIONS_RATE_LIMIT": "0",
-    # The idle-socket figure opens thousands of sockets on one conversation.
+    # The idle-socket figure opens thousands of sockets on a hundred conversations.
     "CHATACTIONS_MAX_SOCKETS_PER_CONVERSATION": "0",
     "CHATACTIONS_MAX_SOCKETS_PER_REQUESTER": "0",
     "CHATACTIONS_BENCH_ECHO": "1",
@@ -254,40 +254,13 @@ def rss_kib(pid: int) -> int:
     raise RuntimeError("no VmRSS")
 
 
-async def idle_sockets(args: argparse.Namespace) -> list[str]:
-    with servers("default", 1) as (server,):
-        browser = Browser(server.url)
-        conversation = await asyncio.to_thread(browser.start)
-        warm = [await connect(**browser.socket_args(conversation, server)) for _ in range(20)]
-        await asyncio.sleep(1)
-        before = rss_kib(server.process.pid)  # type: ignore[union-attr]
-        sockets = []
-        for i in range(0, args.sockets, 100):
-            sockets += await asyncio.gather(
-                *(
-                    connect(**browser.socket_args(conversation, server))
-                    for _ in range(min(100, args.sockets - i))
-                )
-            )
-        await asyncio.sleep(2)
-        after = rss_kib(server.process.pid)  # type: ignore[union-attr]
-        for ws in sockets + warm:
-            await ws.close()
-    per = (after - before) / len(sockets)
-    return [
-        "### Idle sockets on one daphne process",
-        "",
-        f"{len(sockets)} sockets: RSS {before / 1024:.0f} MiB → {after / 1024:.0f} MiB, "
-        f"{per:.1f} KiB per socket.",
-        "",
-    ]
-
-
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("-n", type=int, default=300, help="operations per measurement")
-    parser.add_argument("--sockets", type=int, default=2000)
+    from bench import scale
+
+    scale.options(parser)
     parser.add_argument(
         "--seconds", type=float, default=10, help="seconds of each 50-client closed loop (versus)"
     )
@@ -297,7 +270,7 @@ async def main() -> None:
     parser.add_argument(
         "--against", type=Path, help="versus: another checkout's code as a column (before/after)"
     )
-    parts = ["versus", "default", "click", "production", "page", "sockets"]
+    parts = ["versus", "default", "click", "production", "page", "sockets", "outside"]
     parser.add_argument("--only", choices=parts, action="append")
     parser.add_argument(
         "--rate-limit",
@@ -341,7 +314,9 @@ async def main() -> None:
     if "page" in only:
         out += await asyncio.to_thread(page_render, args)  # the ORM is sync code
     if "sockets" in only:
-        out += await idle_sockets(args)
+        out += await scale.idle_sockets(args)
+    if "outside" in only:
+        out += await scale.outside_messages(args)
     print("\n".join(out))
 
 

@@ -1,7 +1,8 @@
 """RAW SQL: the only SQL chatactions runs itself, on a click's hot path.
 
-``statements`` (the click), ``inserts`` (new rows) and ``sequence`` (a
-conversation's next position) share ``compiled``.
+``statements`` (the click), ``inserts`` (new rows), ``sequence`` (a
+conversation's next position) and ``removals`` (one button removed, as a
+callback removes the one clicked) share ``compiled``.
 
 Everything else is the ORM. These statements are compiled by Django (its
 quoting, joins, lookups, conversions) once per database alias and reused;

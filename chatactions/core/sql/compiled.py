@@ -18,7 +18,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model, QuerySet
 from django.db.models.sql import DeleteQuery, UpdateQuery
 
-from ...models import Action, ActionClick, Conversation, RunningTask
+from ...models import Action, ActionClick, Conversation, Message, RunningTask
 
 #: Stand-ins, one per value a call brings: (model, field, a value no call uses).
 STAND_INS: dict[str, tuple[type[Model], str, Any]] = {
@@ -35,6 +35,9 @@ STAND_INS: dict[str, tuple[type[Model], str, Any]] = {
     "count": (Conversation, "seq", 2_000_000_004),
     "at": (Conversation, "last_activity_at", datetime(2003, 4, 5, 6, 7, 8, 9, tzinfo=UTC)),
     "task": (RunningTask, "token", uuid.UUID(int=0xC3)),
+    "message": (Message, "id", 2_000_000_005),
+    "seq": (Message, "seq", 2_000_000_006),
+    "removed_at": (Action, "removed_at", datetime(2004, 5, 6, 7, 8, 9, 10, tzinfo=UTC)),
 }
 
 
