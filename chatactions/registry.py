@@ -8,63 +8,16 @@ it from their ``actions.py``, found by ``autodiscover()`` like ``admin.py``.
 
 from __future__ import annotations
 
-import functools
-import inspect
 import weakref
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 from django.utils.module_loading import autodiscover_modules
 
 from .exceptions import AlreadyRegistered, InvalidCallback, NotRegistered
+from .registration import Handler, Registration, check_callable
 
-Handler = Callable[..., Awaitable[Any] | Any]
 F = TypeVar("F", bound=Handler)
-
-
-@dataclass
-class Registration:
-    """A registered function and where it was defined, for error messages and listings."""
-
-    func: Handler
-    name: str
-
-    @property
-    def where(self) -> str:
-        """Where the function is defined, for logs and ``manage.py chatactions callbacks``."""
-        func = inspect.unwrap(self.func)
-        qualname = f"{func.__module__}.{func.__qualname__}"
-        try:
-            filename = inspect.getsourcefile(func)
-            _, line = inspect.getsourcelines(func)
-        except (OSError, TypeError):
-            return qualname
-        return f"{qualname} ({filename}:{line})"
-
-    @functools.cached_property
-    def wants_argument(self) -> bool:
-        """Read once: ``inspect.signature`` on every click is measurable."""
-        return bool(inspect.signature(self.func).parameters)
-
-
-def _check_callable(func: Any, what: str) -> None:
-    if not callable(func):
-        raise InvalidCallback(f"{what} must be a function, not {func!r}.")
-    try:
-        params = list(inspect.signature(func).parameters.values())
-    except (TypeError, ValueError):  # pragma: no cover - builtins without a signature
-        return
-    required = [
-        p
-        for p in params
-        if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-    ]
-    if len(required) > 1 or any(p.kind is p.KEYWORD_ONLY and p.default is p.empty for p in params):
-        raise InvalidCallback(
-            f"{what} {func.__qualname__} takes at most one argument without a default; "
-            f"it is called with one."
-        )
 
 
 class ChatRegistry:
@@ -107,7 +60,7 @@ class ChatRegistry:
 
         def decorator(func: F) -> F:
             """Register ``func`` and hand it back unchanged, so it stays callable."""
-            _check_callable(func, f"The action callback {name!r}")
+            check_callable(func, f"The action callback {name!r}")
             self._register(self._actions, f"action callback {name!r}", Registration(func, name))
             return func
 
@@ -123,7 +76,7 @@ class ChatRegistry:
 
         def decorator(func: F) -> F:
             """Register ``func`` and hand it back unchanged, so it stays callable."""
-            _check_callable(func, f"The form callback {name!r}")
+            check_callable(func, f"The form callback {name!r}")
             self._register(self._forms, f"form callback {name!r}", Registration(func, name))
             return func
 
@@ -140,7 +93,7 @@ class ChatRegistry:
 
         def decorator(func: F) -> F:
             """Register ``func`` and hand it back unchanged, so it stays callable."""
-            _check_callable(func, f"The approval callback {tool!r}")
+            check_callable(func, f"The approval callback {tool!r}")
             self._register(
                 self._approvals, f"approval callback {tool!r}", Registration(func, tool)
             )
@@ -150,19 +103,19 @@ class ChatRegistry:
 
     def on_message(self, func: F) -> F:
         """Register the handler that answers each message the user writes."""
-        _check_callable(func, "on_message")
+        check_callable(func, "on_message")
         self._register(self._hooks, "on_message handler", Registration(func, "on_message"))
         return func
 
     def on_chat_start(self, func: F) -> F:
         """Register the handler that runs once when a conversation starts."""
-        _check_callable(func, "on_chat_start")
+        check_callable(func, "on_chat_start")
         self._register(self._hooks, "on_chat_start handler", Registration(func, "on_chat_start"))
         return func
 
     def on_stop(self, func: F) -> F:
         """Register the handler that runs when the owner presses Stop (as Chainlit's)."""
-        _check_callable(func, "on_stop")
+        check_callable(func, "on_stop")
         self._register(self._hooks, "on_stop handler", Registration(func, "on_stop"))
         return func
 

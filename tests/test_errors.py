@@ -12,7 +12,8 @@ from pytest_django.fixtures import Settings
 import chatactions as ca
 from chatactions import dispatch
 from chatactions.models import Action, ActionClick, Message
-from chatactions.registry import Registration, default_registry
+from chatactions.registration import Registration
+from chatactions.registry import default_registry
 
 from .conftest import Callbacks, Chat, Visitor, offer
 from .rows import asnapshot

@@ -16,8 +16,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
 import chatactions as ca
+from chatactions.buttons import esc
 from chatactions.models import Conversation
-from chatactions.rendering import esc
 
 from .conftest import Callbacks, Chat, Visitor
 

@@ -20,9 +20,9 @@ from pytest_django.fixtures import Settings
 
 import chatactions as ca
 from chatactions import rendering
+from chatactions.buttons import icon_svg
 from chatactions.core.frames import render_message
 from chatactions.models import Action, ActionClick, Conversation, Message
-from chatactions.rendering import icon_svg
 from chatactions.templatetags.chatactions import _csrf_input
 
 from .conftest import Callbacks, Visitor

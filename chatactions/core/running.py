@@ -17,7 +17,7 @@ from channels.db import database_sync_to_async
 
 from ..context import Chat, chat_context
 from ..outcome import Outcome, Status, failure
-from ..registry import Registration
+from ..registration import Registration
 
 #: Named as before the core existed: a site's ``LOGGING`` may route user-code
 #: failures by this name.

@@ -21,7 +21,8 @@ from ..message import Message
 from ..models import Conversation
 from ..outcome import CONNECTION_ERRORS, Outcome, Status, failure
 from ..owners import Requester
-from ..registry import Registration, get_registry
+from ..registration import Registration
+from ..registry import get_registry
 from ..storable import text_problem
 
 logger = logging.getLogger(__name__)

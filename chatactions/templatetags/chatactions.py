@@ -19,6 +19,7 @@ from django.template.loader import render_to_string
 from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
 
+from ..buttons import buttons_html, esc, icon_svg
 from ..models import Action as ActionRow
 from ..models import Conversation
 from ..models import Message as MessageRow
@@ -26,11 +27,8 @@ from ..rendering import (
     DEFAULT_TITLE,
     FORM_TEMPLATE,
     MESSAGE_TEMPLATE,
-    buttons_html,
     chat_template_context,
-    esc,
     form_context,
-    icon_svg,
 )
 
 register = template.Library()
