@@ -3,7 +3,7 @@
 In one process on a fresh SQLite database (or ``DATABASE_URL``), no daphne:
 each round makes a message with a button, then removes it one way, then the
 same again the other way, alternating, and prints the median of each. What
-is timed is ``core.messages.mark_removed`` of one id (a callback's
+is timed is ``core.removal.mark_removed`` of one id (a callback's
 ``action.remove()`` of the button clicked) against the ORM's statements for
 the same change (``_mark_live_removed``, the path of several ids).
 
@@ -39,7 +39,7 @@ def main() -> None:
     from django.core.management import call_command
 
     from chatactions.context import Chat
-    from chatactions.core import messages
+    from chatactions.core import messages, removal
     from chatactions.core.drafts import ActionDraft, MessageDraft
     from chatactions.core.frames import Removal
     from chatactions.models import Conversation
@@ -53,10 +53,10 @@ def main() -> None:
         return action.id
 
     def orm(action: uuid.UUID) -> list[Removal]:
-        return messages._mark_live_removed(chat, uuid__in=[action])
+        return removal._mark_live_removed(chat, uuid__in=[action])
 
     def compiled(action: uuid.UUID) -> list[Removal]:
-        return messages.mark_removed(chat, [action])
+        return removal.mark_removed(chat, [action])
 
     ways: dict[str, Callable[[uuid.UUID], list[Removal]]] = {
         "ORM (several ids' path)": orm,

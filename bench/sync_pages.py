@@ -44,7 +44,7 @@ def main() -> None:
     from chatactions import dispatch
     from chatactions.action import Action
     from chatactions.context import Chat
-    from chatactions.core import messages
+    from chatactions.core import messages, removal
     from chatactions.message import Message
     from chatactions.models import Conversation
     from chatactions.owners import Requester
@@ -57,10 +57,10 @@ def main() -> None:
     for message in older:
         messages.save_message(chat, message.draft())
     since = Conversation.objects.get(pk=conversation.pk).seq  # where the tab went away
-    messages.mark_removed(chat, [older[0].actions[0].id])
+    removal.mark_removed(chat, [older[0].actions[0].id])
     older[1].content = "edited"
     messages.save_update(chat, older[1].draft())
-    messages.mark_message_removed(chat, older[2].id)
+    removal.mark_message_removed(chat, older[2].id)
     for i in range(args.n):
         messages.save_message(chat, Message(f"while away {i}").draft())
 

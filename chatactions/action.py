@@ -19,7 +19,7 @@ from django.utils import timezone
 from .approvalforms import RESERVED_PREFIX
 from .conf import chat_settings
 from .context import Chat, ConversationRef, resolve_chat
-from .core import messages
+from .core import removal
 from .core.drafts import ActionDraft
 from .exceptions import ActionError
 from .models import Action as ActionRow
@@ -170,7 +170,7 @@ class Action:
     async def remove(self) -> None:
         """Hide this button in every open tab and on every later page load."""
         chat = self._chat or await resolve_chat(None)
-        await messages.remove_actions(chat, [self.id])
+        await removal.remove_actions(chat, [self.id])
 
     def remove_sync(self) -> None:
         """``remove()`` for sync code (views, management commands, tasks)."""

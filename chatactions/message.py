@@ -9,7 +9,7 @@ from asgiref.sync import async_to_sync
 
 from .action import Action
 from .context import Chat, ConversationRef, resolve_chat
-from .core import messages
+from .core import messages, removal
 from .core.drafts import MessageDraft
 from .core.streams import Stream
 from .exceptions import MessageError, MessageTypeError
@@ -170,11 +170,11 @@ class Message:
 
     async def remove(self) -> None:
         """Remove the message, with its buttons, from every tab and later page loads."""
-        await messages.remove_message(await self._chat(), self.id)
+        await removal.remove_message(await self._chat(), self.id)
 
     async def remove_actions(self) -> None:
         """Remove all of this message's buttons at once, in every tab."""
-        await messages.remove_message_actions(await self._chat(), self.id)
+        await removal.remove_message_actions(await self._chat(), self.id)
 
     def send_sync(self) -> Message:
         """``send()`` for sync code (views, management commands, tasks)."""

@@ -13,7 +13,7 @@ from typing import Any
 from asgiref.sync import async_to_sync
 
 from .context import Chat
-from .core import messages
+from .core import removal
 from .message import Message
 from .models import Action as ActionRow
 
@@ -47,7 +47,7 @@ class Submission:
 
     async def remove(self) -> None:
         """Take the form out of every open tab and every later page load."""
-        await messages.remove_actions(self._chat, [self.id])
+        await removal.remove_actions(self._chat, [self.id])
 
     def remove_sync(self) -> None:
         """``remove()`` for sync code (a plain ``def`` callback)."""

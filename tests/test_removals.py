@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from chatactions.context import Chat
-from chatactions.core import messages
+from chatactions.core import removal
 from chatactions.core.frames import Removal
 from chatactions.models import Action, Conversation, Message
 
@@ -48,8 +48,8 @@ def test_one_button_is_removed_as_several_are() -> None:
     orm_chat, orm_message, orm_rows = _chat_with(3)
     before = _rows(one_chat, one_message)
 
-    compiled = messages.mark_removed(one_chat, [one_rows[0].uuid])
-    orm = messages.mark_removed(orm_chat, [orm_rows[0].uuid, uuid.uuid4()])
+    compiled = removal.mark_removed(one_chat, [one_rows[0].uuid])
+    orm = removal.mark_removed(orm_chat, [orm_rows[0].uuid, uuid.uuid4()])
 
     after = _rows(one_chat, one_message)
     assert after == (before[0] + 1, before[0] + 1, [True, False])
@@ -62,12 +62,12 @@ def test_one_button_is_removed_as_several_are() -> None:
 def test_a_removed_or_foreign_button_changes_nothing() -> None:
     chat, message, (button,) = _chat_with(1)
     other_chat, other_message, (foreign,) = _chat_with(1)
-    assert messages.mark_removed(chat, [button.uuid])
+    assert removal.mark_removed(chat, [button.uuid])
     before, other_before = _rows(chat, message), _rows(other_chat, other_message)
 
-    assert messages.mark_removed(chat, [button.uuid]) == []  # already gone
-    assert messages.mark_removed(chat, [foreign.uuid]) == []  # another conversation's
-    assert messages.mark_removed(chat, [uuid.uuid4()]) == []  # no such button
+    assert removal.mark_removed(chat, [button.uuid]) == []  # already gone
+    assert removal.mark_removed(chat, [foreign.uuid]) == []  # another conversation's
+    assert removal.mark_removed(chat, [uuid.uuid4()]) == []  # no such button
 
     assert _rows(chat, message) == before
     assert _rows(other_chat, other_message) == other_before

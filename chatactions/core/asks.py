@@ -22,7 +22,7 @@ from ..context import Chat
 from ..formclass import Values
 from ..models import Action as ActionRow
 from ..models import Message as MessageRow
-from . import fanout, messages
+from . import fanout, messages, removal
 from .drafts import MessageDraft
 from .frames import Removal
 
@@ -127,7 +127,7 @@ def settle(chat: Chat, message_id: uuid.UUID) -> tuple[MessageRow | None, list[R
             awaiting=False
         )
         if timed_out:
-            return None, messages.mark_message_actions_removed(chat, message_id)
+            return None, removal.mark_message_actions_removed(chat, message_id)
     row = MessageRow.objects.select_related("answer__message", "reply").get(uuid=message_id)
     if row.answer is not None and row.answer.submitted is not None:
         ActionRow.objects.filter(pk=row.answer.pk).update(submitted=None)
@@ -174,7 +174,7 @@ def answer(
     if values is not None:
         submitted = {"values": values, "files": files or {}}
         ActionRow.objects.filter(pk=row.pk).update(submitted=submitted)
-    return messages.mark_message_actions_removed(chat, row.message.uuid)
+    return removal.mark_message_actions_removed(chat, row.message.uuid)
 
 
 async def notify(message_id: uuid.UUID, action_id: uuid.UUID) -> None:

@@ -29,7 +29,7 @@ from ..models import ActionClick
 from ..outcome import Status
 from ..owners import Requester
 from ..signals import action_clicked
-from . import asks, messages
+from . import asks, messages, removal
 from .frames import Removal
 from .sql import inserts, statements
 
@@ -159,7 +159,7 @@ def claim(
             return None
         removed = []
         if exclusive:
-            removed = messages.mark_message_actions_removed(chat, row.message.uuid)
+            removed = removal.mark_message_actions_removed(chat, row.message.uuid)
     return Lease(token, click, removed)
 
 

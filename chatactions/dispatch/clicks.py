@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from ..action import Action
 from ..context import Chat
-from ..core import asks, clicks, fanout, frames, messages, running, submissions, tasks
+from ..core import asks, clicks, fanout, frames, removal, running, submissions, tasks
 from ..exceptions import NotRegistered
 from ..formclass import Values
 from ..models import Action as ActionRow
@@ -240,7 +240,7 @@ def _release(claim: _Claim, outcome: Outcome, error: str) -> list[frames.Removal
     clicks.release(claim.row, claim.lease, outcome.status, claim.started, error)
     if claim.form is None or outcome.status != Status.OK:
         return []
-    return messages.mark_removed(claim.chat, [claim.row.uuid])
+    return removal.mark_removed(claim.chat, [claim.row.uuid])
 
 
 async def refuse_click(requester: Requester, action_id: uuid.UUID, via: str, status: str) -> None:
