@@ -72,8 +72,28 @@ AUDIT_FIELDS = (
 )
 
 
+class AuditTrailAdmin(admin.ModelAdmin):
+    """An audit row, read-only: chatactions writes it, nobody edits it here.
+
+    No invented clicks or decisions, none rewritten, none erased alone:
+    ``manage.py chatactions prune`` deletes them with their conversations.
+    """
+
+    def has_add_permission(self, request: object) -> bool:
+        """Only the doors write audit rows."""
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        """What happened stays as it was recorded."""
+        return False
+
+    def has_delete_permission(self, request: object, obj: object = None) -> bool:
+        """Deleted with its conversation (``prune``), never alone."""
+        return False
+
+
 @admin.register(ActionClick)
-class ActionClickAdmin(admin.ModelAdmin):
+class ActionClickAdmin(AuditTrailAdmin):
     """The audit trail: read-only, so nobody edits history."""
 
     list_display = [
@@ -98,21 +118,9 @@ class ActionClickAdmin(admin.ModelAdmin):
         """How long the callback held the button, as a person reads it: "10.4 ms"."""
         return f"{click.duration_ms:.1f} ms"
 
-    def has_add_permission(self, request: object) -> bool:
-        """No invented clicks in the audit trail."""
-        return False
-
-    def has_change_permission(self, request: object, obj: object = None) -> bool:
-        """No rewritten clicks in the audit trail."""
-        return False
-
-    def has_delete_permission(self, request: object, obj: object = None) -> bool:
-        """No erased clicks: ``manage.py chatactions prune`` deletes with their conversations."""
-        return False
-
 
 @admin.register(Approval)
-class ApprovalAdmin(admin.ModelAdmin):
+class ApprovalAdmin(AuditTrailAdmin):
     """Who let the agent do what: every approval, its arguments before and after, read-only."""
 
     list_display = [
@@ -148,15 +156,3 @@ class ApprovalAdmin(admin.ModelAdmin):
         "callback_status",
         "callback_error",
     )
-
-    def has_add_permission(self, request: object) -> bool:
-        """An approval is asked by an agent, not invented here."""
-        return False
-
-    def has_change_permission(self, request: object, obj: object = None) -> bool:
-        """No rewritten decisions in the audit trail."""
-        return False
-
-    def has_delete_permission(self, request: object, obj: object = None) -> bool:
-        """Deleted with its conversation (``prune``), never alone."""
-        return False
