@@ -198,6 +198,12 @@ for _name, _type in _CHATACTIONS_NUMBERS.items():
 if "CHATACTIONS_ALLOW_ANONYMOUS" in os.environ:
     CHATACTIONS["ALLOW_ANONYMOUS"] = env_bool("CHATACTIONS_ALLOW_ANONYMOUS", True)
 
+# The demo assistant's model (project/bot/assistant.py): empty, a scripted one
+# (no key, no network); else a Pydantic AI model name, e.g. "openai:gpt-5", with
+# that provider's key in its own variable (OPENAI_API_KEY) and its package
+# installed (pip install "pydantic-ai-slim[openai]").
+DEMO_MODEL = os.environ.get("CHATACTIONS_DEMO_MODEL", "")
+
 # The HTTP API (chatactions.api) is described by drf-spectacular; its docs page
 # loads Swagger UI from drf-spectacular-sidecar's static files, not from a CDN.
 REST_FRAMEWORK = {"DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema"}

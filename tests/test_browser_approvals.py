@@ -1,7 +1,8 @@
 """Approvals in a real browser: approve, edit (an invalid value, then a valid one), reject.
 
-The demo's scripted assistant proposes ``delete_file`` when asked to delete a
-file; the owner answers by label and role, as a person would.
+The demo's assistant (a Pydantic AI agent on its scripted model) proposes
+``delete_file`` when asked to delete a file; the owner answers by label and
+role, as a person would.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ with contextlib.suppress(ImportError):  # a laptop without the dev extra: test_b
 
 pytestmark = pytest.mark.live
 
-ASKED = "The assistant wants to delete a file."
+ASKED = "The assistant wants to run delete_file."
 
 
 def propose(page: Page, server: Daphne, path: str) -> None:

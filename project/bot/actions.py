@@ -9,8 +9,9 @@ again with the previous answers; "what is your name?" waits for a typed answer
 (``AskUserMessage``).
 "tell me a story" streams a reply word by word (``story.py``, a stand-in for a
 language model), which the Stop button can cut short (``on_stop`` answers).
-"delete the file notes.txt" has the scripted assistant (``assistant.py``) ask
-for approval before its ``delete_file`` tool runs (``ca.Approval``).
+"delete the file notes.txt" hands the message to the assistant (``assistant.py``,
+a Pydantic AI agent, also its own app at ``/assistant/``), which asks for
+approval before its ``delete_file`` tool runs.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 
 import chatactions as ca
 
-from . import assistant, story
+from . import assistant, scripted, story
 from .forms import ShippingForm, as_initial
 
 ORDER = 42
@@ -65,8 +66,8 @@ async def handle_message(message: ca.Message) -> None:
             await streamed.stream_token(word)
         await streamed.send()
         return
-    if (path := assistant.wants_a_file_deleted(message.content)) is not None:
-        await assistant.propose_delete(path)
+    if scripted.wants_a_file_deleted(message.content) is not None:
+        await assistant.in_demo_bot.run(message.content)
         return
     if "delete my data" in text:
         confirm_action = ca.Action(

@@ -1,55 +1,73 @@
-"""The demo's agent, scripted: asked to delete a file, it proposes ``delete_file`` and waits.
+"""The demo's assistant: a Pydantic AI agent whose one tool, ``delete_file``, asks first.
 
-No model, no key, no network: the "agent" is this module, and its one tool
-needs the owner's approval (``ca.Approval``), which may come from any tab or
-process, hours later. Nothing is really deleted.
+Its own chat app (``/assistant/``, registry ``"assistant"``), and the demo
+bot's answer to "delete the file ...". By default its model is scripted
+(``scripted.py``: no key, no network); ``CHATACTIONS_DEMO_MODEL`` (the
+setting ``DEMO_MODEL``) names a real one instead, e.g. ``openai:gpt-5`` with
+``OPENAI_API_KEY`` set, as Pydantic AI reads it. Each call becomes a
+``ca.Approval`` (Approve, Edit, Reject) through ``AgentChat``, and the tool
+runs once, with the arguments approved, on whichever process takes the
+decision, hours later too. Nothing is really deleted.
 """
 
 from __future__ import annotations
 
-import re
+import logging
+from typing import Annotated, Any
+
+from django.conf import settings
+from pydantic import Field
+from pydantic_ai import Agent, DeferredToolRequests
 
 import chatactions as ca
+from chatactions.agents.pydantic_ai import AgentChat
 
-DELETE_FILE_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "path": {"type": "string", "title": "Path", "minLength": 1, "maxLength": 200},
-        "recursive": {"type": "boolean", "title": "Recursive"},
-    },
-    "required": ["path"],
-    "additionalProperties": False,
-}
+from . import scripted
 
+log = logging.getLogger(__name__)
 
-def wants_a_file_deleted(text: str) -> str | None:
-    """The file a message asks to delete ("delete the file notes.txt"), if it asks."""
-    match = re.search(r"delete (?:the |a )?file\s*(\S+)?", text, re.IGNORECASE)
-    if match is None:
-        return None
-    return match[1] or "important_data.txt"
+INSTRUCTIONS = (
+    "You are the assistant of a demo site. You can delete files with the delete_file tool; "
+    "the user approves, edits or rejects each call before it runs. Answer briefly."
+)
+GREETING = "Hello! I'm an assistant with one tool, delete_file, which asks you first. " + (
+    "Try 'delete the file notes.txt'."
+)
+
+#: Pydantic AI drops fields' titles from a tool's schema: the Edit form labels them by name.
+Path = Annotated[str, Field(min_length=1, max_length=200)]
 
 
-async def propose_delete(path: str) -> None:
-    """An agent's tool call as its owner sees it: the tool, its arguments, three answers."""
-    await ca.Approval(
-        "The assistant wants to delete a file.",
-        tool="delete_file",
-        arguments={"path": path, "recursive": False},
-        schema=DELETE_FILE_SCHEMA,
-        payload={"asked_by": "demo assistant"},
-        ttl=3600,
-    ).send()
+async def delete_file(path: Path, recursive: bool = False) -> dict[str, Any]:
+    """Delete a file (here: pretend to), with the arguments its owner approved."""
+    log.info("delete_file(%r, recursive=%r): pretending", path, recursive)
+    return {"deleted": path, "recursive": recursive, "really": False}
 
 
-@ca.approval_callback("delete_file")
-async def delete_file(decision: ca.Decision) -> None:
-    """Runs once per approval, wherever and whenever it is decided."""
-    if decision.approved:
-        path = decision.arguments["path"]
-        await ca.Message(f"Okay, deleting '{path}'... (Not really!)").send()
-    elif decision.outcome == "rejected":
-        why = f" ({decision.reason})" if decision.reason else ""
-        await ca.Message(f"Understood, I won't delete it{why}.").send()
-    else:
-        await ca.Message("No answer in time, so I left the file alone.").send()
+def build_agent(model: str | None = None) -> Agent[None, str | DeferredToolRequests]:
+    """The agent on ``model`` (a Pydantic AI model name), ``DEMO_MODEL``, or the scripted one."""
+    name = model or settings.DEMO_MODEL
+    agent: Agent[None, str | DeferredToolRequests] = Agent(
+        name or scripted.model(),
+        output_type=[str, DeferredToolRequests],
+        instructions=INSTRUCTIONS,
+    )
+    agent.tool_plain(requires_approval=True)(delete_file)
+    return agent
+
+
+agent = build_agent()
+app = ca.ChatRegistry("assistant")
+#: The assistant in its own app, and in the demo bot's conversations (their own history).
+chat = AgentChat("assistant", agent, registry=app, ttl=3600)
+in_demo_bot = AgentChat("assistant", agent, ttl=3600)
+
+
+@app.on_chat_start
+async def start() -> None:
+    await ca.Message(GREETING).send()
+
+
+@app.on_message
+async def reply(message: ca.Message) -> None:
+    await chat.run(message.content)
