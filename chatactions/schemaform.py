@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django import forms
+from django.forms.utils import pretty_name
 
 #: The keywords understood at the top of a schema and on each property.
 TOP_KEYWORDS = {"type", "properties", "required", "title", "description", "additionalProperties"}
@@ -125,7 +126,7 @@ def fields_for(schema: Mapping[str, Any]) -> dict[str, forms.Field]:
     """One Django field per property, in the schema's order (``check`` it first)."""
     required = set(schema.get("required", []))
     return {
-        name: _field(spec, name in required, str(spec.get("title") or name))
+        name: _field(spec, name in required, str(spec.get("title") or pretty_name(name)))
         for name, spec in schema["properties"].items()
     }
 

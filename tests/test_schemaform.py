@@ -42,6 +42,7 @@ def test_each_type_becomes_its_django_field_in_the_schemas_order() -> None:
     }
     assert form.fields["name"].help_text == "The file's name."
     assert form.fields["keep"].label == "Keep the original"
+    assert form.fields["note"].label == "Note"  # no title: the name, as Django labels a field
     assert [f.required for f in form.fields.values()] == [True, True, False, False, False, False]
 
 
