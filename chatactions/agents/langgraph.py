@@ -55,7 +55,7 @@ def request_approval(
 Graph = Any  # a compiled LangGraph graph (``CompiledStateGraph``), with a checkpointer
 
 
-class GraphChat:
+class GraphChat(runs.Adapter):
     """``GraphChat("assistant", graph, tools=["delete_file"])``: run ``graph`` in conversations.
 
     ``await chat_graph.run({"prompt": message.content})`` in an ``on_message``
@@ -75,24 +75,11 @@ class GraphChat:
         registry: ChatRegistry = default_registry,
         ttl: float | None = None,
     ) -> None:
-        self.name = name
         self._graph = graph
         self._built: Graph | None = (
             None if callable(graph) and not hasattr(graph, "astream") else graph
         )
-        self.registry = registry
-        self.tools = list(tools)
-        self.ttl = ttl
-        for tool in self.tools:
-            registry.approval_callback(tool)(self.decided)
-
-    def __repr__(self) -> str:
-        return f"<GraphChat {self.name!r}: {', '.join(self.tools)}>"
-
-    def unregister(self) -> None:
-        """Forget this graph's approval callbacks (tests, reloads)."""
-        for tool in self.tools:
-            self.registry.unregister_approval(tool)
+        super().__init__(name, registry, tools, ttl)
 
     async def graph(self) -> Graph:
         """The compiled graph, built on first use in this process if given as a builder."""

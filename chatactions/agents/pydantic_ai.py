@@ -55,7 +55,7 @@ EXPIRED = "No one approved this tool call in time."
 REJECTED = "The user rejected this tool call."
 
 
-class AgentChat:
+class AgentChat(runs.Adapter):
     """``AgentChat("assistant", agent)``: run ``agent`` in conversations, asking before tools.
 
     ``await chat_agent.run(message.content)`` in an ``on_message`` handler
@@ -78,22 +78,10 @@ class AgentChat:
         deps: Callable[[], Any] | None = None,
         ttl: float | None = None,
     ) -> None:
-        self.name = name
         self.agent = agent
-        self.registry = registry
         self.deps = deps
-        self.ttl = ttl
-        self.tools = list(tools) if tools is not None else self._approval_tools()
-        for tool in self.tools:
-            registry.approval_callback(tool)(self.decided)
-
-    def __repr__(self) -> str:
-        return f"<AgentChat {self.name!r}: {', '.join(self.tools)}>"
-
-    def unregister(self) -> None:
-        """Forget this agent's approval callbacks (tests, reloads)."""
-        for tool in self.tools:
-            self.registry.unregister_approval(tool)
+        chosen = self._approval_tools() if tools is None else tools
+        super().__init__(name, registry, chosen, ttl)
 
     def _approval_tools(self) -> list[str]:
         return sorted(

@@ -9,16 +9,49 @@ decisions landing at once, on two processes, resume the run once.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from channels.db import database_sync_to_async
 from django.db import IntegrityError, transaction
 
+from ..decision import Decision
 from ..models import Approval as ApprovalRow
 from ..models import ConversationValue
+from ..registry import ChatRegistry
 from ..store import State
 
 Outcome = ApprovalRow.Outcome
+
+
+class Adapter:
+    """What every adapter is: a name, and the tools whose approvals it takes, on a registry.
+
+    Its ``decided`` is the approval callback of each of ``tools``: the one
+    place a decision comes back to the run, on whichever process takes it.
+    """
+
+    def __init__(
+        self, name: str, registry: ChatRegistry, tools: Sequence[str], ttl: float | None
+    ) -> None:
+        self.name = name
+        self.registry = registry
+        self.tools = list(tools)
+        self.ttl = ttl
+        for tool in self.tools:
+            registry.approval_callback(tool)(self.decided)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r}: {', '.join(self.tools)}>"
+
+    def unregister(self) -> None:
+        """Forget this adapter's approval callbacks (tests, reloads)."""
+        for tool in self.tools:
+            self.registry.unregister_approval(tool)
+
+    async def decided(self, decision: Decision) -> Any:
+        """Resume the paused run once its last approval is decided."""
+        raise NotImplementedError
 
 
 async def approvals(ids: list[str]) -> list[ApprovalRow]:
