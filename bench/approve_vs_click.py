@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.run import BENCH_ENV, open_client, pct, servers
-from bench.submit_vs_click import timed
+from bench.run import BENCH_ENV, open_client, servers
+from bench.submit_vs_click import table, timed
 
 
 async def new_approval(ws: Any, ref: str) -> str:
@@ -54,16 +54,7 @@ async def run(n: int, kind: str) -> list[str]:
                     rows[name].append(to_message)
                     acks[name].append(to_ack)
         await ws.close()
-    lines = [
-        f"### {kind}: {n} of each, alternating, one socket",
-        "",
-        "| round trip | to the reply p50 | p95 | to the ack p50 | p95 |",
-        "|---|---:|---:|---:|---:|",
-    ]
-    for name in ("click", "approve"):
-        cells = [pct(values[name], q) * 1000 for values in (rows, acks) for q in (0.5, 0.95)]
-        lines.append(f"| {name} | " + " | ".join(f"{cell:.2f} ms" for cell in cells) + " |")
-    return [*lines, ""]
+    return table(f"{kind}: {n} of each, alternating, one socket", rows, acks)
 
 
 def main() -> None:

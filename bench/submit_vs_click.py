@@ -118,13 +118,19 @@ async def run(n: int, kind: str, upload_bytes: int) -> list[str]:
                     rows[name].append(to_message)
                     acks[name].append(to_ack)
         await ws.close()
+    heading = f"{kind}: {n} of each, alternating, one socket; uploads of {len(photo)} bytes"
+    return table(heading, rows, acks)
+
+
+def table(heading: str, rows: dict[str, list[float]], acks: dict[str, list[float]]) -> list[str]:
+    """Each round trip's p50 and p95, to the reply and to the ack, as Markdown."""
     lines = [
-        f"### {kind}: {n} of each, alternating, one socket; uploads of {len(photo)} bytes",
+        f"### {heading}",
         "",
         "| round trip | to the reply p50 | p95 | to the ack p50 | p95 |",
         "|---|---:|---:|---:|---:|",
     ]
-    for name in names:
+    for name in rows:
         cells = [pct(values[name], q) * 1000 for values in (rows, acks) for q in (0.5, 0.95)]
         lines.append(f"| {name} | " + " | ".join(f"{cell:.2f} ms" for cell in cells) + " |")
     return [*lines, ""]
