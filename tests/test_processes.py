@@ -8,7 +8,8 @@ app's (``tests/liveapp``); both channels_redis layers the settings offer are run
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -17,6 +18,7 @@ from .servers import (
     LIVE_SITE,
     Browser,
     Daphne,
+    Tab,
     buttons,
     daphnes,
     open_tab,
@@ -33,10 +35,16 @@ class Site:
     one: Daphne
     two: Daphne
 
-    def visitor(self) -> tuple[Browser, str]:
-        """A new visitor and their new conversation of the live test app."""
+    @asynccontextmanager
+    async def tabs(self) -> AsyncIterator[tuple[Tab, Tab]]:
+        """A new visitor's new conversation of the live test app, a tab on each process."""
         browser = Browser(self.one.url)
-        return browser, browser.start("/live/")
+        conversation = browser.start("/live/")
+        async with (
+            open_tab(browser, conversation, self.one) as one,
+            open_tab(browser, conversation, self.two) as two,
+        ):
+            yield one, two
 
 
 @pytest.fixture(scope="module", params=["pubsub", "core"])
@@ -50,11 +58,7 @@ def site(request: pytest.FixtureRequest) -> Iterator[Site]:
 async def test_a_message_a_callback_sends_on_one_process_reaches_a_socket_on_the_other(
     site: Site,
 ) -> None:
-    browser, conversation = site.visitor()
-    async with (
-        open_tab(browser, conversation, site.one) as tab1,
-        open_tab(browser, conversation, site.two) as tab2,
-    ):
+    async with site.tabs() as (tab1, tab2):
         greeting = await tab2.sync()  # answered: this socket has joined the conversation
         before_ack, ack = await tab1.click(buttons(greeting)["whoami"])
         _, shown = await tab2.until(lambda f: f["type"] == "message")
@@ -67,11 +71,7 @@ async def test_a_message_a_callback_sends_on_one_process_reaches_a_socket_on_the
 async def test_a_button_removed_by_a_click_on_one_process_disappears_on_the_other(
     site: Site,
 ) -> None:
-    browser, conversation = site.visitor()
-    async with (
-        open_tab(browser, conversation, site.one) as tab1,
-        open_tab(browser, conversation, site.two) as tab2,
-    ):
+    async with site.tabs() as (tab1, tab2):
         remove = buttons(await tab2.sync())["remove_me"]
         _, ack = await tab1.click(remove)
         _, gone = await tab2.until(lambda f: f["type"] == "action.remove")
@@ -82,11 +82,7 @@ async def test_a_button_removed_by_a_click_on_one_process_disappears_on_the_othe
 
 
 async def test_simultaneous_clicks_through_two_processes_run_the_callback_once(site: Site) -> None:
-    browser, conversation = site.visitor()
-    async with (
-        open_tab(browser, conversation, site.one) as tab1,
-        open_tab(browser, conversation, site.two) as tab2,
-    ):
+    async with site.tabs() as (tab1, tab2):
         slow = buttons(await tab1.sync())["slow"]
         await tab2.sync()
         refs = await asyncio.gather(
@@ -110,11 +106,7 @@ async def test_simultaneous_clicks_through_two_processes_run_the_callback_once(s
 
 
 async def test_an_ask_answered_through_the_other_process_returns_the_pick(site: Site) -> None:
-    browser, conversation = site.visitor()
-    async with (
-        open_tab(browser, conversation, site.one) as tab1,
-        open_tab(browser, conversation, site.two) as tab2,
-    ):
+    async with site.tabs() as (tab1, tab2):
         await tab2.sync()
         asking = await tab1.send({"type": "message", "content": "ask"})  # asks on process 1
         _, question = await tab2.until(lambda f: f.get("content") == "Which colour?")
@@ -128,11 +120,7 @@ async def test_an_ask_answered_through_the_other_process_returns_the_pick(site: 
 async def test_an_ask_form_answered_through_the_other_process_returns_cleaned_data(
     site: Site,
 ) -> None:
-    browser, conversation = site.visitor()
-    async with (
-        open_tab(browser, conversation, site.one) as tab1,
-        open_tab(browser, conversation, site.two) as tab2,
-    ):
+    async with site.tabs() as (tab1, tab2):
         await tab2.sync()
         asking = await tab1.send({"type": "message", "content": "ask form"})  # on process 1
         _, question = await tab2.until(lambda f: f.get("content") == "Your name?")
@@ -150,11 +138,7 @@ async def test_an_ask_form_answered_through_the_other_process_returns_cleaned_da
 async def test_an_ask_user_answered_through_the_other_process_returns_the_message(
     site: Site,
 ) -> None:
-    browser, conversation = site.visitor()
-    async with (
-        open_tab(browser, conversation, site.one) as tab1,
-        open_tab(browser, conversation, site.two) as tab2,
-    ):
+    async with site.tabs() as (tab1, tab2):
         await tab2.sync()
         asking = await tab1.send({"type": "message", "content": "ask name"})
         await tab2.until(lambda f: f.get("content") == "What is your name?")
