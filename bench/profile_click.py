@@ -6,7 +6,7 @@ samples the daphne with ``py-spy record --gil`` (only the thread holding the
 GIL: the process is bound by one core of Python) and prints the share of
 samples by function (self and inclusive) and by package.
 
-    pip install py-spy; python bench/profile_click.py [--demo] [--seconds 15] [--top 40]
+    pip install py-spy; python bench/profile_click.py [--demo] [--seconds 15] [--top 40] [--root DIR]
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.run import BENCH_ENV, open_client
 from bench.versus import ask_then_click, click_to_ack, closed_loop, cpu_seconds
-from tests.servers import Daphne, sqlite_database
+from tests.servers import ROOT, Daphne, sqlite_database
 
 
 def package(frame: str) -> str:
@@ -66,10 +66,12 @@ def main() -> None:
     parser.add_argument("--demo", action="store_true")
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--root", type=Path, help="profile another checkout's daphne")
     args = parser.parse_args()
+    root = (args.root or ROOT).resolve()
     raw = Path(tempfile.mkdtemp()) / "stacks.txt"
-    with sqlite_database() as url:
-        server = Daphne({**BENCH_ENV, "DATABASE_URL": url}).start()
+    with sqlite_database(root) as url:
+        server = Daphne({**BENCH_ENV, "DATABASE_URL": url}, root=root).start()
         try:
             rate, per_click = asyncio.run(load(server, args.demo, args.seconds, raw))
         finally:

@@ -268,7 +268,10 @@ async def main() -> None:
         "--quick", action="store_true", help="versus alone: 1 round, n=100, 4 s loops"
     )
     parser.add_argument(
-        "--against", type=Path, help="versus: another checkout's code as a column (before/after)"
+        "--against",
+        type=Path,
+        action="append",
+        help="versus: another checkout's code as a column (before/after); repeatable",
     )
     parts = ["versus", "default", "click", "production", "page", "sockets", "outside"]
     parser.add_argument("--only", choices=parts, action="append")

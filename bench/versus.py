@@ -14,9 +14,13 @@ the rounds. The same definitions on both sides:
   clicks/s counts clicks over the whole time, asks included. Chainlit's
   column is its buttons-stay figure: it does less;
 - a user message to the bot's reply with its buttons, 1 client, p50.
+- what a deployment runs: buttons stay, 50 clients spread over two daphnes on
+  PostgreSQL and Redis, clicks/s, against Chainlit's one process (it cannot
+  serve one conversation from two without sticky sessions).
 
-``--against DIR`` measures another checkout's code the same way in the same
-rounds (its own daphne, this checkout's client): before and after, side by side.
+``--against DIR`` (repeatable) measures another checkout's code the same way in
+the same rounds (its own daphnes, this checkout's client): before and after,
+side by side.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from typing import Any
 
 from bench import peer
 from bench.run import BENCH_ENV, Client, open_client, pct, timed
-from tests.servers import Daphne, sqlite_database
+from tests.servers import Daphne, postgres_database, redis_env, sqlite_database
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,9 +47,10 @@ FIGURES = [
     ("stay 1 p50", "buttons stay: click p50, 1 client", 0.7, False),
     ("demo 50 /s", "the demo as shipped: clicks/s, 50 clients", 1.0, True),
     ("message 1 p50", "user message → reply with buttons: p50, 1 client", 0.5, False),
+    ("pg 50 /s", "PostgreSQL + Redis, two daphnes: clicks/s, 50 clients", 2.0, True),
 ]
 #: What Chainlit's column shows for a figure it has no scenario of its own for.
-PEER_AS = {"demo 50 /s": "stay 50 /s"}
+PEER_AS = {"demo 50 /s": "stay 50 /s", "pg 50 /s": "stay 50 /s"}
 
 
 async def closed_loop(
@@ -85,7 +90,7 @@ def cpu_seconds(pid: int) -> float:
 async def ours(root: Path, n: int, seconds: float) -> dict[str, float]:
     """One pass of our figures on a fresh daphne (SQLite, in-memory layer) of ``root``."""
     got: dict[str, float] = {}
-    with sqlite_database() as url:
+    with sqlite_database(root) as url:
         server = Daphne({**BENCH_ENV, "DATABASE_URL": url}, root=root).start()
         try:
             one = await open_client(server, server)
@@ -113,7 +118,34 @@ async def ours(root: Path, n: int, seconds: float) -> dict[str, float]:
                     await c.ws.close()
         finally:
             server.stop()
+    got.update(await production(root, seconds))
     return got
+
+
+async def production(root: Path, seconds: float) -> dict[str, float]:
+    """Buttons stay, 50 clients over two daphnes of ``root`` on PostgreSQL and Redis.
+
+    What a deployment runs; each client's socket is on one process or the
+    other, its conversation started on the first (a conversation's tabs may be
+    on either: the layer spans them).
+    """
+    with postgres_database(root) as url:
+        env = {**BENCH_ENV, "DATABASE_URL": url, **redis_env()}
+        servers = [Daphne(env, root=root).start() for _ in range(2)]
+        try:
+            clients = await asyncio.gather(
+                *(open_client(servers[i % 2], servers[0]) for i in range(50))
+            )
+            await timed(clients, click_to_ack, 2)  # warm up
+            before = sum(cpu_seconds(s.pid) for s in servers)
+            lat, rate = await closed_loop(clients, click_to_ack, seconds)
+            cpu = sum(cpu_seconds(s.pid) for s in servers) - before
+            for c in clients:
+                await c.ws.close()
+        finally:
+            for server in servers:
+                server.stop()
+    return {"pg 50 /s": rate, "pg 50 p99": pct(lat, 0.99), "pg 50 CPU": cpu / seconds}
 
 
 def table(columns: dict[str, dict[str, list[float]]], rounds: int, note: str) -> list[str]:
@@ -155,6 +187,9 @@ def table(columns: dict[str, dict[str, list[float]]], rounds: int, note: str) ->
             if col.get("demo 50 CPU") and col.get("demo 50 /s"):
                 demo = statistics.median(col["demo 50 CPU"]) / statistics.median(col["demo 50 /s"])
                 line += f"; the demo as shipped, per ask and click: {demo * 1000:.2f} ms"
+            if col.get("pg 50 CPU") and col.get("pg 50 /s"):
+                two = statistics.median(col["pg 50 CPU"]) / statistics.median(col["pg 50 /s"])
+                line += f"; PostgreSQL + Redis, two processes together: {two * 1000:.2f} ms"
             lines.append(line + ".")
     return [*lines, "", note, ""] if note else [*lines, ""]
 
@@ -168,9 +203,8 @@ async def compare(args: argparse.Namespace) -> list[str]:
         print(note, flush=True)
     else:
         await asyncio.to_thread(peer.ensure_venv, folder)
-    roots = {"chatactions": ROOT}
-    if args.against is not None:
-        roots = {f"before ({args.against.name})": args.against.resolve(), **roots}
+    others = {f"before ({path.name})": path.resolve() for path in args.against or ()}
+    roots = {**others, "chatactions": ROOT}
     columns: dict[str, dict[str, list[float]]] = {}
     for i in range(args.rounds):
         if folder is not None:

@@ -59,11 +59,15 @@ def _port_open(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
-def manage(env: Mapping[str, str], *args: str) -> str:
-    """Run a management command against a live site's settings; returns what it printed."""
+def manage(env: Mapping[str, str], *args: str, root: Path = ROOT) -> str:
+    """Run a management command against a live site's settings; returns what it printed.
+
+    ``root`` is the checkout whose ``manage.py`` runs: another tree's daphne
+    (``bench/versus.py --against``) needs its own migrations, not ours.
+    """
     done = subprocess.run(
         [sys.executable, "manage.py", *args],
-        cwd=ROOT,
+        cwd=root,
         env={**os.environ, **env},
         check=True,
         capture_output=True,
@@ -168,17 +172,17 @@ LIVE_SITE = {"DJANGO_SETTINGS_MODULE": "tests.live_settings", "CHATACTIONS_RATE_
 
 
 @contextmanager
-def sqlite_database() -> Iterator[str]:
-    """A migrated SQLite file of its own; yields its DATABASE_URL."""
+def sqlite_database(root: Path = ROOT) -> Iterator[str]:
+    """A SQLite file of its own, migrated by ``root``'s code; yields its DATABASE_URL."""
     with tempfile.TemporaryDirectory(prefix="chatactions-live-") as tmp:
         url = f"sqlite:///{tmp}/live.sqlite3"
-        manage({"DATABASE_URL": url}, "migrate", "--noinput")
+        manage({"DATABASE_URL": url}, "migrate", "--noinput", root=root)
         yield url
 
 
 @contextmanager
-def postgres_database() -> Iterator[str]:
-    """A fresh, migrated PostgreSQL database, dropped afterwards; yields its URL."""
+def postgres_database(root: Path = ROOT) -> Iterator[str]:
+    """A fresh PostgreSQL database migrated by ``root``'s code, dropped afterwards; its URL."""
     try:
         import psycopg
 
@@ -191,7 +195,7 @@ def postgres_database() -> Iterator[str]:
     admin.execute(f'CREATE DATABASE "{name}"')
     url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     try:
-        manage({"DATABASE_URL": url}, "migrate", "--noinput")
+        manage({"DATABASE_URL": url}, "migrate", "--noinput", root=root)
         yield url
     finally:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
