@@ -134,16 +134,21 @@ class ChatSocket(lifetime.SessionBound, AsyncWebsocketConsumer):  # type: ignore
             await self.reply(protocol.ack(exc.ref, exc.status, exc.detail))
 
     async def dispatch(self, message: dict[str, Any]) -> None:
-        """Channels' own dispatch, except for frames that only pass through to the socket.
+        """Channels' own dispatch, except for the messages of every click.
 
         Channels hops to the database thread before every message to close
-        stale connections. A click brings its socket two or more ``chat.frames``
-        (the broadcasts, the ack), which touch no database: their hops would
-        queue on the thread that is a busy process's bottleneck. Everything
-        else, the socket's own events included, goes through ``super()``.
+        stale connections. A click brings its socket one ``websocket.receive``
+        and two or more ``chat.frames`` (the broadcasts, the ack). The frames
+        touch no database; the frame's handler reaches it only through
+        ``database_sync_to_async``, which closes stale connections in its own
+        hop. Their extra hops would queue on the thread that is a busy
+        process's bottleneck. Everything else (connect, disconnect, the
+        socket's own events) goes through ``super()``.
         """
         if message["type"] == "chat.frames":
             await self.chat_frames(message)
+        elif message["type"] == "websocket.receive":
+            await self.websocket_receive(message)
         else:
             await super().dispatch(message)
 
