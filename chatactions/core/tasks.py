@@ -6,25 +6,23 @@ frames ``task.start`` / ``task.end`` in every tab; a tab that connects
 meanwhile reads the row. ``task.start`` is sent again at each renewal, so a
 tab whose worker died stops showing "working" when the lease lapses.
 
-Stop is a channel-layer message to the conversation's stop group, which every
-running task of the conversation joins with a channel of its own: whichever
-process runs it, the task is cancelled there, its open streams end
-``stopped``, and its outcome is ``cancelled``. A plain ``def`` callback runs in
-a thread, which Python cannot interrupt: its task is cancelled, the thread
-finishes on its own and what it sends afterwards still saves.
+Stop is a channel-layer message to the conversation's stop group, in which
+each process that runs a task of the conversation has its event loop's
+channel (``stops``): whichever process runs it, the task is cancelled there,
+its open streams end ``stopped``, and its outcome is ``cancelled``. A plain
+``def`` callback runs in a thread, which Python cannot interrupt: its task is
+cancelled, the thread finishes on its own and what it sends afterwards still
+saves.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from channels.db import database_sync_to_async
-from channels.layers import get_channel_layer
 from django.utils import timezone
 
 from .. import protocol
@@ -33,7 +31,7 @@ from ..context import Chat
 from ..models import Message as MessageRow
 from ..models import RunningTask
 from ..outcome import Outcome, Status
-from . import fanout, messages, streams
+from . import fanout, messages, stops, streams
 from .sql import inserts, statements
 
 logger = logging.getLogger(__name__)
@@ -42,6 +40,9 @@ logger = logging.getLogger(__name__)
 Settle = Callable[[Outcome, str], None]
 
 STOPPED = Outcome(Status.CANCELLED, "Stopped.")
+
+#: Seconds ``task.start`` waits to ride in the handler's first broadcast before going alone.
+START_HOLD = 0.1
 
 
 def stop_group(chat: Chat) -> str:
@@ -100,94 +101,77 @@ async def run(
     saves a trip to the database thread per click.
     """
     token = begun if begun is not None else await database_sync_to_async(begin)(chat)
-    await fanout.broadcast(chat, protocol.dumps(_start(token, chat_settings.STREAM_LEASE)))
-    channel = await _listen(chat)
+    start = protocol.dumps(_start(token, chat_settings.STREAM_LEASE))
+    lead = fanout.Leading(chat.group, start)
     left_open: set[streams.Stream] = set()
-    marker = streams.opened.set(left_open)
+    opened, leading = streams.opened.set(left_open), fanout.leading.set(lead)
     handler = asyncio.ensure_future(work())  # copies the context: its streams are tracked
-    streams.opened.reset(marker)
-    helpers: list[asyncio.Future[Any]] = [asyncio.ensure_future(_keep_alive(chat, token))]
+    streams.opened.reset(opened)
+    fanout.leading.reset(leading)
+    quiet = lead.hold_for(START_HOLD)
+    group = stop_group(chat)
+    watch = await stops.watch(group, handler)
+    renewal = _KeepAlive(chat, token)
     how = MessageRow.Stream.DONE
     outcome, error = STOPPED, ""  # what it came to if this task itself is cancelled
     try:
-        if channel is not None and await _stop_came(handler, channel, helpers):
-            handler.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await handler
-            how = MessageRow.Stream.STOPPED
-        else:
+        try:
             outcome, error = await handler
             how = MessageRow.Stream.INTERRUPTED if outcome.status == Status.ERROR else how
+        except asyncio.CancelledError:
+            if watch is None or not watch.stopped:
+                raise  # this task itself was cancelled
+            outcome, error = STOPPED, ""
+            how = MessageRow.Stream.STOPPED
     finally:
-        for helper in [handler, *helpers]:
-            helper.cancel()
+        stops.unwatch(group, watch)
+        quiet.cancel()
+        handler.cancel()
+        renewal.cancel()
         await streams.end_all(left_open, how)
-        await _unlisten(chat, channel)
         try:
             await database_sync_to_async(end)(token, settle, outcome, error)
         finally:  # the tabs stop showing "working" even if the database is gone
             frame = protocol.task_frame("task.end", token, status=str(outcome.status))
-            await fanout.broadcast(chat, protocol.dumps(frame))
+            await lead.flush(protocol.dumps(frame))  # behind task.start, if it is still held
     return outcome, error
 
 
-async def _listen(chat: Chat) -> str | None:
-    """A channel of this task's own in the conversation's stop group; ``None`` without a layer.
+class _KeepAlive:
+    """Renew the task's lease, and remind the tabs it runs, three times per lease.
 
-    If the layer fails (Redis is down) the handler still runs, only unstoppable.
+    A timer, not a task: most handlers end long before the first renewal, and
+    a timer that never fires costs a heap entry, not a task's steps.
     """
-    layer = get_channel_layer()
-    if layer is None:
-        return None
-    try:
-        channel: str = await layer.new_channel()
-        await layer.group_add(stop_group(chat), channel)
-    except Exception:
-        logger.exception("chatactions: no stop channel for a task of %s", chat.id)
-        return None
-    return channel
 
+    def __init__(self, chat: Chat, token: uuid.UUID) -> None:
+        self.chat, self.token = chat, token
+        self.every = float(chat_settings.STREAM_LEASE) / 3
+        self.loop = asyncio.get_running_loop()
+        self.timer = self.loop.call_later(self.every, self._due)
+        self.renewing: asyncio.Future[None] | None = None
 
-async def _unlisten(chat: Chat, channel: str | None) -> None:
-    if channel is None:
-        return
-    try:
-        await get_channel_layer().group_discard(stop_group(chat), channel)
-    except Exception:
-        logger.exception("chatactions: could not leave the stop group of %s", chat.id)
+    def _due(self) -> None:
+        self.renewing = asyncio.ensure_future(self._renew_now())
 
+    async def _renew_now(self) -> None:
+        try:
+            await database_sync_to_async(_renew)(self.token)
+            start = _start(self.token, chat_settings.STREAM_LEASE)
+            await fanout.broadcast(self.chat, protocol.dumps(start))
+        except Exception:  # the database is gone: the lease lapses, the tabs stop waiting
+            logger.exception("chatactions: could not renew a task's lease")
+        self.timer = self.loop.call_later(self.every, self._due)
 
-async def _stop_came(
-    handler: asyncio.Future[tuple[Outcome, str]], channel: str, helpers: list[asyncio.Future[Any]]
-) -> bool:
-    """Wait for the handler to end or a stop to arrive; true if the stop came first."""
-    listener = asyncio.ensure_future(get_channel_layer().receive(channel))
-    helpers.append(listener)
-    await asyncio.wait([handler, listener], return_when=asyncio.FIRST_COMPLETED)
-    if handler.done():
-        return False
-    if listener.exception() is not None:  # the layer failed: the handler runs on
-        logger.warning("chatactions: lost the stop channel of a running task")
-        await asyncio.wait([handler])
-        return False
-    return True
-
-
-async def _keep_alive(chat: Chat, token: uuid.UUID) -> None:
-    """Renew the task's lease, and remind the tabs it runs, three times per lease."""
-    every = float(chat_settings.STREAM_LEASE) / 3
-    while True:
-        await asyncio.sleep(every)
-        await database_sync_to_async(_renew)(token)
-        await fanout.broadcast(chat, protocol.dumps(_start(token, chat_settings.STREAM_LEASE)))
+    def cancel(self) -> None:
+        self.timer.cancel()
+        if self.renewing is not None:
+            self.renewing.cancel()
 
 
 async def stop(chat: Chat) -> None:
     """Cancel every running task of this conversation, on whichever process runs it."""
-    layer = get_channel_layer()
-    if layer is None:
-        return
     try:
-        await layer.group_send(stop_group(chat), {"type": "chat.stop"})
+        await stops.send(stop_group(chat))
     except Exception:
         logger.exception("chatactions: could not send stop for %s", chat.id)

@@ -1,0 +1,179 @@
+"""What a busy process saves per task, and what it keeps: Stop, and ``task.start``.
+
+The loop's one channel joins a conversation's stop group with its first task
+and stays; these tests show a stop still reaches exactly the task running
+when it is sent, and nothing of it lingers where it should not. ``task.start``
+rides in the handler's first broadcast, or goes alone if the handler is quiet.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+
+import chatactions as ca
+from chatactions.context import Chat
+from chatactions.core import stops
+from chatactions.models import ActionClick
+
+from .conftest import Callbacks, Socket, Visitor, holding, offer
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def group_of(conversation: Any) -> str:
+    return f"chatactions.stop.{conversation.uuid.hex}"
+
+
+def members(group: str) -> set[str]:
+    """The channels in ``group`` of the in-memory layer the tests run on."""
+    return set(get_channel_layer().groups.get(group, {}))
+
+
+def clicked() -> list[str]:
+    return list(ActionClick.objects.values_list("outcome", flat=True))
+
+
+async def click(socket: Socket, action_id: str) -> dict[str, Any]:
+    ref = await socket.send({"type": "action", "id": action_id})
+    _, ack = await socket.until_ack(ref, timeout=5)
+    return ack
+
+
+async def start(visitor: Visitor) -> tuple[Any, Socket]:
+    conversation = await sync_to_async(visitor.start)()
+    socket = visitor.socket(conversation)
+    await socket.connect()
+    return conversation, socket
+
+
+async def test_clicks_share_one_membership_and_a_stale_stop_stops_nothing_later(
+    visitor: Visitor, callbacks: Callbacks
+) -> None:
+    conversation, socket = await start(visitor)
+    callbacks("quick")(lambda action: None)
+    started, release = holding(callbacks, "held")
+    quick = await offer(socket, conversation, "quick")
+    held = await offer(socket, conversation, "held")
+    for _ in range(3):
+        assert (await click(socket, quick))["status"] == "ok"
+    assert len(members(group_of(conversation))) == 1  # not one per click, not none
+    stop = await socket.send({"type": "stop"})  # nothing runs: it finds nothing to cancel
+    await socket.until_ack(stop)
+    ref = await socket.send({"type": "action", "id": held})
+    await asyncio.wait_for(started.wait(), 5)
+    await asyncio.sleep(0.2)  # time for a stale stop to arrive, if one were queued
+    release.set()
+    _, ack = await socket.until_ack(ref, timeout=5)
+    assert ack["status"] == "ok"
+    outcomes = await sync_to_async(clicked)()
+    assert outcomes == ["ok"] * 4
+
+
+async def test_a_stop_reaches_every_task_of_its_conversation_and_no_other(
+    visitor: Visitor, callbacks: Callbacks
+) -> None:
+    first, socket = await start(visitor)
+    other_conversation, other = await start(visitor)
+    started, _ = holding(callbacks, "held")
+    refs = []
+    for sock, conversation in ((socket, first), (other, other_conversation)):
+        action_id = await offer(sock, conversation, "held")
+        refs.append(await sock.send({"type": "action", "id": action_id}))
+        await asyncio.wait_for(started.wait(), 5)
+        started.clear()
+    await socket.send({"type": "stop"})
+    _, stopped = await socket.until_ack(refs[0], timeout=5)
+    assert stopped["status"] == "cancelled"
+    still = await other.send({"type": "stop"})  # the other one ran on until now
+    acks: dict[str, str] = {}
+    while len(acks) < 2:
+        frame = await other.receive(5)
+        if frame["type"] == "ack":
+            acks[frame["ref"]] = frame["status"]
+    assert acks == {refs[1]: "cancelled", still: "ok"}
+
+
+async def test_a_stop_without_its_group_is_ignored_and_a_real_one_still_stops(
+    visitor: Visitor, callbacks: Callbacks, caplog: pytest.LogCaptureFixture
+) -> None:
+    conversation, socket = await start(visitor)
+    started, _ = holding(callbacks, "held")
+    held = await offer(socket, conversation, "held")
+    ref = await socket.send({"type": "action", "id": held})
+    await asyncio.wait_for(started.wait(), 5)
+    with caplog.at_level(logging.WARNING, logger="chatactions.core.stops"):
+        # What a process of the release before sends during a rolling deploy.
+        await get_channel_layer().group_send(group_of(conversation), {"type": "chat.stop"})
+        await asyncio.sleep(0.1)
+    assert "without its group" in caplog.text
+    await socket.send({"type": "stop"})
+    _, ack = await socket.until_ack(ref, timeout=5)
+    assert ack["status"] == "cancelled"
+
+
+def test_a_loop_that_ends_leaves_the_stop_groups_it_joined(visitor: Visitor) -> None:
+    """``async_to_sync`` makes a loop per call: its channel must not stay behind in Redis."""
+    conversation = visitor.start()
+    group = group_of(conversation)
+
+    async def a_task_in_a_short_loop() -> None:
+        handler = asyncio.ensure_future(asyncio.sleep(0))
+        assert await stops.watch(group, handler) is not None
+        assert len(members(group)) == 1
+        await handler
+
+    asyncio.run(a_task_in_a_short_loop())
+    assert members(group) == set()
+
+
+# task.start, held to ride in the handler's first broadcast ----------------------------
+
+
+async def test_task_start_rides_with_the_first_reply_in_one_event_and_comes_first(
+    visitor: Visitor, callbacks: Callbacks
+) -> None:
+    conversation = await sync_to_async(visitor.start)()
+    socket = visitor.socket(conversation, tasks=True)
+    await socket.connect()
+    tab = await get_channel_layer().new_channel()  # another tab's channel, read raw
+    await get_channel_layer().group_add(Chat(conversation).group, tab)
+
+    @callbacks("reply")
+    async def reply(action: Any) -> None:
+        await ca.Message("done").send()
+
+    action_id = await offer(socket, conversation, "reply")
+    await get_channel_layer().receive(tab)  # the offer itself
+    frames, ack = await socket.request({"type": "action", "id": action_id})
+    events = [await get_channel_layer().receive(tab) for _ in range(2)]
+    assert ack["status"] == "ok"
+    assert [f["type"] for f in frames] == ["task.start", "message", "task.end"]
+    assert [[json.loads(t)["type"] for t in e["texts"]] for e in events] == [
+        ["task.start", "message"],
+        ["task.end"],
+    ]
+
+
+async def test_a_quiet_handler_is_shown_working_while_it_waits(
+    visitor: Visitor, callbacks: Callbacks
+) -> None:
+    conversation = await sync_to_async(visitor.start)()
+    socket = visitor.socket(conversation, tasks=True)
+    await socket.connect()
+    started, release = holding(callbacks, "quiet")
+    action_id = await offer(socket, conversation, "quiet")
+    ref = await socket.send({"type": "action", "id": action_id})
+    await asyncio.wait_for(started.wait(), 5)
+    working = await socket.receive(5)  # sent alone: the handler has broadcast nothing
+    release.set()
+    frames, ack = await socket.until_ack(ref, timeout=5)
+    assert working["type"] == "task.start" and working["id"]
+    assert [f["type"] for f in frames] == ["task.end"] and frames[0]["id"] == working["id"]
+    assert ack["status"] == "ok"
