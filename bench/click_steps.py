@@ -5,7 +5,10 @@ Times ``dispatch.clicks._claim`` (find the button, claim it, write the audit row
 ``dispatch.clicks._release`` (free the button, write the outcome) on a fresh SQLite
 database, and prints the median of each. No event loop, sockets or threads:
 what is left is the ORM, the SQL and the drawing, which is what the database
-thread of a busy process spends its time on.
+thread of a busy process spends its time on. Then ``whole click``: the same
+clicks through ``dispatch.click`` on one event loop, with the hops to the
+database thread, the callback's task and the fan-out to one tab's channel
+(not in ``total``).
 
     python bench/click_steps.py [-n 2000]
     python bench/click_steps.py --against /path/to/other/checkout [--rounds 3]
@@ -18,6 +21,7 @@ and prints the median of each step per checkout.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import re
 import statistics
@@ -27,6 +31,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(os.environ.get("ROOT", Path(__file__).resolve().parent.parent))
 
@@ -85,13 +90,40 @@ def main() -> None:
         start = time.perf_counter()
         dispatch.clicks._release(claim, Outcome("ok"), "")
         steps["release"].append(time.perf_counter() - start)
+    steps["whole click"] = asyncio.run(whole_clicks(requester, chat, button, args.n))
     total = 0.0
     print(f"{ROOT}, {args.n} clicks, medians after the first 10%:")
     for name, times in steps.items():
         median = statistics.median(times[args.n // 10 :]) * 1e6
-        total += median
+        if name != "whole click":
+            total += median
         print(f"  {name:10s} {median:6.0f} µs")
     print(f"  {'total':10s} {total:6.0f} µs")
+
+
+async def whole_clicks(requester: Any, chat: Any, button: uuid.UUID, n: int) -> list[float]:
+    """``dispatch.click`` whole, on one event loop: the steps, their hops, the task, the fan-out.
+
+    One channel stands for a tab in the conversation's group, drained after
+    each click, so each broadcast is delivered somewhere, as in a real chat.
+    """
+    from channels.layers import get_channel_layer
+
+    from chatactions import dispatch
+
+    layer = get_channel_layer()
+    tab = await layer.new_channel()
+    await layer.group_add(chat.group, tab)
+    times, drained = [], []
+    for _ in range(n):
+        start = time.perf_counter()
+        outcome = await dispatch.click(requester, chat.conversation.uuid, button, "websocket")
+        times.append(time.perf_counter() - start)
+        assert outcome.status == "ok", outcome
+        while tab in layer.channels and not layer.channels[tab].empty():
+            drained.append(await layer.receive(tab))
+    assert len(drained) >= n, "the tab heard nothing"
+    return times
 
 
 def compare(roots: list[Path], n: int, rounds: int) -> None:

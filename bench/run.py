@@ -268,6 +268,11 @@ async def main() -> None:
         "--quick", action="store_true", help="versus alone: 1 round, n=100, 4 s loops"
     )
     parser.add_argument(
+        "--one-process",
+        action="store_true",
+        help="versus: leave out the two daphnes on PostgreSQL + Redis (quicker A/B of the path)",
+    )
+    parser.add_argument(
         "--against",
         type=Path,
         action="append",

@@ -87,7 +87,7 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def ours(root: Path, n: int, seconds: float) -> dict[str, float]:
+async def ours(root: Path, n: int, seconds: float, two: bool = True) -> dict[str, float]:
     """One pass of our figures on a fresh daphne (SQLite, in-memory layer) of ``root``."""
     got: dict[str, float] = {}
     with sqlite_database(root) as url:
@@ -118,7 +118,8 @@ async def ours(root: Path, n: int, seconds: float) -> dict[str, float]:
                     await c.ws.close()
         finally:
             server.stop()
-    got.update(await production(root, seconds))
+    if two:
+        got.update(await production(root, seconds))
     return got
 
 
@@ -174,6 +175,9 @@ def table(columns: dict[str, dict[str, list[float]]], rounds: int, note: str) ->
         if peer_col is not None:
             base = statistics.median(peer_col[PEER_AS.get(key, key)])
             for name in others:
+                if not columns[name].get(key):
+                    row += " | -"
+                    continue
                 ratio = statistics.median(columns[name][key]) / base
                 met = ratio >= target if more else ratio <= target
                 row += f" | {ratio:.2f}\u00d7{'' if met else ' (not met)'}"
@@ -211,7 +215,8 @@ async def compare(args: argparse.Namespace) -> list[str]:
             got = await asyncio.to_thread(peer.measure, folder, args.n, args.seconds)
             add(columns.setdefault("Chainlit 2.12", {}), got)
         for name, root in roots.items():
-            add(columns.setdefault(name, {}), await ours(root, args.n, args.seconds))
+            got = await ours(root, args.n, args.seconds, not args.one_process)
+            add(columns.setdefault(name, {}), got)
         print(f"[versus] round {i + 1}/{args.rounds} done", flush=True)
     return table(columns, args.rounds, note)
 
