@@ -11,16 +11,18 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from datetime import datetime
 from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
+from pytest_django.fixtures import Settings
 
 import chatactions as ca
 from chatactions.context import Chat
 from chatactions.core import stops
-from chatactions.models import ActionClick
+from chatactions.models import ActionClick, RunningTask
 
 from .conftest import Callbacks, Socket, Visitor, holding, offer
 
@@ -177,3 +179,30 @@ async def test_a_quiet_handler_is_shown_working_while_it_waits(
     assert working["type"] == "task.start" and working["id"]
     assert [f["type"] for f in frames] == ["task.end"] and frames[0]["id"] == working["id"]
     assert ack["status"] == "ok"
+
+
+async def test_a_long_task_renews_its_lease_and_reminds_the_tabs(
+    visitor: Visitor, callbacks: Callbacks, settings: Settings
+) -> None:
+    settings.CHATACTIONS = {**settings.CHATACTIONS, "STREAM_LEASE": 0.6}  # renewed every 0.2 s
+    conversation = await sync_to_async(visitor.start)()
+    socket = visitor.socket(conversation, tasks=True)
+    await socket.connect()
+    started, release = holding(callbacks, "long")
+    action_id = await offer(socket, conversation, "long")
+    ref = await socket.send({"type": "action", "id": action_id})
+    await asyncio.wait_for(started.wait(), 5)
+    first = await socket.receive(5)
+    leased = await sync_to_async(lease_of)(first["id"])
+    again = await socket.receive(5)
+    renewed = await sync_to_async(lease_of)(first["id"])
+    release.set()
+    frames, ack = await socket.until_ack(ref, timeout=5)
+    assert (first["type"], again["type"], again["id"]) == ("task.start", "task.start", first["id"])
+    assert renewed > leased
+    assert [f["type"] for f in frames if f["type"] != "task.start"] == ["task.end"]
+    assert ack["status"] == "ok"
+
+
+def lease_of(token: str) -> datetime:
+    return RunningTask.objects.get(token=token).until

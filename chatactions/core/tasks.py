@@ -111,7 +111,7 @@ async def run(
     quiet = lead.hold_for(START_HOLD)
     group = stop_group(chat)
     watch = await stops.watch(group, handler)
-    renewal = _KeepAlive(chat, token)
+    renewal = _KeepAlive(lead, token)
     how = MessageRow.Stream.DONE
     outcome, error = STOPPED, ""  # what it came to if this task itself is cancelled
     try:
@@ -144,8 +144,8 @@ class _KeepAlive:
     a timer that never fires costs a heap entry, not a task's steps.
     """
 
-    def __init__(self, chat: Chat, token: uuid.UUID) -> None:
-        self.chat, self.token = chat, token
+    def __init__(self, lead: fanout.Leading, token: uuid.UUID) -> None:
+        self.lead, self.token = lead, token
         self.every = float(chat_settings.STREAM_LEASE) / 3
         self.loop = asyncio.get_running_loop()
         self.timer = self.loop.call_later(self.every, self._due)
@@ -158,7 +158,7 @@ class _KeepAlive:
         try:
             await database_sync_to_async(_renew)(self.token)
             start = _start(self.token, chat_settings.STREAM_LEASE)
-            await fanout.broadcast(self.chat, protocol.dumps(start))
+            await self.lead.flush(protocol.dumps(start))  # behind the first, if still held
         except Exception:  # the database is gone: the lease lapses, the tabs stop waiting
             logger.exception("chatactions: could not renew a task's lease")
         self.timer = self.loop.call_later(self.every, self._due)
