@@ -6,7 +6,8 @@ samples the daphne with ``py-spy record --gil`` (only the thread holding the
 GIL: the process is bound by one core of Python) and prints the share of
 samples by function (self and inclusive) and by package.
 
-    pip install py-spy; python bench/profile_click.py [--demo] [--seconds 15] [--top 40] [--root DIR]
+    pip install py-spy
+    python bench/profile_click.py [--demo] [--seconds 15] [--top 40] [--root DIR]
 """
 
 from __future__ import annotations
