@@ -19,6 +19,7 @@ from django.db import transaction
 from django.test import override_settings
 
 import chatactions as ca
+from chatactions import bridge
 from chatactions.models import Approval, Conversation, Message
 
 from .conftest import Chat, Socket
@@ -220,3 +221,16 @@ async def test_a_forked_worker_sends_through_a_loop_of_its_own(on_redis: None, c
 
     assert await asyncio.to_thread(in_a_thread, fork_and_send) == 0
     assert (await socket.receive())["content"] == "child"
+
+
+async def test_a_stopped_loop_leaves_no_thread_and_the_next_call_starts_another(
+    on_redis: None, chat: Chat
+) -> None:
+    """``bridge.stop`` is what runs at exit: its thread ends; a later call starts a new one."""
+    _, conversation, socket = chat
+    await joined(socket)
+    for text in ("before", "after"):
+        await asyncio.to_thread(in_a_thread, ca.Message(text, conversation=conversation).send_sync)
+        assert (await socket.receive())["content"] == text
+        await asyncio.to_thread(bridge.stop)
+        assert not [t for t in threading.enumerate() if t.name == "chatactions-layer"]
