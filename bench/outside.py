@@ -2,13 +2,14 @@
 
 Run by ``bench/scale.py`` as its own process with the daphne's environment::
 
-    python -m bench.outside FILE [--part I --parts K]
+    python -m bench.outside FILE [--part I --parts K] [--root CHECKOUT]
 
 ``FILE`` holds one conversation uuid a line; this process takes every K-th one
 from the I-th. Each gets ``ca.Message(...).send_sync()`` with the conversation
 named, as docs/api.md says code outside a handler does it (a view, a management
 command, a ``django.tasks`` task). It prints one JSON line: the wall-clock time
-of its first send and of its last send's return, and the count sent.
+of its first send and of its last send's return, and the count sent. With
+``--root``, another checkout's code sends (``make bench --against``: before/after).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def main() -> None:
@@ -29,7 +30,9 @@ def main() -> None:
     parser.add_argument("--part", type=int, default=0)
     parser.add_argument("--parts", type=int, default=1)
     parser.add_argument("--label", default="outside")
+    parser.add_argument("--root", type=Path, default=ROOT, help="the checkout whose code sends")
     args = parser.parse_args()
+    sys.path.insert(0, str(args.root.resolve()))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
     import django
 

@@ -276,7 +276,7 @@ async def main() -> None:
         "--against",
         type=Path,
         action="append",
-        help="versus: another checkout's code as a column (before/after); repeatable",
+        help="versus, outside: another checkout's code as a column (before/after); repeatable",
     )
     parts = ["versus", "default", "click", "production", "page", "sockets", "outside"]
     parser.add_argument("--only", choices=parts, action="append")

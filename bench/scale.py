@@ -15,7 +15,9 @@
   process of its own, calls ``ca.Message(..., conversation=uuid).send_sync()``
   once per conversation. Twice: one sender, then four senders at once (a few
   task workers). The rate is messages over the time from the first send to the
-  last frame received.
+  last frame received. With ``--against CHECKOUT`` the senders run that
+  checkout's code too, in turns with this one's, ``--rounds`` times (one
+  daphne, this checkout's; the medians of the rounds).
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -140,11 +144,14 @@ async def one_wave(
     uuids: Path,
     label: str,
     senders: int,
+    tree: Path = ROOT,
 ) -> tuple[int, float, float]:
     """Every conversation gets ``label`` from ``senders`` processes; delivered, msgs/s, send/s."""
     times: list[float] = []
     readers = [asyncio.create_task(first_frame(ws, label, times)) for ws in sockets]
-    command = [sys.executable, "-m", "bench.outside", str(uuids), "--label", label]
+    # bench/outside.py by its path: with --root, ``tree``'s code sends.
+    outside = str(ROOT / "bench" / "outside.py")
+    command = [sys.executable, outside, str(uuids), "--label", label, "--root", str(tree)]
     procs = [
         await asyncio.create_subprocess_exec(
             *command,
@@ -152,7 +159,7 @@ async def one_wave(
             str(i),
             "--parts",
             str(senders),
-            cwd=ROOT,
+            cwd=tree,
             env=server.env,
             stdout=subprocess.PIPE,
         )
@@ -171,28 +178,43 @@ async def one_wave(
 
 async def outside_messages(args: argparse.Namespace) -> list[str]:
     raise_fd_limit(args.outside * 2 + 1000)
+    trees = [ROOT, *(p.resolve() for p in args.against or [])]
+    rounds = args.rounds if len(trees) > 1 else 1
     lines = [
         "### Messages from server code outside any request (PostgreSQL + Redis, 1 daphne)",
         "",
-        "| senders | conversations (1 socket each) | delivered | messages/s to the tabs "
-        "| send_sync()/s at the senders |",
-        "|---:|---:|---:|---:|---:|",
+        f"Senders' code from each checkout in turn, {rounds} round(s), medians; "
+        f"load average {os.getloadavg()[0]:.1f} at the start.",
+        "",
+        "| senders' code | senders | conversations (1 socket each) | delivered "
+        "| messages/s to the tabs | send_sync()/s at the senders | each round's messages/s |",
+        "|---|---:|---:|---:|---:|---:|---|",
     ]
+    waves: dict[tuple[Path, int], list[tuple[int, float, float]]] = {}
     with servers("production", 1) as (server,), tempfile.TemporaryDirectory() as tmp:
         targets = pairs(await start_conversations(server, args.outside, 10))
         sockets = await open_sockets(server, targets)
         await asyncio.gather(*(ready(ws) for ws in sockets))
         uuids = Path(tmp) / "conversations.txt"
         uuids.write_text("\n".join(c for _, c in targets))
-        for senders in (1, 4):
-            delivered, rate, sending = await one_wave(
-                server, sockets, uuids, f"from outside ({senders})", senders
-            )
-            lines.append(
-                f"| {senders} | {len(sockets):,} | {delivered:,} | {rate:,.0f} | {sending:,.0f} |"
-            )
+        for n in range(rounds):
+            for senders in (1, 4):
+                for i, tree in enumerate(trees):
+                    label = f"from outside ({n}.{senders}.{i})"
+                    wave = await one_wave(server, sockets, uuids, label, senders, tree)
+                    waves.setdefault((tree, senders), []).append(wave)
+                    print(f"outside: {tree} x{senders}: {wave}", flush=True)
         for ws in sockets:
             await ws.close()
+    for (tree, senders), runs in waves.items():
+        delivered = min(r[0] for r in runs)
+        rate = statistics.median(r[1] for r in runs)
+        sending = statistics.median(r[2] for r in runs)
+        each = ", ".join(f"{r[1]:.0f}" for r in runs)
+        lines.append(
+            f"| {tree} | {senders} | {len(sockets):,} | {delivered:,} | {rate:,.0f} "
+            f"| {sending:,.0f} | {each} |"
+        )
     return [*lines, ""]
 
 

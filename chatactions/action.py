@@ -16,9 +16,10 @@ from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from django.utils import timezone
 
+from . import bridge
 from .approvalforms import RESERVED_PREFIX
 from .conf import chat_settings
-from .context import Chat, ConversationRef, resolve_chat
+from .context import Chat, ConversationRef, resolve_chat, resolve_chat_sync
 from .core import removal
 from .core.drafts import ActionDraft
 from .exceptions import ActionError
@@ -173,5 +174,9 @@ class Action:
         await removal.remove_actions(chat, [self.id])
 
     def remove_sync(self) -> None:
-        """``remove()`` for sync code (views, management commands, tasks)."""
-        async_to_sync(self.remove)()
+        """``remove()`` for sync code (views, commands, tasks), as ``Message.send_sync``."""
+        if bridge.in_event_loop():
+            async_to_sync(self.remove)()
+            return
+        with bridge.database():
+            removal.remove_actions_sync(self._chat or resolve_chat_sync(None), [self.id])

@@ -19,10 +19,10 @@ from asgiref.sync import async_to_sync
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import approvalforms, digests, schemaform
+from . import approvalforms, bridge, digests, schemaform
 from .action import Action
 from .conf import chat_settings
-from .context import Chat, ConversationRef, resolve_chat
+from .context import Chat, ConversationRef, resolve_chat, resolve_chat_sync
 from .core import approvals
 from .core.drafts import ActionDraft, ApprovalDraft, MessageDraft
 from .exceptions import ApprovalError
@@ -152,8 +152,15 @@ class Approval:
         return self
 
     def send_sync(self) -> Approval:
-        """``send()`` for sync code (views, management commands, tasks)."""
-        return async_to_sync(self.send)()
+        """``send()`` for sync code (views, commands, tasks), as ``Message.send_sync``."""
+        if bridge.in_event_loop():
+            return async_to_sync(self.send)()
+        with bridge.database():
+            chat = resolve_chat_sync(self._conversation)
+            self._conversation = chat
+            message, approval = self.drafts()
+            approvals.send_sync(chat, message, approval)
+        return self
 
     @property
     def chat(self) -> Chat | None:

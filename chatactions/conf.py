@@ -55,6 +55,9 @@ DEFAULTS: dict[str, Any] = {
     "AUDIT_FORM_VALUES": False,
     # Messages one ``sync`` frame resends at most: a page; ``has_more`` asks for the next.
     "SYNC_LIMIT": 500,
+    # Seconds a ``*_sync`` call (sync code: a task, a management command) waits for the
+    # channel layer to take its frames; past it they are dropped and logged, the rows saved.
+    "LAYER_SEND_TIMEOUT": 5.0,
     # The chat pages' Content-Security-Policy where the site sends none (csp.py):
     # True for the strict one, a dict of directives for another, None for none.
     "CONTENT_SECURITY_POLICY": True,

@@ -84,16 +84,28 @@ def chat_context(chat: Chat) -> Iterator[Chat]:
         _current.reset(token)
 
 
+def _given(conversation: ConversationRef | None) -> Chat | uuid.UUID | str:
+    """The chat a reference names without a lookup (the current one, or one given), or its key."""
+    if conversation is None:
+        return current_chat()
+    if isinstance(conversation, Conversation):
+        return Chat(conversation)
+    return conversation
+
+
 async def resolve_chat(conversation: ConversationRef | None) -> Chat:
     """The chat an API call speaks to: the one named, or the current one.
 
     A conversation named by its uuid is looked up (``Conversation.DoesNotExist``
     if there is none); a ``Conversation`` or ``Chat`` is used as it is.
     """
-    if conversation is None:
-        return current_chat()
-    if isinstance(conversation, Chat):
-        return conversation
-    if isinstance(conversation, Conversation):
-        return Chat(conversation)
-    return Chat(await database_sync_to_async(Conversation.objects.get)(uuid=conversation))
+    given = _given(conversation)
+    if isinstance(given, Chat):
+        return given
+    return Chat(await database_sync_to_async(Conversation.objects.get)(uuid=given))
+
+
+def resolve_chat_sync(conversation: ConversationRef | None) -> Chat:
+    """``resolve_chat`` for sync code: the lookup, if any, in the caller's thread."""
+    given = _given(conversation)
+    return given if isinstance(given, Chat) else Chat(Conversation.objects.get(uuid=given))

@@ -7,8 +7,9 @@ from collections.abc import Sequence
 
 from asgiref.sync import async_to_sync
 
+from . import bridge
 from .action import Action
-from .context import Chat, ConversationRef, resolve_chat
+from .context import Chat, ConversationRef, resolve_chat, resolve_chat_sync
 from .core import messages, removal
 from .core.drafts import MessageDraft
 from .core.streams import Stream
@@ -103,6 +104,11 @@ class Message:
         self._conversation = chat
         return chat
 
+    def _chat_sync(self) -> Chat:
+        chat = resolve_chat_sync(self._conversation)
+        self._conversation = chat
+        return chat
+
     def _answerable(self) -> list[Action]:
         """The buttons, then the form: one kind of row, saved together."""
         return [*self.actions, *([self.form] if self.form is not None else [])]
@@ -176,18 +182,45 @@ class Message:
         """Remove all of this message's buttons at once, in every tab."""
         await removal.remove_message_actions(await self._chat(), self.id)
 
+    # The sync twins save in the caller's thread and transaction, then hand the
+    # frames to the channel layer once it commits (``bridge``: one event loop and
+    # one layer connection per process). In a thread that runs an event loop they
+    # refuse as ``async_to_sync`` does; a stream lives on its loop, so ending one
+    # goes there.
+
     def send_sync(self) -> Message:
         """``send()`` for sync code (views, management commands, tasks)."""
-        return async_to_sync(self.send)()
+        if self._stream is not None or bridge.in_event_loop():
+            return async_to_sync(self.send)()
+        with bridge.database():
+            chat = self._chat_sync()
+            messages.send_message_sync(chat, self.draft())
+        self._sent = True
+        self._bind(chat)
+        return self
 
     def update_sync(self) -> bool:
         """``update()`` for sync code."""
-        return async_to_sync(self.update)()
+        if self._stream is not None or bridge.in_event_loop():
+            return async_to_sync(self.update)()
+        with bridge.database():
+            chat = self._chat_sync()
+            updated = messages.update_message_sync(chat, self.draft())
+        self._bind(chat)
+        return updated
 
     def remove_sync(self) -> None:
         """``remove()`` for sync code."""
-        async_to_sync(self.remove)()
+        if bridge.in_event_loop():
+            async_to_sync(self.remove)()
+            return
+        with bridge.database():
+            removal.remove_message_sync(self._chat_sync(), self.id)
 
     def remove_actions_sync(self) -> None:
         """``remove_actions()`` for sync code."""
-        async_to_sync(self.remove_actions)()
+        if bridge.in_event_loop():
+            async_to_sync(self.remove_actions)()
+            return
+        with bridge.database():
+            removal.remove_message_actions_sync(self._chat_sync(), self.id)

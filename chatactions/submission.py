@@ -12,6 +12,7 @@ from typing import Any
 
 from asgiref.sync import async_to_sync
 
+from . import bridge
 from .context import Chat
 from .core import removal
 from .message import Message
@@ -50,5 +51,9 @@ class Submission:
         await removal.remove_actions(self._chat, [self.id])
 
     def remove_sync(self) -> None:
-        """``remove()`` for sync code (a plain ``def`` callback)."""
-        async_to_sync(self.remove)()
+        """``remove()`` for sync code (a plain ``def`` callback); as ``Message.send_sync``."""
+        if bridge.in_event_loop():
+            async_to_sync(self.remove)()
+            return
+        with bridge.database():
+            removal.remove_actions_sync(self._chat, [self.id])

@@ -55,6 +55,11 @@ async def send(chat: Chat, message: MessageDraft, approval: ApprovalDraft) -> No
     await fanout.broadcast(chat, text)
 
 
+def send_sync(chat: Chat, message: MessageDraft, approval: ApprovalDraft) -> None:
+    """``send`` for sync code: saved in the caller's thread (and transaction)."""
+    fanout.broadcast_sync(chat, save(chat, message, approval))
+
+
 def of_message(message: MessageRow) -> ApprovalRow | None:
     """The approval a message asks for, if it is one."""
     return ApprovalRow.objects.filter(message=message).first()

@@ -15,7 +15,9 @@ from contextvars import ContextVar
 from typing import Any
 
 from channels.layers import get_channel_layer
+from django.db import transaction
 
+from .. import bridge
 from ..context import Chat
 from . import frames
 
@@ -82,6 +84,24 @@ async def broadcast(chat: Chat, *texts: str) -> None:
 async def announce_removed(chat: Chat, removed: Iterable[frames.Removal]) -> None:
     """Tell every tab that these buttons are gone (their rows are already marked)."""
     await broadcast(chat, *frames.actions_removed(removed))
+
+
+def broadcast_sync(chat: Chat, *texts: str) -> None:
+    """``broadcast`` for sync code, once the caller's transaction commits (at once outside one).
+
+    The caller's rows are news only when they are committed: a send inside a
+    ``transaction.atomic`` that rolls back shows nothing. The send goes
+    through ``bridge`` (one event loop, one layer connection per process).
+    """
+    if texts:
+        transaction.on_commit(
+            lambda: bridge.send(lambda: broadcast(chat, *texts), chat.group), robust=True
+        )
+
+
+def announce_removed_sync(chat: Chat, removed: Iterable[frames.Removal]) -> None:
+    """``announce_removed`` for sync code."""
+    broadcast_sync(chat, *frames.actions_removed(removed))
 
 
 async def send_to(target: str, *texts: str, group: bool = False) -> bool:

@@ -112,6 +112,12 @@ async def send_message(chat: Chat, draft: MessageDraft) -> None:
     await fanout.broadcast(chat, text)
 
 
+def send_message_sync(chat: Chat, draft: MessageDraft) -> None:
+    """``send_message`` for sync code: saved in the caller's thread (and transaction)."""
+    _, text = save_message(chat, draft)
+    fanout.broadcast_sync(chat, text)
+
+
 def save_update(chat: Chat, draft: MessageDraft) -> str | None:
     """Save new content and exactly ``draft.actions`` as its buttons; ``None`` if gone.
 
@@ -168,6 +174,14 @@ async def update_message(chat: Chat, draft: MessageDraft) -> bool:
     text = await database_sync_to_async(save_update)(chat, draft)
     if text is not None:
         await fanout.broadcast(chat, text)
+    return text is not None
+
+
+def update_message_sync(chat: Chat, draft: MessageDraft) -> bool:
+    """``update_message`` for sync code."""
+    text = save_update(chat, draft)
+    if text is not None:
+        fanout.broadcast_sync(chat, text)
     return text is not None
 
 

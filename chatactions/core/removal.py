@@ -44,6 +44,13 @@ async def remove_message(chat: Chat, message_id: uuid.UUID) -> None:
         await fanout.broadcast(chat, frames.message_removed(message_id, seq))
 
 
+def remove_message_sync(chat: Chat, message_id: uuid.UUID) -> None:
+    """``remove_message`` for sync code: marked in the caller's thread (and transaction)."""
+    seq = mark_message_removed(chat, message_id)
+    if seq is not None:
+        fanout.broadcast_sync(chat, frames.message_removed(message_id, seq))
+
+
 def _mark_live_removed(chat: Chat, **lookup: Any) -> list[Removal]:
     """Mark this chat's live buttons matching ``lookup`` removed; returns what went.
 
@@ -105,7 +112,17 @@ async def remove_actions(chat: Chat, action_ids: Iterable[uuid.UUID]) -> None:
     await fanout.announce_removed(chat, removed)
 
 
+def remove_actions_sync(chat: Chat, action_ids: Iterable[uuid.UUID]) -> None:
+    """``remove_actions`` for sync code."""
+    fanout.announce_removed_sync(chat, mark_removed(chat, action_ids))
+
+
 async def remove_message_actions(chat: Chat, message_id: uuid.UUID) -> None:
     """Remove all of a message's buttons at once, in every tab."""
     removed = await database_sync_to_async(mark_message_actions_removed)(chat, message_id)
     await fanout.announce_removed(chat, removed)
+
+
+def remove_message_actions_sync(chat: Chat, message_id: uuid.UUID) -> None:
+    """``remove_message_actions`` for sync code."""
+    fanout.announce_removed_sync(chat, mark_message_actions_removed(chat, message_id))
