@@ -24,13 +24,15 @@ import time
 import tracemalloc
 from collections import Counter, defaultdict
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.run import BENCH_ENV, rss_kib  # noqa: E402
-from bench.scale import open_sockets, pairs, raise_fd_limit, start_conversations  # noqa: E402
-from tests.servers import Daphne, sqlite_database  # noqa: E402
+from bench.run import BENCH_ENV, rss_kib
+from bench.scale import open_sockets, pairs, raise_fd_limit, start_conversations
+from tests.servers import Daphne, sqlite_database
 
+ROOT = Path(__file__).resolve().parent.parent
 OWNERS = ("chatactions", "channels", "daphne", "twisted", "autobahn", "asgiref", "django")
 
 
@@ -46,20 +48,27 @@ def owner(tb: tracemalloc.Traceback) -> tuple[str, str]:
     return "other", f"{Path(last.filename).name}:{last.lineno}"
 
 
-async def take(server: Daphne, base: str, n: int) -> tracemalloc.Snapshot | None:
+def take(server: Daphne, base: str, n: int) -> tuple[tracemalloc.Snapshot | None, Any]:
+    """Signal the daphne, wait for its files (run in a thread: the sockets stay served)."""
     os.kill(server.pid, signal.SIGUSR1)
     path = Path(f"{base}.{n}.types")
     while not path.exists():
-        await asyncio.sleep(0.2)
-    await asyncio.sleep(1)  # the .types file is written last
-    return tracemalloc.Snapshot.load(f"{base}.{n}.snap") if n > 1 else None
+        time.sleep(0.2)
+    time.sleep(1)  # the .types file is written last
+    types = json.loads(path.read_text())
+    return (tracemalloc.Snapshot.load(f"{base}.{n}.snap") if n > 1 else None), types
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sockets", type=int, default=2000)
     parser.add_argument("--lines", type=int, default=25)
-    parser.add_argument("--root", type=Path, default=None, help="another checkout's code")
+    parser.add_argument(
+        "--root",
+        type=Path,
+        default=None,
+        help="another checkout's code (with this file copied into its bench/)",
+    )
     args = parser.parse_args()
     raise_fd_limit(args.sockets * 2 + 1000)
     with tempfile.TemporaryDirectory() as tmp, sqlite_database() as url:
@@ -70,25 +79,21 @@ async def main() -> None:
             "DJANGO_SETTINGS_MODULE": "bench.memsettings",
             "CHATACTIONS_BENCH_SNAPSHOT": base,
         }
-        if args.root:
-            env["PYTHONPATH"] = f"{args.root}:{Path(__file__).resolve().parent.parent}"
-        server = Daphne(env, root=args.root or Daphne(env).root).start(timeout=180)
+        server = Daphne(env, root=args.root or ROOT).start(timeout=180)
         try:
             targets = pairs(await start_conversations(server, 100, 4))
             warm = await open_sockets(server, targets[:20])
             await asyncio.sleep(1)
             rss0 = rss_kib(server.pid)
-            await take(server, base, 1)
+            _, t1 = await asyncio.to_thread(take, server, base, 1)
             sockets = await open_sockets(  # a few at a time: tracing slows the daphne
                 server, [targets[i % len(targets)] for i in range(args.sockets)], batch=10
             )
             await asyncio.sleep(3)
             rss1 = rss_kib(server.pid)
-            after = await take(server, base, 2)
+            after, t2 = await asyncio.to_thread(take, server, base, 2)
             assert after is not None
             alive = sum(ws.close_code is None for ws in sockets)
-            t1 = json.loads(Path(f"{base}.1.types").read_text())
-            t2 = json.loads(Path(f"{base}.2.types").read_text())
             for ws in sockets + warm:
                 await ws.close()
         except Exception:

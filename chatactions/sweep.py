@@ -4,12 +4,13 @@ An idle socket used to keep a task of its own asleep between its checks (its
 coroutine's frame, the task, a timer and a future: about 1.2 KiB of the 42 an
 idle socket cost, ``docs/benchmarks.md``). Now each open socket is one entry
 here, its next check's time, and one task per event loop wakes when the
-earliest is due (at most 20 times an interval, each time for all that are due). The timing is the watcher task's: a socket's first check
-comes after a random 0.5 to 1 of ``SOCKET_CHECK_INTERVAL`` (so sockets opened
-together do not all check at once), each next one an interval after the last
-ended. Each due check runs as a task of its own while it runs (a slow database
-delays only its socket, as before), and a check that fails closes nothing: the
-next one comes an interval later. The sweeper ends when its last socket closes,
+earliest is due (at most 20 times an interval, each time for all that are
+due). The timing is the watcher task's: a socket's first check comes after a
+random 0.5 to 1 of ``SOCKET_CHECK_INTERVAL`` (so sockets opened together do
+not all check at once), each next one an interval after the last ended.
+Each due check runs as a task of its own while it runs (a slow database
+delays only its socket, as before), and a check that fails closes nothing:
+the next one comes an interval later. The sweeper ends when its last socket closes,
 so an event loop closed with no socket open leaves no task behind.
 """
 
