@@ -40,8 +40,9 @@ class Checked(Protocol):
 class Sweeper:
     """The open sockets of one event loop, each with the loop time of its next check."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop = loop
+    # No reference to the loop itself: ``_sweepers`` is keyed by it, weakly, and a value
+    # that held its key would keep every closed loop (one per test) alive for good.
+    def __init__(self) -> None:
         self.due: dict[Checked, float] = {}
         self.running: set[asyncio.Task[None]] = set()
         self.task: asyncio.Task[None] | None = None
@@ -53,7 +54,8 @@ class Sweeper:
         self.schedule(socket, caps.check_interval() * random.uniform(0.5, 1.0))
         if self.task is None:
             # A context of its own: not the first socket's (its language, say).
-            self.task = self.loop.create_task(self.sweep(), context=contextvars.Context())
+            loop = asyncio.get_running_loop()
+            self.task = loop.create_task(self.sweep(), context=contextvars.Context())
 
     def discard(self, socket: Checked) -> None:
         """``socket`` closed: no more checks (one already running finishes)."""
@@ -62,18 +64,19 @@ class Sweeper:
             self.wake.set_result(None)  # the last one: the sweeper ends
 
     def schedule(self, socket: Checked, delay: float) -> None:
-        when = self.loop.time() + delay
+        when = asyncio.get_running_loop().time() + delay
         self.due[socket] = when
         if when < self.wake_at and self.wake is not None and not self.wake.done():
             self.wake.set_result(None)  # sooner than the sweeper meant to wake
 
     async def sweep(self) -> None:
+        loop = asyncio.get_running_loop()
         try:
             while self.due:
-                now = self.loop.time()
+                now = loop.time()
                 for socket in [s for s, when in self.due.items() if when <= now]:
                     self.due[socket] = math.inf  # not due again while its check runs
-                    task = self.loop.create_task(self.check(socket))
+                    task = loop.create_task(self.check(socket))
                     self.running.add(task)
                     task.add_done_callback(self.running.discard)
                 # Wake for the earliest, but at most 20 times an interval: each wake
@@ -81,10 +84,10 @@ class Sweeper:
                 soonest = min(self.due.values(), default=math.inf)
                 tick = caps.check_interval() / 20
                 self.wake_at = soonest if soonest == math.inf else max(soonest, now + tick)
-                self.wake = self.loop.create_future()
+                self.wake = loop.create_future()
                 timer = None
                 if self.wake_at != math.inf:
-                    timer = self.loop.call_at(self.wake_at, _resolve, self.wake)
+                    timer = loop.call_at(self.wake_at, _resolve, self.wake)
                 try:
                     await self.wake
                 finally:
@@ -119,5 +122,5 @@ def sweeper() -> Sweeper:
     loop = asyncio.get_running_loop()
     found = _sweepers.get(loop)
     if found is None:
-        found = _sweepers[loop] = Sweeper(loop)
+        found = _sweepers[loop] = Sweeper()
     return found

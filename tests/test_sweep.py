@@ -7,6 +7,8 @@ its one loop; each check is what a socket's own watcher task used to do.
 from __future__ import annotations
 
 import asyncio
+import gc
+import weakref
 from typing import Any
 
 import pytest
@@ -108,3 +110,26 @@ async def test_sockets_opened_together_are_first_checked_apart(
     assert max(checked) - min(checked) >= 0.2  # spread, not all at once
     for socket in sockets:
         await socket.close()
+
+
+def test_an_event_loop_whose_sockets_closed_is_not_kept_by_its_sweeper() -> None:
+    class Idle:
+        async def check(self) -> None:
+            pass
+
+    async def open_and_close() -> bool:
+        socket, sweeper = Idle(), sweep.sweeper()
+        sweeper.add(socket)
+        await asyncio.sleep(0)
+        sweeper.discard(socket)
+        for _ in range(3):
+            await asyncio.sleep(0)
+        return sweeper.task is None
+
+    loop = asyncio.new_event_loop()
+    assert loop.run_until_complete(open_and_close())  # the sweeper ended with its last socket
+    loop.close()
+    gone = weakref.ref(loop)
+    del loop
+    gc.collect()
+    assert gone() is None
