@@ -31,7 +31,7 @@ def lease_seconds() -> int:
     return math.ceil(3 * check_interval())
 
 
-@dataclass
+@dataclass(slots=True)
 class Places:
     """The places one socket holds; empty when no cap applies."""
 

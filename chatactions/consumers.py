@@ -25,6 +25,9 @@ from .sockets import ChatSocket
 
 logger = logging.getLogger(__name__)
 
+#: The frame handlers running, of every socket: the event loop keeps only weak references.
+running: set[asyncio.Task[None]] = set()
+
 
 class ChatConsumer(ChatSocket):
     """Wire protocol v1 on ``/ws/chat/<conversation-uuid>/``."""
@@ -73,8 +76,8 @@ class ChatConsumer(ChatSocket):
     def start(self, handler: Awaitable[None], ref: str | None) -> None:
         """Run a frame's handler as its own task, so the socket keeps reading meanwhile."""
         task = asyncio.ensure_future(self._answered(handler, ref))
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
+        running.add(task)
+        task.add_done_callback(running.discard)
 
     async def _answered(self, handler: Awaitable[None], ref: str | None) -> None:
         """Run a frame's handler; if it fails (a database error, say), log it and still answer.

@@ -2,7 +2,9 @@
 
 It authenticates at connect, takes its places under the socket caps, joins the
 conversation's group and its session's (``lifetime``), checks the session and
-renews the places while it is open, and leaves all of them at disconnect. It
+renews the places while it is open (``check``, run by its event loop's
+``sweep.Sweeper``: no task of its own while idle), and leaves all of them at
+disconnect. It
 also holds the way out: ``reply`` (to this socket only, through the channel
 layer) and what the layer brings in (``chat.frames``, ``chat.deleted``). What a
 frame means is the consumer's (``consumers``), not this module's.
@@ -10,9 +12,7 @@ frame means is the consumer's (``consumers``), not this module's.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import random
 import uuid
 from datetime import datetime
 from typing import Any
@@ -20,7 +20,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from . import caps, dispatch, lifetime, limits, owners, protocol, texts
+from . import caps, dispatch, lifetime, limits, owners, protocol, sweep, texts
 from .context import Chat
 from .models import Conversation
 
@@ -38,7 +38,6 @@ class ChatSocket(lifetime.SessionBound, AsyncWebsocketConsumer):  # type: ignore
         whatever the id: that says "log in", not whether the conversation exists.
         A socket over a cap (``MAX_SOCKETS_PER_*``) gets 4429.
         """
-        self.tasks: set[asyncio.Task[None]] = set()
         self.language = texts.requested_language(self.scope)
         self.ended = False
         self.places: caps.Places | None = None
@@ -54,7 +53,7 @@ class ChatSocket(lifetime.SessionBound, AsyncWebsocketConsumer):  # type: ignore
         if self.session_key is not None:
             await self.channel_layer.group_add(lifetime.group(self.session_key), self.channel_name)
         await self.channel_layer.group_add(self.chat.group, self.channel_name)
-        self.watcher = asyncio.ensure_future(self.watch())
+        sweep.sweeper().add(self)
 
     def _find(self, conversation_id: uuid.UUID) -> Conversation | int:
         """The requester's conversation, with a place under the caps, or the close code."""
@@ -69,9 +68,10 @@ class ChatSocket(lifetime.SessionBound, AsyncWebsocketConsumer):  # type: ignore
         if conversation is None:
             return protocol.CLOSE_NOT_FOUND
         self.requester, self.ident = requester, limits.identity(requester)
-        self.places = caps.take(conversation.uuid, self.ident)
-        if self.places is None:
+        places = caps.take(conversation.uuid, self.ident)
+        if places is None:
             return protocol.CLOSE_TOO_MANY_SOCKETS
+        self.places = places if places.keys else None  # no cap applies: nothing to keep
         self.session_key = getattr(session, "session_key", None)
         if self.session_key is not None:
             self.expires_at = lifetime.expiry(self.session_key)
@@ -79,8 +79,8 @@ class ChatSocket(lifetime.SessionBound, AsyncWebsocketConsumer):  # type: ignore
 
     async def disconnect(self, code: int) -> None:
         """Leave the groups and the caps; running handlers finish: their rows must be saved."""
-        if hasattr(self, "watcher"):
-            self.watcher.cancel()
+        if hasattr(self, "chat"):
+            sweep.sweeper().discard(self)
         if self.places is not None:
             await limits.in_cache(self.places.release)
         if hasattr(self, "chat"):
@@ -90,25 +90,18 @@ class ChatSocket(lifetime.SessionBound, AsyncWebsocketConsumer):  # type: ignore
                     lifetime.group(self.session_key), self.channel_name
                 )
 
-    async def watch(self) -> None:
-        """Every ``SOCKET_CHECK_INTERVAL``: renew the places under the caps, check the session.
+    async def check(self) -> None:
+        """Every ``SOCKET_CHECK_INTERVAL`` (``sweep``): renew the places, check the session.
 
-        The first check comes after a random part of the interval, so sockets
-        opened together do not all check at once. A failed check (the database
-        is down) closes nothing: the next one tries again.
+        A failed check (the database is down) raises and closes nothing: the
+        sweeper logs it, and the next one comes an interval later.
         """
-        interval = caps.check_interval()
-        await asyncio.sleep(interval * random.uniform(0.5, 1.0))
-        while True:
-            try:
-                if self.places is not None:
-                    await limits.in_cache(self.places.renew)
-                if not await self.alive():
-                    await self.end()
-                    return
-            except Exception:
-                logger.exception("chatactions: could not check a socket's session")
-            await asyncio.sleep(interval)
+        if self.ended:
+            return
+        if self.places is not None:
+            await limits.in_cache(self.places.renew)
+        if not await self.alive():
+            await self.end()
 
     # Sending and what the channel layer brings ----------------------------------------
 
