@@ -48,11 +48,24 @@ async def click(socket: Socket, action_id: str) -> dict[str, Any]:
     return ack
 
 
-async def start(visitor: Visitor) -> tuple[Any, Socket]:
+async def start(visitor: Visitor, tasks: bool = False) -> tuple[Any, Socket]:
     conversation = await sync_to_async(visitor.start)()
-    socket = visitor.socket(conversation)
+    socket = visitor.socket(conversation, tasks=tasks)
     await socket.connect()
     return conversation, socket
+
+
+async def held_click(
+    visitor: Visitor, callbacks: Callbacks, name: str
+) -> tuple[Socket, str, asyncio.Event]:
+    """A click whose callback ``name`` runs until released: the socket (task frames
+    shown), the click's ref and the release."""
+    conversation, socket = await start(visitor, tasks=True)
+    started, release = holding(callbacks, name)
+    action_id = await offer(socket, conversation, name)
+    ref = await socket.send({"type": "action", "id": action_id})
+    await asyncio.wait_for(started.wait(), 5)
+    return socket, ref, release
 
 
 async def test_clicks_share_one_membership_and_a_stale_stop_stops_nothing_later(
@@ -141,9 +154,7 @@ def test_a_loop_that_ends_leaves_the_stop_groups_it_joined(visitor: Visitor) -> 
 async def test_task_start_rides_with_the_first_reply_in_one_event_and_comes_first(
     visitor: Visitor, callbacks: Callbacks
 ) -> None:
-    conversation = await sync_to_async(visitor.start)()
-    socket = visitor.socket(conversation, tasks=True)
-    await socket.connect()
+    conversation, socket = await start(visitor, tasks=True)
     tab = await get_channel_layer().new_channel()  # another tab's channel, read raw
     await get_channel_layer().group_add(Chat(conversation).group, tab)
 
@@ -166,13 +177,7 @@ async def test_task_start_rides_with_the_first_reply_in_one_event_and_comes_firs
 async def test_a_quiet_handler_is_shown_working_while_it_waits(
     visitor: Visitor, callbacks: Callbacks
 ) -> None:
-    conversation = await sync_to_async(visitor.start)()
-    socket = visitor.socket(conversation, tasks=True)
-    await socket.connect()
-    started, release = holding(callbacks, "quiet")
-    action_id = await offer(socket, conversation, "quiet")
-    ref = await socket.send({"type": "action", "id": action_id})
-    await asyncio.wait_for(started.wait(), 5)
+    socket, ref, release = await held_click(visitor, callbacks, "quiet")
     working = await socket.receive(5)  # sent alone: the handler has broadcast nothing
     release.set()
     frames, ack = await socket.until_ack(ref, timeout=5)
@@ -185,13 +190,7 @@ async def test_a_long_task_renews_its_lease_and_reminds_the_tabs(
     visitor: Visitor, callbacks: Callbacks, settings: Settings
 ) -> None:
     settings.CHATACTIONS = {**settings.CHATACTIONS, "STREAM_LEASE": 0.6}  # renewed every 0.2 s
-    conversation = await sync_to_async(visitor.start)()
-    socket = visitor.socket(conversation, tasks=True)
-    await socket.connect()
-    started, release = holding(callbacks, "long")
-    action_id = await offer(socket, conversation, "long")
-    ref = await socket.send({"type": "action", "id": action_id})
-    await asyncio.wait_for(started.wait(), 5)
+    socket, ref, release = await held_click(visitor, callbacks, "long")
     first = await socket.receive(5)
     leased = await sync_to_async(lease_of)(first["id"])
     again = await socket.receive(5)
