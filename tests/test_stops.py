@@ -9,6 +9,7 @@ rides in the handler's first broadcast, or goes alone if the handler is quiet.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from datetime import datetime
@@ -25,6 +26,7 @@ from chatactions.core import stops
 from chatactions.models import ActionClick, RunningTask
 
 from .conftest import Callbacks, Socket, Visitor, holding, offer
+from .servers import private_redis
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -205,3 +207,76 @@ async def test_a_long_task_renews_its_lease_and_reminds_the_tabs(
 
 def lease_of(token: str) -> datetime:
     return RunningTask.objects.get(token=token).until
+
+
+# The listener's own edges: a full table, no layer, a lost Redis ---------------------------
+
+
+def test_the_oldest_idle_group_leaves_when_a_loop_is_in_too_many(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(stops, "MAX_GROUPS", 2)
+
+    async def groups() -> list[set[str]]:
+        running = asyncio.ensure_future(asyncio.sleep(10))
+        kept = await stops.watch("g.running", running)  # stays: a task runs there
+        for name in ("g.one", "g.two", "g.three"):
+            done = asyncio.ensure_future(asyncio.sleep(0))
+            stops.unwatch(name, await stops.watch(name, done))
+        seen = [members(g) for g in ("g.running", "g.one", "g.two", "g.three")]
+        stops.unwatch("g.running", kept)
+        running.cancel()
+        return seen
+
+    running, one, two, three = asyncio.run(groups())
+    assert len(running) == 1 and len(three) == 1
+    assert one == set() and two == set()  # the oldest idle ones left, oldest first
+
+
+@pytest.mark.usefixtures("visitor")
+def test_without_a_layer_a_task_runs_unstoppable_and_stop_is_a_no_op(
+    settings: Settings,
+) -> None:
+    settings.CHANNEL_LAYERS = {}
+
+    async def unstoppable() -> tuple[stops.Watch | None, bool]:
+        handler = asyncio.ensure_future(asyncio.sleep(0, result=True))
+        watched = await stops.watch("g.none", handler)
+        await stops.send("g.none")
+        return watched, await handler
+
+    assert asyncio.run(unstoppable()) == (None, True)
+
+
+def test_a_task_running_across_a_redis_restart_is_stoppable_once_redis_is_back(
+    settings: Settings, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(stops, "RETRY_SECONDS", 0.1)
+    with private_redis() as redis:
+        settings.CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.core.RedisChannelLayer",
+                "CONFIG": {"hosts": [redis.url], "prefix": "stops"},
+            }
+        }
+
+        async def across_an_outage() -> tuple[bool, int]:
+            running = asyncio.ensure_future(asyncio.sleep(60))
+            watched = await stops.watch("g.redis", running)
+            redis.stop()  # it keeps nothing on disk: the group is forgotten too
+            await asyncio.sleep(0.5)
+            redis.start()
+            for attempt in range(50):  # until the reader is back in the group
+                with contextlib.suppress(Exception):
+                    await stops.send("g.redis")
+                with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+                    await asyncio.wait_for(asyncio.shield(running), 0.2)
+                if running.done():
+                    return watched is not None and watched.stopped, attempt
+            return False, attempt
+
+        with caplog.at_level(logging.WARNING, logger="chatactions.core.stops"):
+            stopped, _ = asyncio.run(across_an_outage())
+    assert "lost the channel that hears Stop" in caplog.text
+    assert "the channel that hears Stop is back" in caplog.text
+    assert stopped

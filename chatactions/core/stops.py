@@ -11,7 +11,8 @@ ignored), so a click costs a dictionary entry, not a round trip to Redis.
 
 The memberships are renewed before the layer's ``group_expiry`` lets them
 lapse, bounded to :data:`MAX_GROUPS` per loop (the oldest idle ones leave),
-and left when the loop ends (``async_to_sync`` makes a loop per call).
+joined again after the layer failed, and left when the loop ends
+(``async_to_sync`` makes a loop per call).
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ logger = logging.getLogger(__name__)
 
 #: The stop groups one event loop's channel stays in at most.
 MAX_GROUPS = 10_000
+
+#: Seconds between attempts to hear Stop again after the layer failed.
+RETRY_SECONDS = 1.0
 
 
 class Watch:
@@ -68,27 +72,46 @@ class _Listener:
             await self.layer.group_discard(oldest, self.channel)
 
     async def read(self) -> None:
-        """Cancel the handlers of each conversation a stop names, until the loop ends."""
+        """Cancel the handlers of each conversation a stop names, until the loop ends.
+
+        If the layer fails (Redis restarts), it says so once, waits, joins its
+        groups again (a restarted Redis forgot them) and reads on: the tasks
+        that were running are stoppable again once Redis is back.
+        """
+        lost = False
         try:
             while True:
-                message = await self.layer.receive(self.channel)
-                group = message.get("group")
-                if message.get("type") != "chat.stop" or not isinstance(group, str):
-                    logger.warning("chatactions: a stop message without its group: ignored")
+                try:
+                    if lost:
+                        for group in list(self.joined):
+                            await self.layer.group_add(group, self.channel)
+                        logger.warning("chatactions: the channel that hears Stop is back")
+                        lost = False
+                    message = await self.layer.receive(self.channel)
+                except Exception:
+                    if not lost:
+                        logger.exception("chatactions: lost the channel that hears Stop")
+                    lost = True
+                    await asyncio.sleep(RETRY_SECONDS)
                     continue
-                for watch in self.running.get(group, ()):
-                    watch.stopped = True
-                    watch.handler.cancel()
+                self.stop(message)
         except asyncio.CancelledError:  # the loop ends: leave its groups
             for group in self.joined:
                 with contextlib.suppress(Exception):
                     await self.layer.group_discard(group, self.channel)
             raise
-        except Exception:  # the layer failed (Redis is gone): the next task listens afresh
-            logger.exception("chatactions: lost the channel that hears Stop")
         finally:
             if _listeners.get(asyncio.get_running_loop()) is self:
                 del _listeners[asyncio.get_running_loop()]
+
+    def stop(self, message: dict[str, Any]) -> None:
+        group = message.get("group")
+        if message.get("type") != "chat.stop" or not isinstance(group, str):
+            logger.warning("chatactions: a stop message without its group: ignored")
+            return
+        for watch in self.running.get(group, ()):
+            watch.stopped = True
+            watch.handler.cancel()
 
 
 _listeners: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Listener]
@@ -105,8 +128,8 @@ async def watch(group: str, handler: asyncio.Future[Any]) -> Watch | None:
     if layer is None:
         return None
     loop = asyncio.get_running_loop()
+    listener = _listeners.get(loop)
     try:
-        listener = _listeners.get(loop)
         if listener is None or listener.layer is not layer:
             listener = _listeners[loop] = _Listener(layer, await layer.new_channel())
         if listener.reader is None:
