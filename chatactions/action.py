@@ -12,7 +12,6 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from django.utils import timezone
 
@@ -175,8 +174,7 @@ class Action:
 
     def remove_sync(self) -> None:
         """``remove()`` for sync code (views, commands, tasks), as ``Message.send_sync``."""
-        if bridge.in_event_loop():
-            async_to_sync(self.remove)()
-            return
-        with bridge.database():
-            removal.remove_actions_sync(self._chat or resolve_chat_sync(None), [self.id])
+        bridge.twin(
+            self.remove,
+            lambda: removal.remove_actions_sync(self._chat or resolve_chat_sync(None), [self.id]),
+        )

@@ -15,7 +15,6 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from asgiref.sync import async_to_sync
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -153,14 +152,14 @@ class Approval:
 
     def send_sync(self) -> Approval:
         """``send()`` for sync code (views, commands, tasks), as ``Message.send_sync``."""
-        if bridge.in_event_loop():
-            return async_to_sync(self.send)()
-        with bridge.database():
+
+        def here() -> Approval:
             chat = resolve_chat_sync(self._conversation)
             self._conversation = chat
-            message, approval = self.drafts()
-            approvals.send_sync(chat, message, approval)
-        return self
+            approvals.send_sync(chat, *self.drafts())
+            return self
+
+        return bridge.twin(self.send, here)
 
     @property
     def chat(self) -> Chat | None:

@@ -27,6 +27,7 @@ import threading
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TypeVar
 
 from asgiref.sync import SyncToAsync, async_to_sync
 from django.db import close_old_connections, connections
@@ -34,6 +35,8 @@ from django.db import close_old_connections, connections
 from .conf import chat_settings
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 def in_event_loop() -> bool:
@@ -128,6 +131,19 @@ def stop() -> None:
         return
     current.loop.call_soon_threadsafe(current.loop.stop)
     current.thread.join(timeout=chat_settings.LAYER_SEND_TIMEOUT)
+
+
+def twin(coroutine: Callable[[], Awaitable[T]], here: Callable[[], T], away: bool = False) -> T:
+    """A sync twin: ``here`` in this thread and its connection, else ``coroutine``.
+
+    ``coroutine`` goes through ``async_to_sync``: in a thread that runs an
+    event loop, that refuses as it always did; with ``away`` (the work lives
+    on an event loop, a stream's), it runs there.
+    """
+    if away or in_event_loop():
+        return async_to_sync(coroutine)()
+    with database():
+        return here()
 
 
 def _outer_loop() -> asyncio.AbstractEventLoop | None:

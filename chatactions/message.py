@@ -5,8 +5,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from asgiref.sync import async_to_sync
-
 from . import bridge
 from .action import Action
 from .context import Chat, ConversationRef, resolve_chat, resolve_chat_sync
@@ -190,37 +188,34 @@ class Message:
 
     def send_sync(self) -> Message:
         """``send()`` for sync code (views, management commands, tasks)."""
-        if self._stream is not None or bridge.in_event_loop():
-            return async_to_sync(self.send)()
-        with bridge.database():
+
+        def here() -> Message:
             chat = self._chat_sync()
             messages.send_message_sync(chat, self.draft())
-        self._sent = True
-        self._bind(chat)
-        return self
+            self._sent = True
+            self._bind(chat)
+            return self
+
+        return bridge.twin(self.send, here, away=self._stream is not None)
 
     def update_sync(self) -> bool:
         """``update()`` for sync code."""
-        if self._stream is not None or bridge.in_event_loop():
-            return async_to_sync(self.update)()
-        with bridge.database():
+
+        def here() -> bool:
             chat = self._chat_sync()
             updated = messages.update_message_sync(chat, self.draft())
-        self._bind(chat)
-        return updated
+            self._bind(chat)
+            return updated
+
+        return bridge.twin(self.update, here, away=self._stream is not None)
 
     def remove_sync(self) -> None:
         """``remove()`` for sync code."""
-        if bridge.in_event_loop():
-            async_to_sync(self.remove)()
-            return
-        with bridge.database():
-            removal.remove_message_sync(self._chat_sync(), self.id)
+        bridge.twin(self.remove, lambda: removal.remove_message_sync(self._chat_sync(), self.id))
 
     def remove_actions_sync(self) -> None:
         """``remove_actions()`` for sync code."""
-        if bridge.in_event_loop():
-            async_to_sync(self.remove_actions)()
-            return
-        with bridge.database():
-            removal.remove_message_actions_sync(self._chat_sync(), self.id)
+        bridge.twin(
+            self.remove_actions,
+            lambda: removal.remove_message_actions_sync(self._chat_sync(), self.id),
+        )

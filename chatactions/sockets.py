@@ -79,8 +79,7 @@ class ChatSocket(lifetime.SessionBound, AsyncWebsocketConsumer):  # type: ignore
 
     async def disconnect(self, code: int) -> None:
         """Leave the groups and the caps; running handlers finish: their rows must be saved."""
-        if hasattr(self, "chat"):
-            sweep.sweeper().discard(self)
+        sweep.sweeper().discard(self)  # nothing, if it never got so far as to be added
         if self.places is not None:
             await limits.in_cache(self.places.release)
         if hasattr(self, "chat"):

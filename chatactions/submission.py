@@ -10,8 +10,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from asgiref.sync import async_to_sync
-
 from . import bridge
 from .context import Chat
 from .core import removal
@@ -52,8 +50,4 @@ class Submission:
 
     def remove_sync(self) -> None:
         """``remove()`` for sync code (a plain ``def`` callback); as ``Message.send_sync``."""
-        if bridge.in_event_loop():
-            async_to_sync(self.remove)()
-            return
-        with bridge.database():
-            removal.remove_actions_sync(self._chat, [self.id])
+        bridge.twin(self.remove, lambda: removal.remove_actions_sync(self._chat, [self.id]))
